@@ -1,0 +1,56 @@
+// lockstep's command line: the table of commands and their options, nothing
+// more. The commands themselves are in daemon/commands.cc.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "daemon/commands.h"
+#include "daemon/exit_codes.h"
+
+int main(int argc, char** argv) {
+  using namespace lockstep;
+  CommonOptions common;
+  PlanOptions plan;
+  std::string format = "dot";
+
+  CLI::App app{"lockstep applies PostgreSQL schema migrations for a whole platform of "
+               "services: one DAG across services and databases, checked before anything "
+               "runs."};
+  app.set_version_flag("--version", std::string("lockstep ") + LOCKSTEP_VERSION);
+  app.add_option("-c,--config", common.config_path,
+                 "Platform file (default: $LOCKSTEP_CONFIG, then ./lockstep.yaml)");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.footer("Exit codes: 0 done, 1 a migration or database operation failed, 2 bad usage, "
+             "configuration or graph, 3 lock not obtained in time, 4 drift found, 5 wait "
+             "timed out.");
+
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Load every manifest and migration and check the graph; touch no database");
+  validate->add_flag("--json", common.json, "Print the result as JSON on stdout");
+
+  CLI::App* plan_cmd = app.add_subcommand(
+      "plan", "Show what apply would do, in waves, per database");
+  plan_cmd->add_flag("--offline", plan.offline,
+                     "Plan as if nothing were applied, connecting to nothing");
+  plan_cmd->add_option("--target", plan.targets,
+                       "Only this migration (service:version) and what it needs; repeatable");
+  plan_cmd->add_option("--service", plan.services,
+                       "Only this service's heads and what they need; repeatable");
+  plan_cmd->add_flag("--json", common.json, "Print the plan as JSON on stdout");
+
+  CLI::App* graph = app.add_subcommand("graph", "Print the migration DAG");
+  graph->add_option("--format", format, "dot, mermaid or json (default: dot)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+
+  if (validate->parsed()) return RunValidate(common, std::cout, std::cerr);
+  if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, std::cerr);
+  if (graph->parsed()) return RunGraph(common, format, std::cout, std::cerr);
+  return kExitBadInput;
+}

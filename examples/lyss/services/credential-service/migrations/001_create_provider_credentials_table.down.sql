@@ -1,0 +1,3 @@
+BEGIN;
+DROP TABLE IF EXISTS provider_credentials CASCADE;
+COMMIT;

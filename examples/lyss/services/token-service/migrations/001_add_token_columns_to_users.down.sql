@@ -1,0 +1,7 @@
+BEGIN;
+DROP INDEX IF EXISTS idx_users_role;
+ALTER TABLE users DROP CONSTRAINT IF EXISTS users_role_valid;
+ALTER TABLE users DROP COLUMN IF EXISTS token_updated_at;
+ALTER TABLE users DROP COLUMN IF EXISTS token_balance;
+ALTER TABLE users DROP COLUMN IF EXISTS role;
+COMMIT;

@@ -1,0 +1,2 @@
+-- lockstep:no-transaction
+DROP INDEX CONCURRENTLY IF EXISTS idx_token_logs_user_created;

@@ -1,0 +1,4 @@
+BEGIN;
+DROP INDEX IF EXISTS uq_users_phone;
+ALTER TABLE users DROP COLUMN IF EXISTS phone_verified, DROP COLUMN IF EXISTS phone;
+COMMIT;

@@ -1,0 +1,3 @@
+BEGIN;
+ALTER TABLE users DROP CONSTRAINT IF EXISTS users_phone_needs_locale;
+COMMIT;

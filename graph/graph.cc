@@ -1,0 +1,348 @@
+#include "graph/graph.h"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+#include <set>
+
+#include <boost/graph/depth_first_search.hpp>
+
+#include "graph/suggest.h"
+
+namespace lockstep {
+namespace {
+
+constexpr int kMaxCyclesReported = 10;
+
+// Records the DFS tree and every back edge; each back edge closes a cycle.
+struct CycleRecorder : public boost::default_dfs_visitor {
+  std::vector<int>* predecessor;
+  std::vector<std::pair<int, int>>* back_edges;
+
+  template <typename Edge, typename G>
+  void tree_edge(Edge e, const G& g) {
+    (*predecessor)[boost::target(e, g)] = static_cast<int>(boost::source(e, g));
+  }
+  template <typename Edge, typename G>
+  void back_edge(Edge e, const G& g) {
+    back_edges->emplace_back(boost::source(e, g), boost::target(e, g));
+  }
+};
+
+}  // namespace
+
+MigrationGraph::MigrationGraph(const Model& model)
+    : model_(&model), graph_(model.migrations.size()) {}
+
+MigrationGraph MigrationGraph::Build(const Model& model, Diagnostics* diag) {
+  MigrationGraph g(model);
+  g.IndexMigrations(diag);
+  g.AddEdges(diag);
+  g.FindCycles(diag);
+  g.ReportBranches(diag);
+  return g;
+}
+
+void MigrationGraph::IndexMigrations(Diagnostics* diag) {
+  const auto& services = model_->services;
+  const auto& migrations = model_->migrations;
+  for (int s = 0; s < static_cast<int>(services.size()); ++s) {
+    service_index_.emplace(services[s].name, s);
+  }
+  by_service_.resize(services.size());
+  duplicate_.assign(migrations.size(), false);
+  std::vector<std::vector<int>> all(services.size());
+  for (int m = 0; m < size(); ++m) all[migrations[m].service].push_back(m);
+  for (auto& list : all) {
+    std::stable_sort(list.begin(), list.end(), [&](int a, int b) {
+      const auto& ma = migrations[a];
+      const auto& mb = migrations[b];
+      if (ma.version != mb.version) return ma.version < mb.version;
+      return ma.up_path < mb.up_path;
+    });
+    for (int m : list) {
+      const Migration& mig = migrations[m];
+      std::string key = services[mig.service].name + ":" + mig.version.key();
+      auto [it, inserted] = by_key_.emplace(key, m);
+      if (!inserted) {
+        duplicate_[m] = true;
+        diag->Error(mig.up_path, 0,
+                    "duplicate version '" + mig.version.text() +
+                        "' in service '" + services[mig.service].name +
+                        "': '" + migrations[it->second].up_path +
+                        "' has the same version; give one of them another "
+                        "version");
+        continue;
+      }
+      by_service_[mig.service].push_back(m);
+    }
+  }
+}
+
+void MigrationGraph::AddEdges(Diagnostics* diag) {
+  for (const auto& list : by_service_) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      int m = list[i];
+      const Migration& mig = model_->migrations[m];
+      if (mig.has_parents_directive) {
+        AddReferenceEdges(m, mig.parent_refs, EdgeKind::kParent, diag);
+      } else if (i > 0) {
+        boost::add_edge(list[i - 1], m, EdgeInfo{EdgeKind::kParent, 0}, graph_);
+      }
+      AddReferenceEdges(m, mig.requires_refs, EdgeKind::kRequires, diag);
+    }
+  }
+}
+
+void MigrationGraph::AddReferenceEdges(int m,
+                                       const std::vector<Reference>& refs,
+                                       EdgeKind kind, Diagnostics* diag) {
+  const Migration& mig = model_->migrations[m];
+  const std::string& own = model_->services[mig.service].name;
+  for (const Reference& ref : refs) {
+    std::string error;
+    int target = -1;
+    if (kind == EdgeKind::kParent) {
+      size_t colon = ref.text.find(':');
+      if (colon != std::string::npos && ref.text.substr(0, colon) != own) {
+        diag->Error(mig.up_path, ref.line,
+                    "parents names '" + ref.text +
+                        "' of another service; parents are versions of '" +
+                        own + "', use '-- lockstep:requires' for other services",
+                    ref.column);
+        continue;
+      }
+      std::string full =
+          colon == std::string::npos ? own + ":" + ref.text : ref.text;
+      target = Resolve(full, &error);
+      if (target < 0) error = "parents names " + error;
+    } else {
+      target = Resolve(ref.text, &error);
+      if (target < 0) error = "requires " + error;
+    }
+    if (target < 0) {
+      diag->Error(mig.up_path, ref.line, error, ref.column);
+      continue;
+    }
+    boost::add_edge(target, m, EdgeInfo{kind, ref.line}, graph_);
+  }
+}
+
+int MigrationGraph::FindService(std::string_view name) const {
+  auto it = service_index_.find(std::string(name));
+  return it == service_index_.end() ? -1 : it->second;
+}
+
+int MigrationGraph::Resolve(std::string_view ref, std::string* error) const {
+  size_t colon = ref.find(':');
+  if (colon == std::string_view::npos) {
+    *error = "'" + std::string(ref) +
+             "', which is not a migration id; write 'service:version'";
+    return -1;
+  }
+  std::string_view service_name = ref.substr(0, colon);
+  std::string_view rest = ref.substr(colon + 1);
+  int service = FindService(service_name);
+  if (service >= 0) return ResolveVersion(service, rest, ref, error);
+
+  *error = "unknown migration '" + std::string(ref) + "'";
+  std::vector<std::string_view> names;
+  for (const Service& s : model_->services) names.push_back(s.name);
+  int best = ClosestMatch(service_name, names);
+  if (best >= 0) {
+    std::string ignored;
+    int m = ResolveVersion(best, rest, ref, &ignored);
+    std::string guess = m >= 0 ? IdOf(m) : model_->services[best].name;
+    *error += " (did you mean '" + guess + "'?)";
+  }
+  return -1;
+}
+
+int MigrationGraph::ResolveVersion(int service, std::string_view rest,
+                                   std::string_view ref,
+                                   std::string* error) const {
+  size_t consumed = 0;
+  auto version = Version::ParsePrefix(rest, &consumed, /*need_name=*/false);
+  std::string_view name = rest.substr(version ? consumed : 0);
+  bool well_formed =
+      version && (name.empty() || (name.size() > 1 && name[0] == '_'));
+  if (!well_formed) {
+    *error = "'" + std::string(ref) +
+             "', which is not a migration id; write 'service:version'";
+    return -1;
+  }
+  auto it = by_key_.find(model_->services[service].name + ":" + version->key());
+  if (it != by_key_.end() &&
+      (name.empty() || model_->migrations[it->second].name == name.substr(1))) {
+    return it->second;
+  }
+  *error = "unknown migration '" + std::string(ref) + "'";
+  std::string guess = Suggest(service, version->text());
+  if (!guess.empty()) *error += " (did you mean '" + guess + "'?)";
+  return -1;
+}
+
+std::string MigrationGraph::Suggest(int service, std::string_view written) const {
+  // Compared with the version as written; ties go to the later version, as a
+  // reference one past the end most often means the latest migration.
+  std::vector<std::string_view> versions;
+  for (int m : by_service_[service]) {
+    versions.push_back(model_->migrations[m].version.text());
+  }
+  int best = ClosestMatch(written, versions);
+  return best < 0 ? "" : IdOf(by_service_[service][best]);
+}
+
+void MigrationGraph::FindCycles(Diagnostics* diag) const {
+  std::vector<int> predecessor(size(), -1);
+  std::vector<std::pair<int, int>> back_edges;
+  CycleRecorder recorder;
+  recorder.predecessor = &predecessor;
+  recorder.back_edges = &back_edges;
+  std::vector<boost::default_color_type> colors(size());
+  boost::depth_first_search(
+      graph_, boost::visitor(recorder).color_map(boost::make_iterator_property_map(
+                  colors.begin(), boost::get(boost::vertex_index, graph_))));
+
+  std::set<std::string> reported;
+  int extra = 0;
+  for (auto [from, to] : back_edges) {
+    // Apply order along the tree: to -> ... -> from, and the back edge closes
+    // it. Printed in "needs" order: each migration needs the next one.
+    std::vector<int> apply_order;
+    for (int v = from; v != to; v = predecessor[v]) apply_order.push_back(v);
+    apply_order.push_back(to);
+    std::reverse(apply_order.begin(), apply_order.end());
+    std::vector<int> needs{apply_order[0]};
+    needs.insert(needs.end(), apply_order.rbegin(), apply_order.rend() - 1);
+
+    auto line_of = [&](size_t i) {
+      int next = needs[(i + 1) % needs.size()];
+      return graph_[boost::edge(next, needs[i], graph_).first].line;
+    };
+    size_t start = 0;
+    for (size_t i = 0; i < needs.size(); ++i) {
+      bool explicit_i = line_of(i) > 0, explicit_start = line_of(start) > 0;
+      if (explicit_i != explicit_start ? explicit_i : needs[i] < needs[start]) {
+        start = i;
+      }
+    }
+    std::rotate(needs.begin(), needs.begin() + start, needs.end());
+    std::string path;
+    for (int v : needs) path += IdOf(v) + " -> ";
+    path += IdOf(needs[0]);
+    if (!reported.insert(path).second) continue;
+    if (static_cast<int>(reported.size()) > kMaxCyclesReported) {
+      ++extra;
+      continue;
+    }
+    int line = graph_[boost::edge(needs[1 % needs.size()], needs[0], graph_).first].line;
+    diag->Error(model_->migrations[needs[0]].up_path, line,
+                "dependency cycle: " + path);
+  }
+  if (extra > 0) {
+    diag->Error("", 0, "and " + std::to_string(extra) + " more dependency cycles");
+  }
+}
+
+std::vector<int> MigrationGraph::Heads(int service) const {
+  std::vector<int> heads;
+  for (int m : by_service_[service]) {
+    bool has_child = false;
+    for (auto e : boost::make_iterator_range(boost::out_edges(m, graph_))) {
+      int child = static_cast<int>(boost::target(e, graph_));
+      if (model_->migrations[child].service == service && !duplicate_[child]) {
+        has_child = true;
+        break;
+      }
+    }
+    if (!has_child) heads.push_back(m);
+  }
+  return heads;
+}
+
+void MigrationGraph::ReportBranches(Diagnostics* diag) const {
+  for (int s = 0; s < static_cast<int>(by_service_.size()); ++s) {
+    auto heads = Heads(s);
+    if (heads.size() < 2) continue;
+    const Service& service = model_->services[s];
+    std::string ids, versions;
+    for (int m : heads) {
+      ids += (ids.empty() ? "" : ", ") + IdOf(m);
+      versions += (versions.empty() ? "" : " ") + model_->migrations[m].version.text();
+    }
+    diag->Warning(service.manifest_path, service.line,
+                  "service '" + service.name + "' has " +
+                      std::to_string(heads.size()) + " heads (" + ids +
+                      "); merge them with a migration that starts with "
+                      "'-- lockstep:parents " + versions + "'");
+  }
+}
+
+std::vector<Dependency> MigrationGraph::DependenciesOf(int m) const {
+  std::vector<Dependency> deps;
+  for (auto e : boost::make_iterator_range(boost::in_edges(m, graph_))) {
+    const EdgeInfo& info = graph_[e];
+    deps.push_back({static_cast<int>(boost::source(e, graph_)), info.kind, info.line});
+  }
+  std::stable_partition(deps.begin(), deps.end(), [](const Dependency& d) {
+    return d.kind == EdgeKind::kParent;
+  });
+  return deps;
+}
+
+std::vector<int> MigrationGraph::DependentsOf(int m) const {
+  std::vector<int> out;
+  for (auto e : boost::make_iterator_range(boost::out_edges(m, graph_))) {
+    out.push_back(static_cast<int>(boost::target(e, graph_)));
+  }
+  return out;
+}
+
+int MigrationGraph::ParentCount(int m) const {
+  int n = 0;
+  for (auto e : boost::make_iterator_range(boost::in_edges(m, graph_))) {
+    if (graph_[e].kind == EdgeKind::kParent) ++n;
+  }
+  return n;
+}
+
+std::vector<bool> MigrationGraph::Closure(const std::vector<int>& targets) const {
+  std::vector<bool> in(size(), false);
+  std::vector<int> stack;
+  for (int t : targets) {
+    if (!in[t]) in[t] = true, stack.push_back(t);
+  }
+  while (!stack.empty()) {
+    int m = stack.back();
+    stack.pop_back();
+    for (auto e : boost::make_iterator_range(boost::in_edges(m, graph_))) {
+      int dep = static_cast<int>(boost::source(e, graph_));
+      if (!in[dep]) in[dep] = true, stack.push_back(dep);
+    }
+  }
+  return in;
+}
+
+std::vector<int> MigrationGraph::TopologicalOrder() const {
+  std::vector<int> missing(size());
+  std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+  for (int m = 0; m < size(); ++m) {
+    missing[m] = static_cast<int>(boost::in_degree(m, graph_));
+    if (missing[m] == 0) ready.push(m);
+  }
+  std::vector<int> order;
+  order.reserve(size());
+  while (!ready.empty()) {
+    int m = ready.top();
+    ready.pop();
+    order.push_back(m);
+    for (auto e : boost::make_iterator_range(boost::out_edges(m, graph_))) {
+      int child = static_cast<int>(boost::target(e, graph_));
+      if (--missing[child] == 0) ready.push(child);
+    }
+  }
+  return order;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,65 @@
+// The plain model of a platform that the loader fills in and the graph reads:
+// services and their migrations, with every reference still as written.
+#ifndef LOCKSTEP_GRAPH_MODEL_H_
+#define LOCKSTEP_GRAPH_MODEL_H_
+
+#include <string>
+#include <vector>
+
+#include "graph/version.h"
+
+namespace lockstep {
+
+// A reference to another migration as written in a directive, with the line
+// that holds it: "user-service:001", "user-service:001_create_users", or for
+// `parents` a bare "003".
+struct Reference {
+  std::string text;
+  int line = 0;
+  int column = 0;
+};
+
+// One SQL statement of a migration file, its text exactly as in the file.
+struct Statement {
+  std::string sql;
+  int line = 0;  // first line of the statement's first token
+};
+
+struct Migration {
+  int service = -1;  // index into Model::services
+  Version version;
+  std::string name;
+  std::string up_path;    // as the user would open it
+  std::string down_path;  // empty when the migration has no down file
+  std::string checksum;   // hex SHA-256 of the up file's bytes
+  std::vector<Reference> requires_refs;
+  std::vector<Reference> parent_refs;
+  bool has_parents_directive = false;
+  bool no_transaction = false;
+  bool down_no_transaction = false;
+  std::vector<Statement> up;
+  std::vector<Statement> down;
+};
+
+struct Service {
+  std::string name;
+  std::string database;  // logical name, a key of the platform's databases
+  std::string schema;    // empty when the manifest sets none
+  std::string manifest_path;
+  int line = 0;  // line of `service:` in the manifest
+};
+
+struct Model {
+  std::vector<Service> services;
+  std::vector<Migration> migrations;
+
+  // "user-service:001"
+  std::string IdOf(int migration) const {
+    const Migration& m = migrations[migration];
+    return services[m.service].name + ":" + m.version.text();
+  }
+};
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_GRAPH_MODEL_H_

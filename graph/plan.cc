@@ -1,0 +1,116 @@
+#include "graph/plan.h"
+
+#include <algorithm>
+#include <cassert>
+#include <map>
+
+namespace lockstep {
+
+Lanes Lanes::Of(const MigrationGraph& graph) {
+  const Model& model = graph.model();
+  std::map<std::string, int> index;
+  for (const Service& s : model.services) index.emplace(s.database, 0);
+  Lanes lanes;
+  for (auto& [name, lane] : index) {
+    lane = static_cast<int>(lanes.databases.size());
+    lanes.databases.push_back(name);
+  }
+  lanes.lane_of_migration.reserve(model.migrations.size());
+  for (const Migration& m : model.migrations) {
+    lanes.lane_of_migration.push_back(index[model.services[m.service].database]);
+  }
+  return lanes;
+}
+
+std::vector<bool> PendingSet(const MigrationGraph& graph,
+                             const std::vector<bool>& wanted,
+                             const std::vector<bool>& applied) {
+  std::vector<bool> pending(graph.size(), false);
+  for (int m = 0; m < graph.size(); ++m) {
+    bool want = wanted.empty() || wanted[m];
+    bool done = !applied.empty() && applied[m];
+    pending[m] = want && !done;
+  }
+  return pending;
+}
+
+std::vector<std::vector<int>> Waves(const MigrationGraph& graph,
+                                    const std::vector<bool>& pending,
+                                    const Lanes& lanes) {
+  std::vector<int> order = graph.TopologicalOrder();
+  std::vector<int> rank(graph.size());
+  std::vector<int> wave(graph.size(), 0);
+  std::vector<std::vector<int>> waves;
+  for (size_t i = 0; i < order.size(); ++i) {
+    int m = order[i];
+    rank[m] = static_cast<int>(i);
+    if (!pending[m]) continue;
+    for (const Dependency& d : graph.DependenciesOf(m)) {
+      if (pending[d.migration]) wave[m] = std::max(wave[m], wave[d.migration] + 1);
+    }
+    if (wave[m] >= static_cast<int>(waves.size())) waves.resize(wave[m] + 1);
+    waves[wave[m]].push_back(m);
+  }
+  for (auto& w : waves) {
+    std::stable_sort(w.begin(), w.end(), [&](int a, int b) {
+      int la = lanes.lane_of_migration[a], lb = lanes.lane_of_migration[b];
+      return la != lb ? la < lb : rank[a] < rank[b];
+    });
+  }
+  return waves;
+}
+
+Plan::Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes)
+    : graph_(graph),
+      pending_(std::move(pending)),
+      lanes_(std::move(lanes)),
+      rank_(graph.size()),
+      missing_(graph.size(), 0),
+      lane_busy_(lanes_.databases.size(), false) {
+  std::vector<int> order = graph.TopologicalOrder();
+  for (size_t i = 0; i < order.size(); ++i) rank_[order[i]] = static_cast<int>(i);
+  for (int m = 0; m < graph.size(); ++m) {
+    if (!pending_[m]) continue;
+    ++remaining_;
+    for (const Dependency& d : graph.DependenciesOf(m)) {
+      if (pending_[d.migration]) ++missing_[m];
+    }
+    if (missing_[m] == 0) ready_.emplace(rank_[m], m);
+  }
+}
+
+std::optional<int> Plan::NextReady() {
+  if (failed_) return std::nullopt;
+  for (auto it = ready_.begin(); it != ready_.end(); ++it) {
+    int m = it->second;
+    int lane = lanes_.lane_of_migration[m];
+    if (lane_busy_[lane]) continue;
+    ready_.erase(it);
+    lane_busy_[lane] = true;
+    ++running_;
+    return m;
+  }
+  return std::nullopt;
+}
+
+void Plan::Finished(int migration, bool ok) {
+  assert(lane_busy_[lanes_.lane_of_migration[migration]]);
+  lane_busy_[lanes_.lane_of_migration[migration]] = false;
+  --running_;
+  --remaining_;
+  if (!ok) {
+    failed_ = true;
+    return;
+  }
+  for (int child : graph_.DependentsOf(migration)) {
+    if (pending_[child] && --missing_[child] == 0) {
+      ready_.emplace(rank_[child], child);
+    }
+  }
+}
+
+bool Plan::done() const {
+  return running_ == 0 && (failed_ || ready_.empty());
+}
+
+}  // namespace lockstep

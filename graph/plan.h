@@ -1,0 +1,74 @@
+// Planning: which migrations are pending, in which waves and lanes, and — for
+// the executor — which one may start next. Pure: no I/O, no threads, no clock.
+#ifndef LOCKSTEP_GRAPH_PLAN_H_
+#define LOCKSTEP_GRAPH_PLAN_H_
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace lockstep {
+
+// Lanes: one per logical database; services that share a database share its
+// lane, so their migrations run one after another there.
+struct Lanes {
+  std::vector<std::string> databases;  // lane index -> database, sorted
+  std::vector<int> lane_of_migration;
+
+  static Lanes Of(const MigrationGraph& graph);
+};
+
+// The migrations to apply: within `wanted` (all when empty), what is not in
+// `applied`. `applied` is indexed by migration and may be empty (nothing
+// applied, as `plan --offline` assumes).
+std::vector<bool> PendingSet(const MigrationGraph& graph,
+                             const std::vector<bool>& wanted,
+                             const std::vector<bool>& applied);
+
+// Topological layers of the pending migrations: every migration of wave k has
+// all its pending dependencies in waves before k. Within a wave, ordered by
+// lane, then topological order. REQUIRES: the graph is acyclic.
+std::vector<std::vector<int>> Waves(const MigrationGraph& graph,
+                                    const std::vector<bool>& pending,
+                                    const Lanes& lanes);
+
+// The executor's view (ninja's Plan with a Pool of one slot per lane): what is
+// wanted, what is done, what is ready. Not thread-safe: the scheduler keeps it
+// on one strand.
+class Plan {
+ public:
+  Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes);
+
+  // A migration whose dependencies are all applied and whose lane is idle,
+  // now marked running; nullopt when none can start now (or, after a
+  // failure, ever again).
+  std::optional<int> NextReady();
+
+  // Reports the end of a running migration. On failure nothing new starts.
+  void Finished(int migration, bool ok);
+
+  int running() const { return running_; }
+  int remaining() const { return remaining_; }
+  bool failed() const { return failed_; }
+  // True when nothing runs and nothing more will start.
+  bool done() const;
+
+ private:
+  const MigrationGraph& graph_;
+  std::vector<bool> pending_;
+  Lanes lanes_;
+  std::vector<int> rank_;          // topological position, for ready order
+  std::vector<int> missing_;       // pending dependencies not yet finished
+  std::set<std::pair<int, int>> ready_;  // (rank, migration)
+  std::vector<bool> lane_busy_;
+  int running_ = 0;
+  int remaining_ = 0;
+  bool failed_ = false;
+};
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_GRAPH_PLAN_H_

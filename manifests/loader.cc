@@ -1,0 +1,451 @@
+#include "manifests/loader.h"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <yaml-cpp/yaml.h>
+
+#include "graph/suggest.h"
+#include "manifests/durations.h"
+#include "manifests/migration_files.h"
+
+namespace lockstep {
+namespace {
+
+namespace fs = std::filesystem;
+
+// yaml-cpp access for one file, turning its exceptions and wrong types into
+// diagnostics with line and column.
+class YamlFile {
+ public:
+  YamlFile(std::string path, Diagnostics* diag) : path_(std::move(path)), diag_(diag) {}
+
+  const std::string& path() const { return path_; }
+
+  // Reads and parses the file; false (with a diagnostic) when it cannot.
+  bool Load(YAML::Node* root, const char* hint = "") {
+    std::string text, error;
+    if (!ReadWholeFile(path_, &text, &error)) {
+      diag_->Error(path_, 0, error + hint);
+      return false;
+    }
+    try {
+      *root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      diag_->Error(path_, e.mark.line + 1, "invalid YAML: " + e.msg, e.mark.column + 1);
+      return false;
+    }
+    if (!root->IsMap()) {
+      Error(*root, "expected a mapping of keys to values at the top of the file");
+      return false;
+    }
+    return true;
+  }
+
+  void Error(const YAML::Node& node, const std::string& message) {
+    diag_->Error(path_, Line(node), message, Column(node));
+  }
+  void Warning(const YAML::Node& node, const std::string& message) {
+    diag_->Warning(path_, Line(node), message, Column(node));
+  }
+
+  static int Line(const YAML::Node& node) {
+    return node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+  }
+  static int Column(const YAML::Node& node) {
+    return node.Mark().column >= 0 ? node.Mark().column + 1 : 0;
+  }
+
+  // Reports keys of `map` that are not in `known`, with a "did you mean".
+  void CheckKeys(const YAML::Node& map, const std::vector<std::string_view>& known,
+                 const std::string& where) {
+    for (const auto& entry : map) {
+      std::string key = entry.first.Scalar();
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      Error(entry.first, "unknown key '" + key + "' in " + where + DidYouMean(key, known));
+    }
+  }
+
+  // The scalar at `map[key]`: nullopt (and an error when `required`) if it is
+  // missing, or if it is not a scalar.
+  std::optional<std::string> Scalar(const YAML::Node& map, const char* key,
+                                    bool required, const std::string& where) {
+    YAML::Node node = map[key];
+    if (!node) {
+      if (required) Error(map, where + " needs '" + key + "'");
+      return std::nullopt;
+    }
+    if (!node.IsScalar()) {
+      Error(node, "'" + std::string(key) + "' must be a single value");
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+ private:
+  std::string path_;
+  Diagnostics* diag_;
+};
+
+bool IsServiceName(std::string_view name) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && c == '-');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsIdentifier(std::string_view name) {
+  if (name.empty() || name.size() > 63 || (name[0] >= '0' && name[0] <= '9')) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+bool ParseJobs(std::string_view text, int* jobs, std::string* error) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > 1024) {
+    *error = "'" + std::string(text) + "' is not a number of jobs; write a whole number from 1 to 1024";
+    return false;
+  }
+  *jobs = value;
+  return true;
+}
+
+bool ParseBool(std::string_view text, bool* out, std::string* error) {
+  if (text == "true" || text == "yes" || text == "on") return *out = true, true;
+  if (text == "false" || text == "no" || text == "off") return *out = false, true;
+  *error = "'" + std::string(text) + "' is not true or false";
+  return false;
+}
+
+bool ParseSchema(std::string_view text, std::string* out, std::string* error) {
+  if (!IsIdentifier(text)) {
+    *error = "'" + std::string(text) +
+             "' is not a plain schema name; use lower-case letters, digits and '_'";
+    return false;
+  }
+  *out = std::string(text);
+  return true;
+}
+
+bool ParseMillis(std::string_view text, std::chrono::milliseconds* out, std::string* error) {
+  return ParseDuration(text, out, error);
+}
+
+// One setting: its key under `settings:`, its parser and where it goes.
+struct SettingField {
+  const char* key;
+  std::function<bool(std::string_view, Settings*, std::string*)> parse;
+};
+
+const std::vector<SettingField>& SettingFields() {
+  static const std::vector<SettingField> fields = {
+      {"lock_timeout", [](std::string_view t, Settings* s, std::string* e) {
+         return ParseMillis(t, &s->lock_timeout, e);
+       }},
+      {"statement_timeout", [](std::string_view t, Settings* s, std::string* e) {
+         return ParseMillis(t, &s->statement_timeout, e);
+       }},
+      {"jobs", [](std::string_view t, Settings* s, std::string* e) {
+         return ParseJobs(t, &s->jobs, e);
+       }},
+      {"history_schema", [](std::string_view t, Settings* s, std::string* e) {
+         return ParseSchema(t, &s->history_schema, e);
+       }},
+  };
+  return fields;
+}
+
+std::string EnvName(std::string_view key) {
+  std::string name = "LOCKSTEP_";
+  for (char c : key) name += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return name;
+}
+
+// The one place settings are filled in: defaults (in the struct), then the
+// file's `settings:`, then LOCKSTEP_<NAME> from the environment.
+Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* file,
+                      Diagnostics* diag) {
+  Settings settings;
+  std::vector<std::string_view> known{"schedule"};
+  for (const auto& f : SettingFields()) known.push_back(f.key);
+  if (node) {
+    if (!node.IsMap()) {
+      file->Error(node, "'settings' must be a mapping of setting names to values");
+    } else {
+      file->CheckKeys(node, known, "settings");
+      for (const auto& f : SettingFields()) {
+        auto value = file->Scalar(node, f.key, false, "settings");
+        std::string error;
+        if (value && !f.parse(*value, &settings, &error)) {
+          file->Error(node[f.key], std::string(f.key) + ": " + error);
+        }
+      }
+      YAML::Node schedule = node["schedule"];
+      if (schedule && !schedule.IsMap()) {
+        file->Error(schedule, "'schedule' must be a mapping, e.g. {interval: 15m, apply_pending: true}");
+      } else if (schedule) {
+        file->CheckKeys(schedule, {"interval", "apply_pending"}, "settings.schedule");
+        std::string error;
+        auto interval = file->Scalar(schedule, "interval", true, "settings.schedule");
+        if (interval && !ParseDuration(*interval, &settings.schedule.interval, &error)) {
+          file->Error(schedule["interval"], "interval: " + error);
+        }
+        auto apply = file->Scalar(schedule, "apply_pending", false, "settings.schedule");
+        if (apply && !ParseBool(*apply, &settings.schedule.apply_pending, &error)) {
+          file->Error(schedule["apply_pending"], "apply_pending: " + error);
+        }
+      }
+    }
+  }
+  for (const auto& f : SettingFields()) {
+    std::string name = EnvName(f.key);
+    auto value = env(name);
+    std::string error;
+    if (value && !f.parse(*value, &settings, &error)) diag->Error("", 0, name + ": " + error);
+  }
+  return settings;
+}
+
+std::vector<DatabaseConfig> ReadDatabases(const YAML::Node& node, YamlFile* file) {
+  std::vector<DatabaseConfig> out;
+  if (!node) {
+    file->Error(node, "the platform file needs 'databases': logical names with a url or url_file each");
+    return out;
+  }
+  if (!node.IsMap()) {
+    file->Error(node, "'databases' must map logical names to { url: ... } or { url_file: ... }");
+    return out;
+  }
+  for (const auto& entry : node) {
+    DatabaseConfig db;
+    db.name = entry.first.Scalar();
+    db.line = YamlFile::Line(entry.first);
+    const YAML::Node& value = entry.second;
+    if (!IsIdentifier(db.name) && !IsServiceName(db.name)) {
+      file->Error(entry.first, "database name '" + db.name +
+                                   "' must be lower-case letters, digits, '_' and '-'");
+    }
+    if (!value.IsMap()) {
+      file->Error(value, "database '" + db.name + "' must be { url: ... } or { url_file: ... }");
+      continue;
+    }
+    file->CheckKeys(value, {"url", "url_file"}, "database '" + db.name + "'");
+    db.url = file->Scalar(value, "url", false, "").value_or("");
+    db.url_file = file->Scalar(value, "url_file", false, "").value_or("");
+    if (db.url.empty() == db.url_file.empty()) {
+      file->Error(value, "database '" + db.name + "' needs exactly one of 'url' and 'url_file'");
+    }
+    std::string expanded, error;
+    auto any = [](const std::string&) -> std::optional<std::string> { return ""; };
+    if (!ExpandVariables(db.url + db.url_file, any, &expanded, &error)) {
+      file->Error(value, "database '" + db.name + "': " + error);
+    }
+    out.push_back(std::move(db));
+  }
+  return out;
+}
+
+// The manifests that `services:` names, in order, each once.
+std::vector<std::string> ExpandServiceGlobs(const YAML::Node& node, const std::string& root,
+                                            YamlFile* file) {
+  std::vector<std::string> out;
+  if (!node || !node.IsSequence() || node.size() == 0) {
+    file->Error(node, "'services' must list service manifests (globs allowed), e.g. "
+                      "- services/*/service.yaml");
+    return out;
+  }
+  std::set<std::string> seen;
+  for (const auto& item : node) {
+    if (!item.IsScalar()) {
+      file->Error(item, "each entry of 'services' must be a path or a glob");
+      continue;
+    }
+    std::string pattern = (fs::path(root) / item.Scalar()).lexically_normal().string();
+    glob_t matches{};
+    int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &matches);
+    if (rc == GLOB_NOMATCH || (rc == 0 && matches.gl_pathc == 0)) {
+      file->Error(item, "'" + item.Scalar() + "' matches no service manifest");
+    } else if (rc != 0) {
+      file->Error(item, "cannot expand '" + item.Scalar() + "'");
+    } else {
+      for (size_t i = 0; i < matches.gl_pathc; ++i) {
+        std::string path = fs::path(matches.gl_pathv[i]).lexically_normal().string();
+        if (seen.insert(path).second) out.push_back(path);
+      }
+    }
+    globfree(&matches);
+  }
+  return out;
+}
+
+struct ServiceEntry {
+  Service service;
+  std::string folder;  // migrations folder; empty if unusable
+};
+
+std::optional<ServiceEntry> ReadServiceManifest(const std::string& path, const Platform& platform,
+                                                Diagnostics* diag) {
+  YamlFile file(path, diag);
+  YAML::Node root;
+  if (!file.Load(&root)) return std::nullopt;
+  file.CheckKeys(root, {"service", "database", "schema", "migrations"}, "a service manifest");
+  ServiceEntry entry;
+  Service& s = entry.service;
+  s.manifest_path = path;
+  s.line = YamlFile::Line(root["service"]);
+  auto name = file.Scalar(root, "service", true, "a service manifest");
+  auto database = file.Scalar(root, "database", true, "a service manifest");
+  auto schema = file.Scalar(root, "schema", false, "");
+  auto folder = file.Scalar(root, "migrations", false, "").value_or("migrations");
+  if (name && !IsServiceName(*name)) {
+    file.Error(root["service"], "service name '" + *name +
+                                    "' must be lower-case letters, digits and '-', "
+                                    "starting with a letter or digit");
+  }
+  s.name = name.value_or("");
+  if (database && !platform.FindDatabase(*database)) {
+    std::vector<std::string_view> names;
+    std::string list;
+    for (const auto& db : platform.databases) {
+      names.push_back(db.name);
+      list += (list.empty() ? "" : ", ") + db.name;
+    }
+    file.Error(root["database"], "unknown database '" + *database + "'" +
+                                     DidYouMean(*database, names) +
+                                     "; the platform file defines: " + list);
+  }
+  s.database = database.value_or("");
+  std::string error;
+  if (schema && !ParseSchema(*schema, &s.schema, &error)) {
+    file.Error(root["schema"], "schema: " + error);
+  }
+  fs::path dir = fs::path(path).parent_path();
+  std::string migrations = (dir / folder).lexically_normal().string();
+  YAML::Node where = root["migrations"] ? root["migrations"] : root;
+  std::error_code ec;
+  fs::path canonical_root = fs::weakly_canonical(platform.root.empty() ? "." : platform.root, ec);
+  fs::path canonical = fs::weakly_canonical(migrations, ec);
+  std::string relative = canonical.lexically_relative(canonical_root).string();
+  if (relative.empty() || relative.starts_with("..")) {
+    file.Error(where, "migrations folder '" + folder +
+                          "' is outside the platform root; keep it under the folder of " +
+                          platform.config_path);
+  } else if (!fs::is_directory(migrations, ec)) {
+    file.Error(where, "migrations folder '" + migrations + "' does not exist");
+  } else {
+    entry.folder = migrations;
+  }
+  return entry;
+}
+
+// Reads every service's migrations folder, a few services at a time.
+void LoadFolders(const std::vector<ServiceEntry>& entries, Model* model, Diagnostics* diag) {
+  std::vector<std::vector<Migration>> found(entries.size());
+  std::vector<Diagnostics> diags(entries.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < entries.size();) {
+      if (entries[i].folder.empty()) continue;
+      found[i] = LoadMigrationFolder(static_cast<int>(i), entries[i].folder, &diags[i]);
+    }
+  };
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                    entries.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    diag->Append(diags[i]);
+    for (auto& m : found[i]) model->migrations.push_back(std::move(m));
+  }
+}
+
+}  // namespace
+
+Platform LoadPlatform(const std::string& config_path, const Environment& env,
+                      Diagnostics* diag) {
+  Platform platform;
+  platform.config_path = config_path;
+  platform.root = fs::path(config_path).parent_path().string();
+  YamlFile file(config_path, diag);
+  YAML::Node root;
+  if (!file.Load(&root, "; pass -c FILE or set LOCKSTEP_CONFIG")) return platform;
+  file.CheckKeys(root, {"version", "services", "databases", "settings"}, "the platform file");
+  auto version = file.Scalar(root, "version", true, "the platform file");
+  if (version && *version != "1") {
+    file.Error(root["version"], "unsupported version '" + *version + "'; this lockstep reads version: 1");
+  }
+  platform.databases = ReadDatabases(root["databases"], &file);
+  platform.settings = ReadSettings(root["settings"], env, &file, diag);
+
+  std::vector<ServiceEntry> entries;
+  std::map<std::string, std::string> manifest_of;
+  std::set<std::string> used_databases;
+  for (const std::string& path : ExpandServiceGlobs(root["services"], platform.root, &file)) {
+    auto entry = ReadServiceManifest(path, platform, diag);
+    if (!entry) continue;
+    const Service& s = entry->service;
+    if (!s.name.empty()) {
+      auto [it, inserted] = manifest_of.emplace(s.name, path);
+      if (!inserted) {
+        diag->Error(path, s.line, "service '" + s.name + "' is also defined in " + it->second +
+                                      "; service names must be unique");
+        continue;
+      }
+    }
+    used_databases.insert(s.database);
+    entries.push_back(std::move(*entry));
+  }
+  for (const auto& db : platform.databases) {
+    if (!used_databases.count(db.name)) {
+      diag->Warning(config_path, db.line, "database '" + db.name + "' is used by no service");
+    }
+  }
+  for (const auto& e : entries) platform.model.services.push_back(e.service);
+  LoadFolders(entries, &platform.model, diag);
+  return platform;
+}
+
+bool ResolveDatabaseUrl(const Platform& platform, const DatabaseConfig& db,
+                        const Environment& env, std::string* url, std::string* error) {
+  std::string expanded;
+  const std::string& source = db.url.empty() ? db.url_file : db.url;
+  if (!ExpandVariables(source, env, &expanded, error)) {
+    *error = "database '" + db.name + "': " + *error;
+    return false;
+  }
+  if (!db.url.empty()) {
+    *url = expanded;
+    return true;
+  }
+  fs::path path = fs::path(expanded).is_absolute() ? fs::path(expanded)
+                                                   : fs::path(platform.root) / expanded;
+  std::string contents;
+  if (!ReadWholeFile(path.string(), &contents, error)) {
+    *error = "database '" + db.name + "': url_file " + path.string() + ": " + *error;
+    return false;
+  }
+  while (!contents.empty() && std::isspace(static_cast<unsigned char>(contents.back()))) {
+    contents.pop_back();
+  }
+  if (contents.empty()) {
+    *error = "database '" + db.name + "': url_file " + path.string() + " is empty";
+    return false;
+  }
+  *url = contents;
+  return true;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,297 @@
+#include "manifests/migration_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <map>
+
+#include "graph/suggest.h"
+#include "manifests/sha256.h"
+#include "manifests/sql_lexer.h"
+#include "manifests/transactions.h"
+
+namespace lockstep {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kUp = ".up.sql";
+constexpr std::string_view kDown = ".down.sql";
+constexpr std::string_view kNamingRule =
+    "name migrations <version>_<name>.up.sql and <version>_<name>.down.sql, "
+    "e.g. 001_create_users.up.sql";
+
+}  // namespace
+
+bool ReadWholeFile(const std::string& path, std::string* out, std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = std::string("cannot read: ") + std::strerror(errno);
+    return false;
+  }
+  struct stat st;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) out->reserve(st.st_size);
+  char buffer[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *error = std::string("cannot read: ") + std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    out->append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return true;
+}
+
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// "lockstep:..." after "--" and spaces, or empty when the line is not one.
+std::string_view DirectiveText(std::string_view trimmed) {
+  if (trimmed.substr(0, 2) != "--") return {};
+  std::string_view rest = Trim(trimmed.substr(2));
+  if (rest.substr(0, 9) != "lockstep:") return {};
+  return rest;
+}
+
+void ParseDirective(std::string_view line_text, std::string_view directive,
+                    int line, bool up_file, const std::string& path,
+                    Directives* out, Diagnostics* diag) {
+  std::vector<Reference> words;
+  for (size_t i = 0; i < directive.size();) {
+    while (i < directive.size() && (directive[i] == ' ' || directive[i] == '\t')) ++i;
+    size_t start = i;
+    while (i < directive.size() && directive[i] != ' ' && directive[i] != '\t') ++i;
+    if (i > start) {
+      int column = static_cast<int>(directive.data() + start - line_text.data()) + 1;
+      words.push_back({std::string(directive.substr(start, i - start)), line, column});
+    }
+  }
+  std::string name = words[0].text.substr(9);
+  std::vector<Reference> args(words.begin() + 1, words.end());
+  if (name == "requires" || name == "parents") {
+    if (!up_file) {
+      diag->Error(path, line,
+                  "lockstep:" + name + " belongs in the up file; a down file "
+                  "may carry only lockstep:no-transaction");
+    } else if (args.empty()) {
+      diag->Error(path, line,
+                  "lockstep:" + name + " names no migration; write '-- lockstep:" +
+                      name + (name == "requires" ? " service:version'" : " version version'"));
+    } else if (name == "requires") {
+      out->requires_refs.insert(out->requires_refs.end(), args.begin(), args.end());
+    } else {
+      out->has_parents = true;
+      out->parents.insert(out->parents.end(), args.begin(), args.end());
+    }
+  } else if (name == "no-transaction") {
+    if (!args.empty()) {
+      diag->Error(path, line, "lockstep:no-transaction takes no arguments");
+    }
+    out->no_transaction = true;
+  } else {
+    diag->Error(path, line,
+                "unknown directive 'lockstep:" + name + "'" +
+                    DidYouMean(name, {"requires", "parents", "no-transaction"}) +
+                    "; known: requires, parents, no-transaction",
+                words[0].column);
+  }
+}
+
+struct FilePair {
+  std::optional<MigrationFileName> name;
+  std::string up, down;
+};
+
+bool LoadSqlFile(const std::string& path, bool up_file, std::string* text,
+                 Directives* directives, std::vector<Statement>* statements,
+                 Diagnostics* diag) {
+  std::string error;
+  if (!ReadWholeFile(path, text, &error)) {
+    diag->Error(path, 0, error);
+    return false;
+  }
+  if (int bad = FirstInvalidUtf8Line(*text)) {
+    diag->Error(path, bad, "not valid UTF-8; save the file as UTF-8");
+    return false;
+  }
+  std::string_view body = *text;
+  if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);  // BOM
+  *directives = ParseDirectives(body, up_file, path, diag);
+  LexResult lexed = LexSql(body);
+  for (const LexError& e : lexed.errors) diag->Error(path, e.line, e.message);
+  *statements = PrepareStatements(lexed, directives->no_transaction, path, diag);
+  if (statements->empty() && lexed.errors.empty()) {
+    diag->Warning(path, 0, "holds no SQL statement");
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<MigrationFileName> ParseMigrationFileName(std::string_view file,
+                                                        std::string* error) {
+  error->clear();
+  MigrationFileName result;
+  std::string_view stem;
+  if (file.ends_with(kUp)) {
+    stem = file.substr(0, file.size() - kUp.size());
+  } else if (file.ends_with(kDown)) {
+    stem = file.substr(0, file.size() - kDown.size());
+    result.up = false;
+  } else {
+    if (file.ends_with(".sql")) *error = "not a migration file, ignored: " + std::string(kNamingRule);
+    return std::nullopt;
+  }
+  size_t consumed = 0;
+  auto version = Version::ParsePrefix(stem, &consumed, /*need_name=*/true);
+  std::string_view name = version ? stem.substr(consumed) : std::string_view();
+  bool valid = version && name.size() > 1 && name[0] == '_';
+  for (size_t i = 1; valid && i < name.size(); ++i) {
+    char c = name[i];
+    valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '_' || c == '-';
+  }
+  if (!valid) {
+    *error = "file name breaks the naming rule: " + std::string(kNamingRule) +
+             " (the name of letters, digits, '_' and '-')";
+    return std::nullopt;
+  }
+  result.version = *version;
+  result.name = std::string(name.substr(1));
+  return result;
+}
+
+Directives ParseDirectives(std::string_view text, bool up_file,
+                           const std::string& path, Diagnostics* diag) {
+  Directives out;
+  bool header = true;
+  int line = 1;
+  for (size_t pos = 0; pos < text.size(); ++line) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line_text = text.substr(pos, end - pos);
+    pos = end + 1;
+    std::string_view trimmed = Trim(line_text);
+    if (header && (trimmed.empty() || trimmed.substr(0, 2) == "--")) {
+      std::string_view directive = DirectiveText(trimmed);
+      if (!directive.empty()) {
+        ParseDirective(line_text, directive, line, up_file, path, &out, diag);
+      }
+      continue;
+    }
+    header = false;
+    if (!DirectiveText(trimmed).empty()) {
+      diag->Error(path, line,
+                  "directive after the first statement is not read; move it "
+                  "to the top of the file");
+    }
+  }
+  return out;
+}
+
+int FirstInvalidUtf8Line(std::string_view text) {
+  int line = 1;
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      line += c == '\n';
+      ++i;
+      continue;
+    }
+    size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+    if (length == 0 || (c >= 0xF0 && c > 0xF4) || i + length > text.size()) return line;
+    uint32_t cp = c & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+      unsigned char cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc & 0xC0) != 0x80) return line;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF.
+    if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return line;
+    }
+    i += length;
+  }
+  return 0;
+}
+
+std::vector<Migration> LoadMigrationFolder(int service, const std::string& folder,
+                                           Diagnostics* diag) {
+  std::map<std::string, FilePair> pairs;  // by stem
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string file = it->path().filename().string();
+    if (file.empty() || file[0] == '.') continue;
+    std::string path = (fs::path(folder) / file).string();
+    std::string error;
+    auto name = ParseMigrationFileName(file, &error);
+    if (!name) {
+      bool looks_like_migration = file.ends_with(kUp) || file.ends_with(kDown);
+      if (looks_like_migration) diag->Error(path, 0, error);
+      else if (!error.empty()) diag->Warning(path, 0, error);
+      continue;
+    }
+    FilePair& pair = pairs[name->version.text() + "_" + name->name];
+    (name->up ? pair.up : pair.down) = path;
+    if (name->up || !pair.name) pair.name = std::move(name);
+  }
+  if (ec) {
+    diag->Error(folder, 0, "cannot list the migrations folder: " + ec.message());
+    return {};
+  }
+  std::vector<Migration> out;
+  for (auto& [stem, pair] : pairs) {
+    if (pair.up.empty()) {
+      diag->Error(pair.down, 0,
+                  "down file without an up file: add " + stem +
+                      ".up.sql, or remove this file");
+      continue;
+    }
+    Migration m;
+    m.service = service;
+    m.version = pair.name->version;
+    m.name = pair.name->name;
+    m.up_path = pair.up;
+    m.down_path = pair.down;
+    std::string text;
+    Directives directives;
+    if (!LoadSqlFile(pair.up, true, &text, &directives, &m.up, diag)) continue;
+    m.checksum = Sha256Hex(text);
+    m.requires_refs = std::move(directives.requires_refs);
+    m.parent_refs = std::move(directives.parents);
+    m.has_parents_directive = directives.has_parents;
+    m.no_transaction = directives.no_transaction;
+    if (!pair.down.empty()) {
+      std::string down_text;
+      Directives down_directives;
+      LoadSqlFile(pair.down, false, &down_text, &down_directives, &m.down, diag);
+      m.down_no_transaction = down_directives.no_transaction;
+    }
+    out.push_back(std::move(m));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Migration& a, const Migration& b) {
+    return a.version < b.version;
+  });
+  return out;
+}
+
+}  // namespace lockstep

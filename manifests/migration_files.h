@@ -1,0 +1,55 @@
+// One service's migrations folder: file names, directives, UTF-8, checksums
+// and statements.
+#ifndef LOCKSTEP_MANIFESTS_MIGRATION_FILES_H_
+#define LOCKSTEP_MANIFESTS_MIGRATION_FILES_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "graph/diagnostic.h"
+#include "graph/model.h"
+
+namespace lockstep {
+
+struct MigrationFileName {
+  Version version;
+  std::string name;
+  bool up = true;
+};
+
+// Parses "001_create_users_table.up.sql". Returns nullopt when the name is
+// not a migration's; sets *error when it looks like one gone wrong (a .sql
+// file that breaks the naming rule), and leaves it empty for other files.
+std::optional<MigrationFileName> ParseMigrationFileName(std::string_view file,
+                                                        std::string* error);
+
+struct Directives {
+  std::vector<Reference> requires_refs;
+  std::vector<Reference> parents;
+  bool has_parents = false;
+  bool no_transaction = false;
+};
+
+// Reads the `-- lockstep:` directives at the top of a file, before its first
+// statement; reports unknown ones, misplaced ones, and (in a down file)
+// requires/parents, to `diag` under `path`.
+Directives ParseDirectives(std::string_view text, bool up_file,
+                           const std::string& path, Diagnostics* diag);
+
+// Reads a whole file; on failure returns false and sets *error to
+// "cannot read: <reason>".
+bool ReadWholeFile(const std::string& path, std::string* out, std::string* error);
+
+// The line of the first byte that is not valid UTF-8, or 0 if all are.
+int FirstInvalidUtf8Line(std::string_view text);
+
+// Reads every migration in `folder` (display path) for service index
+// `service`, in version order. Errors go to `diag`.
+std::vector<Migration> LoadMigrationFolder(int service, const std::string& folder,
+                                           Diagnostics* diag);
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_MANIFESTS_MIGRATION_FILES_H_

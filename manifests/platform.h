@@ -1,0 +1,59 @@
+// A loaded platform: the platform file's databases and settings, and the model
+// of every service and migration.
+#ifndef LOCKSTEP_MANIFESTS_PLATFORM_H_
+#define LOCKSTEP_MANIFESTS_PLATFORM_H_
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "graph/model.h"
+
+namespace lockstep {
+
+struct DatabaseConfig {
+  std::string name;      // logical name, the key under `databases`
+  std::string url;       // as written, ${VAR} not yet expanded; or empty
+  std::string url_file;  // as written; or empty
+  int line = 0;          // line of the entry in the platform file
+};
+
+struct Schedule {
+  // Time between scheduled rounds of `serve`; 0 when there is no schedule.
+  std::chrono::milliseconds interval{0};
+  // Whether a round applies what is pending or only reports it.
+  bool apply_pending = false;
+};
+
+// `settings:` of the platform file, then LOCKSTEP_<NAME> from the environment.
+struct Settings {
+  // How long to wait for another deploy's lock on a database.
+  std::chrono::milliseconds lock_timeout{60'000};
+  // statement_timeout for migration statements; 0 means none.
+  std::chrono::milliseconds statement_timeout{0};
+  // Databases worked on at once.
+  int jobs = 8;
+  // Schema of lockstep's own tables in each database.
+  std::string history_schema = "lockstep";
+  // Scheduled rounds of `serve`.
+  Schedule schedule;
+};
+
+struct Platform {
+  std::string config_path;  // as given
+  std::string root;         // folder of the platform file ("" for the cwd)
+  std::vector<DatabaseConfig> databases;  // in file order
+  Settings settings;
+  Model model;
+
+  const DatabaseConfig* FindDatabase(const std::string& name) const {
+    for (const auto& d : databases) {
+      if (d.name == name) return &d;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_MANIFESTS_PLATFORM_H_

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package lockstep needs to build, test and run its demo.
+# Idempotent; runs apt-get as root, or through sudo otherwise.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config ccache git python3
+  libboost-dev libpqxx-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev
+  libcli11-dev libgtest-dev libgmock-dev libssl-dev
+  postgresql-15 postgresql-client-15
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
