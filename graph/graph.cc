@@ -36,10 +36,12 @@ MigrationGraph::MigrationGraph(const Model& model)
 
 MigrationGraph MigrationGraph::Build(const Model& model, Diagnostics* diag) {
   MigrationGraph g(model);
+  int errors_before = diag->error_count();
   g.IndexMigrations(diag);
   g.AddEdges(diag);
   g.FindCycles(diag);
-  g.ReportBranches(diag);
+  // Heads of a graph with broken references are not worth a warning.
+  if (diag->error_count() == errors_before) g.ReportBranches(diag);
   return g;
 }
 
@@ -114,10 +116,10 @@ void MigrationGraph::AddReferenceEdges(int m,
       }
       std::string full =
           colon == std::string::npos ? own + ":" + ref.text : ref.text;
-      target = Resolve(full, &error);
+      target = Resolve(full, &error, m);
       if (target < 0) error = "parents names " + error;
     } else {
-      target = Resolve(ref.text, &error);
+      target = Resolve(ref.text, &error, m);
       if (target < 0) error = "requires " + error;
     }
     if (target < 0) {
@@ -133,7 +135,7 @@ int MigrationGraph::FindService(std::string_view name) const {
   return it == service_index_.end() ? -1 : it->second;
 }
 
-int MigrationGraph::Resolve(std::string_view ref, std::string* error) const {
+int MigrationGraph::Resolve(std::string_view ref, std::string* error, int referrer) const {
   size_t colon = ref.find(':');
   if (colon == std::string_view::npos) {
     *error = "'" + std::string(ref) +
@@ -143,7 +145,7 @@ int MigrationGraph::Resolve(std::string_view ref, std::string* error) const {
   std::string_view service_name = ref.substr(0, colon);
   std::string_view rest = ref.substr(colon + 1);
   int service = FindService(service_name);
-  if (service >= 0) return ResolveVersion(service, rest, ref, error);
+  if (service >= 0) return ResolveVersion(service, rest, ref, error, referrer);
 
   *error = "unknown migration '" + std::string(ref) + "'";
   std::vector<std::string_view> names;
@@ -151,7 +153,7 @@ int MigrationGraph::Resolve(std::string_view ref, std::string* error) const {
   int best = ClosestMatch(service_name, names);
   if (best >= 0) {
     std::string ignored;
-    int m = ResolveVersion(best, rest, ref, &ignored);
+    int m = ResolveVersion(best, rest, ref, &ignored, referrer);
     std::string guess = m >= 0 ? IdOf(m) : model_->services[best].name;
     *error += " (did you mean '" + guess + "'?)";
   }
@@ -160,7 +162,7 @@ int MigrationGraph::Resolve(std::string_view ref, std::string* error) const {
 
 int MigrationGraph::ResolveVersion(int service, std::string_view rest,
                                    std::string_view ref,
-                                   std::string* error) const {
+                                   std::string* error, int referrer) const {
   size_t consumed = 0;
   auto version = Version::ParsePrefix(rest, &consumed, /*need_name=*/false);
   std::string_view name = rest.substr(version ? consumed : 0);
@@ -177,20 +179,24 @@ int MigrationGraph::ResolveVersion(int service, std::string_view rest,
     return it->second;
   }
   *error = "unknown migration '" + std::string(ref) + "'";
-  std::string guess = Suggest(service, version->text());
+  std::string guess = Suggest(service, version->text(), referrer);
   if (!guess.empty()) *error += " (did you mean '" + guess + "'?)";
   return -1;
 }
 
-std::string MigrationGraph::Suggest(int service, std::string_view written) const {
+std::string MigrationGraph::Suggest(int service, std::string_view written,
+                                    int referrer) const {
   // Compared with the version as written; ties go to the later version, as a
   // reference one past the end most often means the latest migration.
   std::vector<std::string_view> versions;
+  std::vector<int> ids;
   for (int m : by_service_[service]) {
+    if (m == referrer) continue;
     versions.push_back(model_->migrations[m].version.text());
+    ids.push_back(m);
   }
   int best = ClosestMatch(written, versions);
-  return best < 0 ? "" : IdOf(by_service_[service][best]);
+  return best < 0 ? "" : IdOf(ids[best]);
 }
 
 void MigrationGraph::FindCycles(Diagnostics* diag) const {

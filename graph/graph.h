@@ -57,8 +57,9 @@ class MigrationGraph {
   int FindService(std::string_view name) const;
 
   // Resolves "service:version" or "service:version_name". On failure returns
-  // -1 and sets *error to "unknown migration 'x' (did you mean 'y'?)".
-  int Resolve(std::string_view ref, std::string* error) const;
+  // -1 and sets *error to "unknown migration 'x' (did you mean 'y'?)", never
+  // suggesting `referrer` (the migration whose directive names `ref`).
+  int Resolve(std::string_view ref, std::string* error, int referrer = -1) const;
 
   // `targets` and everything they need, directly or transitively.
   std::vector<bool> Closure(const std::vector<int>& targets) const;
@@ -84,8 +85,8 @@ class MigrationGraph {
   void FindCycles(Diagnostics* diag) const;
   void ReportBranches(Diagnostics* diag) const;
   int ResolveVersion(int service, std::string_view rest, std::string_view ref,
-                     std::string* error) const;
-  std::string Suggest(int service, std::string_view version) const;
+                     std::string* error, int referrer) const;
+  std::string Suggest(int service, std::string_view version, int referrer) const;
 
   const Model* model_;
   Graph graph_;

@@ -184,11 +184,15 @@ Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* 
       file->Error(node, "'settings' must be a mapping of setting names to values");
     } else {
       file->CheckKeys(node, known, "settings");
-      for (const auto& f : SettingFields()) {
-        auto value = file->Scalar(node, f.key, false, "settings");
-        std::string error;
-        if (value && !f.parse(*value, &settings, &error)) {
-          file->Error(node[f.key], std::string(f.key) + ": " + error);
+      for (const auto& entry : node) {  // in file order, so errors read top-down
+        const std::string key = entry.first.Scalar();
+        for (const auto& f : SettingFields()) {
+          if (key != f.key) continue;
+          auto value = file->Scalar(node, f.key, false, "settings");
+          std::string error;
+          if (value && !f.parse(*value, &settings, &error)) {
+            file->Error(entry.second, key + ": " + error);
+          }
         }
       }
       YAML::Node schedule = node["schedule"];
@@ -274,7 +278,9 @@ std::vector<std::string> ExpandServiceGlobs(const YAML::Node& node, const std::s
     std::string pattern = (fs::path(root) / item.Scalar()).lexically_normal().string();
     glob_t matches{};
     int rc = ::glob(pattern.c_str(), GLOB_ERR, nullptr, &matches);
-    if (rc == GLOB_NOMATCH || (rc == 0 && matches.gl_pathc == 0)) {
+    // GLOB_ABORTED: a folder of the pattern does not exist, which means the
+    // same to the user as no match.
+    if (rc == GLOB_NOMATCH || rc == GLOB_ABORTED || (rc == 0 && matches.gl_pathc == 0)) {
       file->Error(item, "'" + item.Scalar() + "' matches no service manifest");
     } else if (rc != 0) {
       file->Error(item, "cannot expand '" + item.Scalar() + "'");

@@ -63,7 +63,7 @@ bool CheckTransactionShape(const std::vector<LexedStatement>& statements,
       bad = open || i > 0;
       open = true;
     } else if (s.kind == StatementKind::kCommit) {
-      bad = !open || i + 1 < statements.size();
+      bad = !open;
       open = false;
     } else if (s.kind == StatementKind::kOther) {
       bad = !open;
