@@ -175,30 +175,38 @@ void RenderPlanText(const PlanView& plan, std::ostream& out) {
 }
 
 void RenderPlanJson(const PlanView& plan, std::ostream& out) {
+  // Streamed one migration at a time: a plan of 100,000 migrations as one
+  // JSON document in memory would cost hundreds of megabytes.
   const MigrationGraph& g = *plan.graph;
-  ordered_json j;
-  j["offline"] = plan.offline;
   size_t total = 0;
-  ordered_json waves = ordered_json::array();
-  std::map<std::string, ordered_json> lanes;
-  for (const auto& w : plan.waves) {
-    ordered_json wave = ordered_json::array();
-    for (int m : w) {
+  for (const auto& w : plan.waves) total += w.size();
+  out << "{\n  \"offline\": " << (plan.offline ? "true" : "false") << ",\n  \"pending\": " << total
+      << ",\n  \"waves\": [";
+  std::vector<std::vector<int>> by_lane(plan.lanes->databases.size());
+  for (size_t w = 0; w < plan.waves.size(); ++w) {
+    out << (w == 0 ? "\n    [" : ",\n    [");
+    for (size_t i = 0; i < plan.waves[w].size(); ++i) {
+      int m = plan.waves[w][i];
       ordered_json mj = MigrationJson(g, m);
       ordered_json deps = ordered_json::array();
       for (const Dependency& d : g.DependenciesOf(m)) deps.push_back(g.IdOf(d.migration));
-      mj["needs"] = deps;
-      wave.push_back(std::move(mj));
-      lanes[DatabaseOf(g, m)].push_back(g.IdOf(m));
-      ++total;
+      mj["needs"] = std::move(deps);
+      out << (i == 0 ? "\n      " : ",\n      ") << mj.dump();
+      by_lane[plan.lanes->lane_of_migration[m]].push_back(m);
     }
-    waves.push_back(std::move(wave));
+    out << "\n    ]";
   }
-  j["pending"] = total;
-  j["waves"] = std::move(waves);
-  j["databases"] = ordered_json::object();
-  for (auto& [db, ids] : lanes) j["databases"][db] = std::move(ids);
-  out << j.dump(2) << "\n";
+  out << (plan.waves.empty() ? "],\n" : "\n  ],\n") << "  \"databases\": {";
+  bool first = true;
+  for (size_t lane = 0; lane < by_lane.size(); ++lane) {
+    if (by_lane[lane].empty()) continue;
+    ordered_json ids = ordered_json::array();
+    for (int m : by_lane[lane]) ids.push_back(g.IdOf(m));
+    out << (first ? "\n    " : ",\n    ") << ordered_json(plan.lanes->databases[lane]).dump()
+        << ": " << ids.dump();
+    first = false;
+  }
+  out << (first ? "}\n}\n" : "\n  }\n}\n");
 }
 
 }  // namespace lockstep

@@ -29,16 +29,13 @@ std::strong_ordering ComparePart(std::string_view a, std::string_view b) {
                        : std::strong_ordering::equal;
 }
 
-std::vector<std::string_view> SplitKey(std::string_view key) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (size_t i = 0; i <= key.size(); ++i) {
-    if (i == key.size() || key[i] == '.') {
-      parts.push_back(key.substr(start, i - start));
-      start = i + 1;
-    }
-  }
-  return parts;
+// The next '.'-separated part of `key` from *pos, advancing *pos past it.
+std::string_view NextPart(std::string_view key, size_t* pos) {
+  size_t end = key.find('.', *pos);
+  if (end == std::string_view::npos) end = key.size();
+  std::string_view part = key.substr(*pos, end - *pos);
+  *pos = end + 1;
+  return part;
 }
 
 }  // namespace
@@ -79,13 +76,16 @@ std::optional<Version> Version::Parse(std::string_view text) {
 }
 
 std::strong_ordering Version::operator<=>(const Version& other) const {
-  auto a = SplitKey(key_);
-  auto b = SplitKey(other.key_);
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    auto c = ComparePart(a[i], b[i]);
+  // Called O(n log n) times while sorting: walks the keys without allocating.
+  std::string_view a = key_, b = other.key_;
+  size_t i = 0, j = 0;
+  while (i <= a.size() && j <= b.size()) {
+    auto c = ComparePart(NextPart(a, &i), NextPart(b, &j));
     if (c != 0) return c;
   }
-  return a.size() <=> b.size();
+  if (i <= a.size()) return std::strong_ordering::greater;  // a has more parts
+  if (j <= b.size()) return std::strong_ordering::less;
+  return std::strong_ordering::equal;
 }
 
 }  // namespace lockstep

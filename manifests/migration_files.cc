@@ -1,5 +1,6 @@
 #include "manifests/migration_files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <map>
 
 #include "graph/suggest.h"
@@ -18,7 +18,6 @@
 namespace lockstep {
 namespace {
 
-namespace fs = std::filesystem;
 
 constexpr std::string_view kUp = ".up.sql";
 constexpr std::string_view kDown = ".down.sql";
@@ -28,26 +27,32 @@ constexpr std::string_view kNamingRule =
 
 }  // namespace
 
-bool ReadWholeFile(const std::string& path, std::string* out, std::string* error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+bool ReadWholeFile(const std::string& path, std::string* out, std::string* error, int dir_fd) {
+  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = std::string("cannot read: ") + std::strerror(errno);
     return false;
   }
+  // One read of size + 1 bytes ends a regular file that did not grow; the
+  // loop covers files that did, and pipes.
   struct stat st;
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) out->reserve(st.st_size);
-  char buffer[65536];
+  size_t want = ::fstat(fd, &st) == 0 && st.st_size > 0 ? st.st_size + 1 : 65536;
+  size_t used = out->size();
   for (;;) {
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n == 0) break;
+    out->resize(used + want);
+    ssize_t n = ::read(fd, out->data() + used, want);
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      if (errno == EINTR) continue;
       *error = std::string("cannot read: ") + std::strerror(errno);
+      out->resize(used);
       ::close(fd);
       return false;
     }
-    out->append(buffer, static_cast<size_t>(n));
+    used += static_cast<size_t>(n);
+    if (static_cast<size_t>(n) < want) break;
+    want = 65536;
   }
+  out->resize(used);
   ::close(fd);
   return true;
 }
@@ -116,14 +121,15 @@ void ParseDirective(std::string_view line_text, std::string_view directive,
 
 struct FilePair {
   std::optional<MigrationFileName> name;
-  std::string up, down;
+  std::string up, down;  // file names in the folder
 };
 
-bool LoadSqlFile(const std::string& path, bool up_file, std::string* text,
-                 Directives* directives, std::vector<Statement>* statements,
+// Reads `file` of the folder open as `dir_fd`; `path` is how to show it.
+bool LoadSqlFile(int dir_fd, const std::string& file, const std::string& path, bool up_file,
+                 std::string* text, Directives* directives, std::vector<Statement>* statements,
                  Diagnostics* diag) {
   std::string error;
-  if (!ReadWholeFile(path, text, &error)) {
+  if (!ReadWholeFile(file, text, &error, dir_fd)) {
     diag->Error(path, 0, error);
     return false;
   }
@@ -237,57 +243,59 @@ int FirstInvalidUtf8Line(std::string_view text) {
 std::vector<Migration> LoadMigrationFolder(int service, const std::string& folder,
                                            Diagnostics* diag) {
   std::map<std::string, FilePair> pairs;  // by stem
-  std::error_code ec;
-  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string file = it->path().filename().string();
-    if (file.empty() || file[0] == '.') continue;
-    std::string path = (fs::path(folder) / file).string();
+  DIR* dir = ::opendir(folder.c_str());
+  if (dir == nullptr) {
+    diag->Error(folder, 0, std::string("cannot list the migrations folder: ") + std::strerror(errno));
+    return {};
+  }
+  auto path_of = [&](const std::string& file) { return folder + "/" + file; };
+  while (struct dirent* entry = ::readdir(dir)) {
+    std::string file = entry->d_name;
+    if (file.empty() || file[0] == '.' || entry->d_type == DT_DIR) continue;
     std::string error;
     auto name = ParseMigrationFileName(file, &error);
     if (!name) {
       bool looks_like_migration = file.ends_with(kUp) || file.ends_with(kDown);
-      if (looks_like_migration) diag->Error(path, 0, error);
-      else if (!error.empty()) diag->Warning(path, 0, error);
+      if (looks_like_migration) diag->Error(path_of(file), 0, error);
+      else if (!error.empty()) diag->Warning(path_of(file), 0, error);
       continue;
     }
     FilePair& pair = pairs[name->version.text() + "_" + name->name];
-    (name->up ? pair.up : pair.down) = path;
+    (name->up ? pair.up : pair.down) = file;
     if (name->up || !pair.name) pair.name = std::move(name);
   }
-  if (ec) {
-    diag->Error(folder, 0, "cannot list the migrations folder: " + ec.message());
-    return {};
-  }
+  int dir_fd = ::dirfd(dir);
   std::vector<Migration> out;
   for (auto& [stem, pair] : pairs) {
     if (pair.up.empty()) {
-      diag->Error(pair.down, 0,
-                  "down file without an up file: add " + stem +
-                      ".up.sql, or remove this file");
+      diag->Error(path_of(pair.down), 0,
+                  "down file without an up file: add " + stem + ".up.sql, or remove this file");
       continue;
     }
     Migration m;
     m.service = service;
     m.version = pair.name->version;
     m.name = pair.name->name;
-    m.up_path = pair.up;
-    m.down_path = pair.down;
+    m.up_path = path_of(pair.up);
     std::string text;
     Directives directives;
-    if (!LoadSqlFile(pair.up, true, &text, &directives, &m.up, diag)) continue;
+    if (!LoadSqlFile(dir_fd, pair.up, m.up_path, true, &text, &directives, &m.up, diag)) continue;
     m.checksum = Sha256Hex(text);
     m.requires_refs = std::move(directives.requires_refs);
     m.parent_refs = std::move(directives.parents);
     m.has_parents_directive = directives.has_parents;
     m.no_transaction = directives.no_transaction;
     if (!pair.down.empty()) {
+      m.down_path = path_of(pair.down);
       std::string down_text;
       Directives down_directives;
-      LoadSqlFile(pair.down, false, &down_text, &down_directives, &m.down, diag);
+      LoadSqlFile(dir_fd, pair.down, m.down_path, false, &down_text, &down_directives, &m.down,
+                  diag);
       m.down_no_transaction = down_directives.no_transaction;
     }
     out.push_back(std::move(m));
   }
+  ::closedir(dir);
   std::stable_sort(out.begin(), out.end(), [](const Migration& a, const Migration& b) {
     return a.version < b.version;
   });

@@ -3,6 +3,8 @@
 #ifndef LOCKSTEP_MANIFESTS_MIGRATION_FILES_H_
 #define LOCKSTEP_MANIFESTS_MIGRATION_FILES_H_
 
+#include <fcntl.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,9 +40,11 @@ struct Directives {
 Directives ParseDirectives(std::string_view text, bool up_file,
                            const std::string& path, Diagnostics* diag);
 
-// Reads a whole file; on failure returns false and sets *error to
-// "cannot read: <reason>".
-bool ReadWholeFile(const std::string& path, std::string* out, std::string* error);
+// Appends a whole file to *out; `path` is relative to the directory open as
+// `dir_fd` (or to the working directory). On failure returns false and sets
+// *error to "cannot read: <reason>".
+bool ReadWholeFile(const std::string& path, std::string* out, std::string* error,
+                   int dir_fd = AT_FDCWD);
 
 // The line of the first byte that is not valid UTF-8, or 0 if all are.
 int FirstInvalidUtf8Line(std::string_view text);

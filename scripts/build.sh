@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what lockstep needs (scripts/install-deps.sh) and builds it.
+#   scripts/build.sh [BUILD_DIR] [extra cmake arguments...]
+# BUILD_DIR defaults to build/. The binary is BUILD_DIR/lockstep.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${1:-"$here/build"}
+shift || true
+
+"$here/scripts/install-deps.sh"
+cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"
