@@ -49,8 +49,15 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitBadInput;
   }
 
-  if (validate->parsed()) return RunValidate(common, std::cout, std::cerr);
-  if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, std::cerr);
-  if (graph->parsed()) return RunGraph(common, format, std::cout, std::cerr);
+  try {
+    if (validate->parsed()) return RunValidate(common, std::cout, std::cerr);
+    if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, std::cerr);
+    if (graph->parsed()) return RunGraph(common, format, std::cout, std::cerr);
+  } catch (const std::exception& e) {
+    // Commands report their errors as values; reaching this is a bug, but it
+    // must still end as a message and an exit code, not an abort.
+    std::cerr << "lockstep: internal error: " << e.what() << "\n";
+    return kExitFailed;
+  }
   return kExitBadInput;
 }

@@ -35,6 +35,10 @@ class YamlFile {
       diag_->Error(path_, 0, error + hint);
       return false;
     }
+    if (int bad = FirstInvalidUtf8Line(text)) {
+      diag_->Error(path_, bad, "not valid UTF-8; save the file as UTF-8");
+      return false;
+    }
     try {
       *root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
@@ -373,6 +377,11 @@ void LoadFolders(const std::vector<ServiceEntry>& entries, Model* model, Diagnos
   work();
   for (auto& t : pool) t.join();
   for (size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i].folder.empty() && found[i].empty() && !diags[i].has_errors()) {
+      const Service& s = entries[i].service;
+      diag->Warning(s.manifest_path, s.line, "service '" + s.name + "' has no migrations in " +
+                                                 entries[i].folder);
+    }
     diag->Append(diags[i]);
     for (auto& m : found[i]) model->migrations.push_back(std::move(m));
   }

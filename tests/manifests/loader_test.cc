@@ -16,9 +16,11 @@ class LoaderTest : public ::testing::Test {
     platform_ = p_.Load(&diag_, env);
     return Describe(diag_, p_.root());
   }
+  // One database, one service with one migration.
   void Basic() {
     p_.WritePlatformFile("main");
     p_.WriteService("users");
+    p_.WriteMigration("users", "001_init.up.sql", "SELECT 1;");
   }
 
   TempPlatform p_;
@@ -27,7 +29,8 @@ class LoaderTest : public ::testing::Test {
 };
 
 TEST_F(LoaderTest, LoadsServicesMigrationsAndChecksums) {
-  Basic();
+  p_.WritePlatformFile("main");
+  p_.WriteService("users");
   p_.WriteService("billing");
   std::string sql = "-- lockstep:requires billing:001\nBEGIN;\nCREATE TABLE u (id int);\nCOMMIT;\n";
   p_.WriteMigration("users", "001_create_u.up.sql", sql);
@@ -61,6 +64,25 @@ TEST_F(LoaderTest, InvalidYamlNamesLineAndColumn) {
   std::string out = Load();
   EXPECT_EQ(out.rfind("ROOT/lockstep.yaml:3:", 0), 0u) << out;
   EXPECT_NE(out.find("invalid YAML"), std::string::npos);
+}
+
+TEST_F(LoaderTest, NonUtf8PlatformFile) {
+  p_.Write("lockstep.yaml", "version: 1\n\xff\xfe: x\n");
+  EXPECT_EQ(Load(), "ROOT/lockstep.yaml:2: not valid UTF-8; save the file as UTF-8\n");
+}
+
+TEST_F(LoaderTest, ManifestWithoutServiceKey) {
+  Basic();
+  p_.Write("services/users/service.yaml", "database: main\n");
+  EXPECT_EQ(Load(), "ROOT/services/users/service.yaml:1:1: a service manifest needs 'service'\n");
+}
+
+TEST_F(LoaderTest, ServiceWithoutMigrationsIsAWarning) {
+  p_.WritePlatformFile("main");
+  p_.WriteService("users");
+  EXPECT_EQ(Load(), "ROOT/services/users/service.yaml:1: warning: service 'users' has no "
+                    "migrations in ROOT/services/users/migrations\n");
+  EXPECT_FALSE(diag_.has_errors());
 }
 
 TEST_F(LoaderTest, UnknownKeySuggestsTheNearest) {
@@ -114,7 +136,7 @@ TEST_F(LoaderTest, UnknownDatabaseSuggestsTheNearest) {
 TEST_F(LoaderTest, DuplicateServiceNames) {
   Basic();
   p_.Write("services/users2/service.yaml", "service: users\ndatabase: main\n");
-  p_.Write("services/users2/migrations/.keep", "");
+  p_.Write("services/users2/migrations/001_x.up.sql", "SELECT 1;");
   EXPECT_EQ(Load(), "ROOT/services/users2/service.yaml:1: service 'users' is also defined in "
                     "ROOT/services/users/service.yaml; service names must be unique\n");
 }
@@ -228,6 +250,8 @@ TEST_F(LoaderTest, ResolvesUrlsFromEnvironmentAndFiles) {
                             "  core: {url_file: secrets/core-url}\n");
   p_.WriteService("users", "main");
   p_.WriteService("core", "core");
+  p_.WriteMigration("users", "001_a.up.sql", "SELECT 1;");
+  p_.WriteMigration("core", "001_a.up.sql", "SELECT 1;");
   p_.Write("secrets/core-url", "postgresql://core@db/core\n");
   EXPECT_EQ(Load(), "");
   std::string url, error;
@@ -245,6 +269,7 @@ TEST_F(LoaderTest, UnsetVariableNamesIt) {
   p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\n"
                             "databases: {users: {url: \"${USERS_DATABASE_URL}\"}}\n");
   p_.WriteService("users", "users");
+  p_.WriteMigration("users", "001_a.up.sql", "SELECT 1;");
   EXPECT_EQ(Load(), "");
   std::string url, error;
   EXPECT_FALSE(ResolveDatabaseUrl(platform_, platform_.databases[0],
