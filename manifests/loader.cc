@@ -142,10 +142,6 @@ bool ParseSchema(std::string_view text, std::string* out, std::string* error) {
   return true;
 }
 
-bool ParseMillis(std::string_view text, std::chrono::milliseconds* out, std::string* error) {
-  return ParseDuration(text, out, error);
-}
-
 // One setting: its key under `settings:`, its parser and where it goes.
 struct SettingField {
   const char* key;
@@ -155,10 +151,10 @@ struct SettingField {
 const std::vector<SettingField>& SettingFields() {
   static const std::vector<SettingField> fields = {
       {"lock_timeout", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseMillis(t, &s->lock_timeout, e);
+         return ParseDuration(t, &s->lock_timeout, e);
        }},
       {"statement_timeout", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseMillis(t, &s->statement_timeout, e);
+         return ParseDuration(t, &s->statement_timeout, e);
        }},
       {"jobs", [](std::string_view t, Settings* s, std::string* e) {
          return ParseJobs(t, &s->jobs, e);
