@@ -1,7 +1,5 @@
 #include "daemon/commands.h"
 
-#include <memory>
-#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -9,52 +7,14 @@
 #include "daemon/render.h"
 #include "graph/graph.h"
 #include "graph/plan.h"
-#include "graph/suggest.h"
-#include "manifests/loader.h"
+#include "daemon/session.h"
+#include "daemon/state.h"
 
 namespace lockstep {
 namespace {
 
-// A platform and its graph, loaded and checked. The graph points into the
-// platform's model, so both live together behind stable addresses.
-struct Loaded {
-  std::unique_ptr<Platform> platform;
-  std::optional<MigrationGraph> graph;
-  Diagnostics diag;
-};
-
-std::string ConfigPath(const CommonOptions& options) {
-  if (!options.config_path.empty()) return options.config_path;
-  if (auto env = options.env("LOCKSTEP_CONFIG"); env && !env->empty()) return *env;
-  return "lockstep.yaml";
-}
-
-void PrintDiagnostics(const Diagnostics& diag, std::ostream& err) {
-  for (const Diagnostic& d : diag.all()) err << d.ToString() << "\n";
-}
-
 std::string Count(size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
-// Loads and checks everything; prints every diagnostic to `err`. The graph is
-// built only when loading found no error, and kept only when it is valid.
-Loaded Load(const CommonOptions& options, std::ostream& err) {
-  Loaded loaded;
-  loaded.platform = std::make_unique<Platform>(
-      LoadPlatform(ConfigPath(options), options.env, &loaded.diag));
-  if (!loaded.diag.has_errors()) {
-    MigrationGraph graph = MigrationGraph::Build(loaded.platform->model, &loaded.diag);
-    if (!loaded.diag.has_errors()) loaded.graph.emplace(std::move(graph));
-  }
-  PrintDiagnostics(loaded.diag, err);
-  if (loaded.diag.has_errors()) {
-    int warnings = static_cast<int>(loaded.diag.all().size()) - loaded.diag.error_count();
-    err << "lockstep: " << Count(loaded.diag.error_count(), "error", "errors");
-    if (warnings > 0) err << ", " << Count(warnings, "warning", "warnings");
-    err << "; nothing was touched\n";
-  }
-  return loaded;
 }
 
 nlohmann::ordered_json DiagnosticsJson(const Diagnostics& diag, Diagnostic::Severity severity) {
@@ -65,38 +25,6 @@ nlohmann::ordered_json DiagnosticsJson(const Diagnostics& diag, Diagnostic::Seve
                     {"message", d.message}, {"text", d.ToString()}});
   }
   return list;
-}
-
-// Migrations selected by --target and --service: those and all they need;
-// empty (meaning all) when neither is given.
-bool Select(const MigrationGraph& graph, const PlanOptions& plan, std::vector<bool>* wanted,
-            std::ostream& err) {
-  std::vector<int> targets;
-  bool ok = true;
-  for (const std::string& id : plan.targets) {
-    std::string error;
-    int m = graph.Resolve(id, &error);
-    if (m < 0) {
-      err << "lockstep: --target " << id << ": " << error << "\n";
-      ok = false;
-    } else {
-      targets.push_back(m);
-    }
-  }
-  for (const std::string& name : plan.services) {
-    int s = graph.FindService(name);
-    if (s < 0) {
-      std::vector<std::string_view> names;
-      for (const Service& service : graph.model().services) names.push_back(service.name);
-      err << "lockstep: --service: unknown service '" << name << "'" << DidYouMean(name, names)
-          << "\n";
-      ok = false;
-      continue;
-    }
-    for (int m : graph.Heads(s)) targets.push_back(m);
-  }
-  if (ok && !targets.empty()) *wanted = graph.Closure(targets);
-  return ok;
 }
 
 }  // namespace
@@ -128,19 +56,21 @@ int RunValidate(const CommonOptions& options, std::ostream& out, std::ostream& e
 
 int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out,
             std::ostream& err) {
-  if (!plan.offline) {
-    err << "lockstep: plan: reading the databases' history is not built yet; run "
-           "'lockstep plan --offline' to plan as if nothing were applied\n";
-    return kExitBadInput;
-  }
   Loaded loaded = Load(options, err);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
   std::vector<bool> wanted;
-  if (!Select(graph, plan, &wanted, err)) return kExitBadInput;
+  if (!Select(graph, plan.targets, plan.services, &wanted, err)) return kExitBadInput;
+  std::vector<bool> applied;
+  if (!plan.offline) {
+    std::map<std::string, std::vector<HistoryRow>> histories;
+    DatabaseFactory factory = PostgresFactory(*loaded.platform, options, NewRunId());
+    if (!ReadHistories(*loaded.platform, factory, &histories, err)) return kExitFailed;
+    applied = Reconcile(graph, histories).applied;
+  }
   Lanes lanes = Lanes::Of(graph);
-  std::vector<bool> pending = PendingSet(graph, wanted, /*applied=*/{});
-  PlanView view{&graph, &lanes, Waves(graph, pending, lanes), /*offline=*/true};
+  std::vector<bool> pending = PendingSet(graph, wanted, applied);
+  PlanView view{&graph, &lanes, Waves(graph, pending, lanes), plan.offline};
   if (options.json) {
     RenderPlanJson(view, out);
   } else {

@@ -24,6 +24,18 @@ struct PlanOptions {
   std::vector<std::string> services; // --service NAME
 };
 
+struct ApplyOptions {
+  std::vector<std::string> targets;   // --target ID
+  std::vector<std::string> services;  // --service NAME
+  bool dry_run = false;               // print the plan, touch nothing
+};
+
+int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
+             std::ostream& err);
+// `check`: exit 4 when anything is pending, failed or checksum-mismatched.
+int RunStatus(const CommonOptions& options, bool check, std::ostream& out, std::ostream& err);
+int RunHistory(const CommonOptions& options, std::ostream& out, std::ostream& err);
+
 int RunValidate(const CommonOptions& options, std::ostream& out, std::ostream& err);
 int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out,
             std::ostream& err);

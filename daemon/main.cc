@@ -1,5 +1,6 @@
 // lockstep's command line: the table of commands and their options, nothing
 // more. The commands themselves are in daemon/commands.cc.
+#include <csignal>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,8 @@ int main(int argc, char** argv) {
   using namespace lockstep;
   CommonOptions common;
   PlanOptions plan;
+  ApplyOptions apply;
+  bool check = false;
   std::string format = "dot";
 
   CLI::App app{"lockstep applies PostgreSQL schema migrations for a whole platform of "
@@ -39,9 +42,29 @@ int main(int argc, char** argv) {
                        "Only this service's heads and what they need; repeatable");
   plan_cmd->add_flag("--json", common.json, "Print the plan as JSON on stdout");
 
+  CLI::App* apply_cmd = app.add_subcommand(
+      "apply", "Apply pending migrations: databases in parallel, one migration at a time each");
+  apply_cmd->add_option("--target", apply.targets,
+                        "Only this migration (service:version) and what it needs; repeatable");
+  apply_cmd->add_option("--service", apply.services,
+                        "Only this service's heads and what they need; repeatable");
+  apply_cmd->add_flag("--dry-run", apply.dry_run, "Print what would run; change nothing");
+  apply_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
+
+  CLI::App* status = app.add_subcommand(
+      "status", "Per service: applied, pending, failed, checksum-mismatched, unknown-applied");
+  status->add_flag("--check", check,
+                   "Exit 4 when anything is pending, failed or checksum-mismatched");
+  status->add_flag("--json", common.json, "Print the status as JSON on stdout");
+
+  CLI::App* history = app.add_subcommand(
+      "history", "What was applied, when, by whom, how long it took");
+  history->add_flag("--json", common.json, "Print the history as JSON on stdout");
+
   CLI::App* graph = app.add_subcommand("graph", "Print the migration DAG");
   graph->add_option("--format", format, "dot, mermaid or json (default: dot)");
 
+  std::signal(SIGPIPE, SIG_IGN);  // a dropped server connection must not kill us
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -53,6 +76,9 @@ int main(int argc, char** argv) {
     if (validate->parsed()) return RunValidate(common, std::cout, std::cerr);
     if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, std::cerr);
     if (graph->parsed()) return RunGraph(common, format, std::cout, std::cerr);
+    if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, std::cerr);
+    if (status->parsed()) return RunStatus(common, check, std::cout, std::cerr);
+    if (history->parsed()) return RunHistory(common, std::cout, std::cerr);
   } catch (const std::exception& e) {
     // Commands report their errors as values; reaching this is a bug, but it
     // must still end as a message and an exit code, not an abort.

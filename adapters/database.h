@@ -1,0 +1,87 @@
+// One database behind one small interface, as leveldb keeps the file system
+// behind Env. Implementations: PostgreSQL (libpqxx), and in tests a fake and a
+// fault-injecting wrapper.
+//
+// Thread rules: a Database is used by one thread at a time (the executor runs
+// its calls on a pool, one call per database at once); Cancel() alone may be
+// called from any thread, at any time.
+#ifndef LOCKSTEP_ADAPTERS_DATABASE_H_
+#define LOCKSTEP_ADAPTERS_DATABASE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/model.h"
+#include "graph/status.h"
+
+namespace lockstep {
+
+// One row of <history_schema>.history.
+struct HistoryRow {
+  std::string service;
+  std::string version;   // as the file names it ("001")
+  std::string name;
+  std::string checksum;
+  std::string status;    // "applied", "failed" or "baseline"
+  std::string started_at, finished_at;  // ISO 8601, UTC
+  int64_t execution_ms = 0;
+  std::string applied_by;
+  std::string run_id;
+};
+
+// Who holds the migration lock of a database, from pg_locks and
+// pg_stat_activity.
+struct LockHolder {
+  int pid = 0;
+  std::string application_name;
+  std::string client_address;
+  std::string since;
+
+  // "pid 123 (lockstep/abc, from 10.0.0.5, since 2026-01-01 10:00:00+00)"
+  std::string ToString() const;
+};
+
+// A migration to run, with what the history row needs.
+struct MigrationToRun {
+  const Migration* migration = nullptr;
+  std::string service;
+  std::string schema;  // search_path for its statements; empty for the default
+  std::string run_id;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  // Connects, with application_name lockstep/<run id>.
+  virtual Status Open() = 0;
+
+  // One short, non-blocking attempt at the session-level advisory lock, never
+  // inside a transaction. Sets *acquired; when not acquired, fills *holder as
+  // well as it can.
+  virtual Status TryLock(bool* acquired, LockHolder* holder) = 0;
+  virtual Status Unlock() = 0;
+
+  // Creates lockstep's schema and tables when they are missing. REQUIRES: the
+  // lock is held, so that two runners never race on creating them.
+  virtual Status EnsureSchema() = 0;
+
+  // Every history row; none when lockstep's tables do not exist yet. Without
+  // the lock it is a consistent snapshot, possibly already out of date.
+  virtual Status ReadHistory(std::vector<HistoryRow>* rows) = 0;
+
+  // Runs the migration's up statements and records it: in one transaction
+  // with its history row, or for no-transaction migrations statement by
+  // statement, recording it `failed` when one fails. The error names
+  // file:line, SQLSTATE, message, detail and hint. REQUIRES: the lock is held.
+  virtual Status Apply(const MigrationToRun& run) = 0;
+
+  // Asks the server to cancel what runs now. Any thread.
+  virtual void Cancel() = 0;
+};
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_ADAPTERS_DATABASE_H_

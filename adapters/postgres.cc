@@ -1,0 +1,320 @@
+#include "adapters/postgres.h"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+#include <pqxx/pqxx>
+
+#include "manifests/environment.h"
+
+namespace lockstep {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Notices (RAISE NOTICE, "... does not exist, skipping") are kept out of
+// stderr; libpqxx would print them raw.
+class NoticeSink : public pqxx::errorhandler {
+ public:
+  explicit NoticeSink(pqxx::connection_base& c) : pqxx::errorhandler(c) {}
+  bool operator()(const char[]) noexcept override { return false; }
+};
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// libpq's "ERROR:  msg\nDETAIL:  d\nHINT:  h\nLINE 1: ..." as
+// "msg; DETAIL: d; HINT: h"; the LINE/caret part points into the statement,
+// which the caller names by file and line instead.
+std::string ServerMessage(const std::string& what) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < what.size()) {
+    size_t end = what.find('\n', pos);
+    if (end == std::string::npos) end = what.size();
+    std::string line = what.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.rfind("ERROR:  ", 0) == 0) {
+      out += line.substr(8);
+    } else if (line.rfind("DETAIL:  ", 0) == 0 || line.rfind("HINT:  ", 0) == 0 ||
+               line.rfind("CONTEXT:  ", 0) == 0) {
+      size_t colon = line.find(':');
+      out += "; " + line.substr(0, colon) + ": " + line.substr(colon + 3);
+    } else if (out.empty() && !line.empty() && line.rfind("LINE ", 0) != 0 &&
+               line.find('^') == std::string::npos) {
+      out += line;
+    }
+  }
+  return RedactPassword(Trim(out));
+}
+
+class PostgresDatabase : public Database {
+ public:
+  explicit PostgresDatabase(PostgresOptions options) : o_(std::move(options)) {}
+
+  Status Open() override {
+    try {
+      auto conn = std::make_unique<pqxx::connection>(o_.url);
+      notices_ = std::make_unique<NoticeSink>(*conn);
+      pqxx::nontransaction tx(*conn);
+      tx.exec("SET application_name = " + tx.quote("lockstep/" + o_.run_id));
+      tx.exec("SET statement_timeout = " + std::to_string(o_.statement_timeout.count()));
+      tx.exec("SET lock_timeout = 0");
+      tx.commit();
+      std::lock_guard<std::mutex> lock(mu_);
+      conn_ = std::move(conn);
+      return Status::Ok();
+    } catch (const std::exception& e) {
+      return Status::Failed("database '" + o_.database +
+                            "': cannot connect: " + RedactPassword(Trim(e.what())));
+    }
+  }
+
+  Status TryLock(bool* acquired, LockHolder* holder) override {
+    return Guard("take the migration lock", [&] {
+      pqxx::nontransaction tx(*conn_);
+      *acquired = tx.exec_params1("SELECT pg_try_advisory_lock($1)", kAdvisoryLockKey)[0]
+                      .as<bool>();
+      if (*acquired) return;
+      // The holder: a bigint advisory key shows in pg_locks as classid (high
+      // 32 bits) and objid (low 32 bits) with objsubid 1.
+      pqxx::result r = tx.exec_params(
+          "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), "
+          "'local'), coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', "
+          "'YYYY-MM-DD HH24:MI:SS') || ' UTC', '') "
+          "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+          "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+          "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+          "AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1 LIMIT 1",
+          static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) >> 32),
+          static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) & 0xffffffffu));
+      *holder = LockHolder();
+      if (!r.empty()) {
+        holder->pid = r[0][0].as<int>();
+        holder->application_name = r[0][1].as<std::string>();
+        holder->client_address = r[0][2].as<std::string>();
+        holder->since = r[0][3].as<std::string>();
+      }
+    });
+  }
+
+  Status Unlock() override {
+    return Guard("release the migration lock", [&] {
+      pqxx::nontransaction tx(*conn_);
+      tx.exec_params("SELECT pg_advisory_unlock($1)", kAdvisoryLockKey);
+    });
+  }
+
+  Status ReadHistory(std::vector<HistoryRow>* rows) override {
+    return Guard("read the history", [&] {
+      rows->clear();
+      pqxx::nontransaction tx(*conn_);
+      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("history"))[0].as<bool>()) return;
+      pqxx::result r = tx.exec(
+          "SELECT service, version, name, checksum, status, "
+          "coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+          "coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+          "coalesce(execution_ms, 0), applied_by, run_id FROM " + Table("history") +
+          " ORDER BY started_at, service, version");
+      for (const auto& row : r) {
+        HistoryRow h;
+        h.service = row[0].as<std::string>();
+        h.version = row[1].as<std::string>();
+        h.name = row[2].as<std::string>();
+        h.checksum = row[3].as<std::string>();
+        h.status = row[4].as<std::string>();
+        h.started_at = row[5].as<std::string>();
+        h.finished_at = row[6].as<std::string>();
+        h.execution_ms = row[7].as<int64_t>();
+        h.applied_by = row[8].as<std::string>();
+        h.run_id = row[9].as<std::string>();
+        rows->push_back(std::move(h));
+      }
+    });
+  }
+
+  Status Apply(const MigrationToRun& run) override {
+    const Migration& m = *run.migration;
+    size_t current = 0;  // statement being run, for the error's file:line
+    auto start = Clock::now();
+    try {
+      if (m.no_transaction) {
+        ApplyStatementByStatement(run, &current, start);
+      } else {
+        pqxx::work tx(*conn_);
+        if (!run.schema.empty()) tx.exec("SET LOCAL search_path TO " + tx.quote_name(run.schema));
+        for (current = 0; current < m.up.size(); ++current) tx.exec(m.up[current].sql);
+        current = m.up.size();
+        Record(tx, run, "applied", start);
+        tx.commit();
+      }
+      return Status::Ok();
+    } catch (const pqxx::sql_error& e) {
+      return Status::Failed(FailureText(run, current, e.sqlstate(), ServerMessage(e.what())));
+    } catch (const pqxx::broken_connection& e) {
+      Drop();
+      return Status::Failed(FailureText(run, current, "", "lost the connection to the database: " +
+                                                              RedactPassword(Trim(e.what()))));
+    } catch (const std::exception& e) {
+      return Status::Failed(FailureText(run, current, "", RedactPassword(Trim(e.what()))));
+    }
+  }
+
+  void Cancel() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (conn_) {
+      try {
+        conn_->cancel_query();
+      } catch (const std::exception&) {
+        // Nothing to cancel, or the connection is gone: either way done.
+      }
+    }
+  }
+
+ private:
+  std::string Table(const char* name) const {
+    return "\"" + o_.history_schema + "\"." + name;  // schema checked as [a-z0-9_]
+  }
+
+  // Runs `body`, turning libpqxx's exceptions into a Status that says what
+  // lockstep was doing. After a broken connection the connection is dropped:
+  // libpqxx would reconnect silently on a later call, without our lock.
+  template <typename F>
+  Status Guard(const char* what, F&& body) {
+    if (!conn_) return Status::Failed("database '" + o_.database + "': not connected");
+    try {
+      body();
+      return Status::Ok();
+    } catch (const pqxx::broken_connection& e) {
+      Drop();
+      return Status::Failed("database '" + o_.database + "': lost the connection while trying to " +
+                            what + ": " + RedactPassword(Trim(e.what())));
+    } catch (const pqxx::sql_error& e) {
+      return Status::Failed("database '" + o_.database + "': cannot " + what + " (SQLSTATE " +
+                            e.sqlstate() + "): " + ServerMessage(e.what()));
+    } catch (const std::exception& e) {
+      return Status::Failed("database '" + o_.database + "': cannot " + what + ": " +
+                            RedactPassword(Trim(e.what())));
+    }
+  }
+
+  void Drop() {
+    std::lock_guard<std::mutex> lock(mu_);
+    notices_.reset();
+    conn_.reset();
+  }
+
+  Status EnsureSchema() override {
+    return Guard("create lockstep's tables", [&] { CreateTables(); });
+  }
+
+  void CreateTables() {
+    pqxx::work tx(*conn_);
+    tx.exec("CREATE SCHEMA IF NOT EXISTS \"" + o_.history_schema + "\"");
+    tx.exec("CREATE TABLE IF NOT EXISTS " + Table("history") + R"( (
+        service          text        NOT NULL,
+        version          text        NOT NULL,
+        name             text        NOT NULL,
+        checksum         text        NOT NULL,
+        status           text        NOT NULL CHECK (status IN ('applied', 'failed', 'baseline')),
+        started_at       timestamptz NOT NULL,
+        finished_at      timestamptz,
+        execution_ms     bigint,
+        applied_by       text        NOT NULL,
+        run_id           text        NOT NULL,
+        lockstep_version text        NOT NULL,
+        PRIMARY KEY (service, version)))");
+    tx.exec("CREATE TABLE IF NOT EXISTS " + Table("events") + R"( (
+        id               bigserial   PRIMARY KEY,
+        at               timestamptz NOT NULL DEFAULT clock_timestamp(),
+        action           text        NOT NULL,
+        service          text,
+        version          text,
+        name             text,
+        status           text,
+        run_id           text,
+        actor            text,
+        detail           text))");
+    tx.commit();
+  }
+
+  // Writes (or overwrites) the history row and appends an event, in `tx`.
+  void Record(pqxx::transaction_base& tx, const MigrationToRun& run, const std::string& status,
+              Clock::time_point start) {
+    const Migration& m = *run.migration;
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    tx.exec_params("INSERT INTO " + Table("history") +
+                       " (service, version, name, checksum, status, started_at, finished_at, "
+                       "execution_ms, applied_by, run_id, lockstep_version) VALUES ($1, $2, $3, "
+                       "$4, $5, clock_timestamp() - make_interval(secs => $6 / 1000.0), "
+                       "clock_timestamp(), $6, $7, $8, $9) ON CONFLICT (service, version) DO "
+                       "UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, status = "
+                       "EXCLUDED.status, finished_at = EXCLUDED.finished_at, execution_ms = "
+                       "EXCLUDED.execution_ms, run_id = EXCLUDED.run_id",
+                   run.service, m.version.text(), m.name, m.checksum, status, ms, o_.applied_by,
+                   run.run_id, o_.lockstep_version);
+    tx.exec_params("INSERT INTO " + Table("events") +
+                       " (action, service, version, name, status, run_id, actor) VALUES "
+                       "('apply', $1, $2, $3, $4, $5, $6)",
+                   run.service, m.version.text(), m.name, status, run.run_id, o_.applied_by);
+  }
+
+  // no-transaction: a `failed` row first, so that a crash half-way leaves a
+  // record that stops later runs; `applied` once every statement ran.
+  void ApplyStatementByStatement(const MigrationToRun& run, size_t* current,
+                                 Clock::time_point start) {
+    const Migration& m = *run.migration;
+    {
+      pqxx::work tx(*conn_);
+      Record(tx, run, "failed", start);
+      tx.exec_params("UPDATE " + Table("history") +
+                         " SET finished_at = NULL WHERE service = $1 AND version = $2",
+                     run.service, m.version.text());
+      tx.commit();
+    }
+    {
+      pqxx::nontransaction tx(*conn_);
+      if (!run.schema.empty()) tx.exec("SET search_path TO " + tx.quote_name(run.schema));
+      for (*current = 0; *current < m.up.size(); ++*current) tx.exec(m.up[*current].sql);
+      if (!run.schema.empty()) tx.exec("RESET search_path");
+      tx.commit();
+    }
+    *current = m.up.size();
+    pqxx::work done(*conn_);
+    Record(done, run, "applied", start);
+    done.commit();
+  }
+
+  std::string FailureText(const MigrationToRun& run, size_t current, const std::string& sqlstate,
+                          const std::string& message) const {
+    const Migration& m = *run.migration;
+    int line = current < m.up.size() ? m.up[current].line : 0;
+    std::string where = m.up_path + (line > 0 ? ":" + std::to_string(line) : "");
+    std::string out = where + ": " + run.service + ":" + m.version.text() + " failed on database '" +
+                      o_.database + "'";
+    if (!sqlstate.empty()) out += " (SQLSTATE " + sqlstate + ")";
+    out += ": " + message;
+    if (m.no_transaction) {
+      out += "\n  it ran outside a transaction, so statements before this one stay applied; it is "
+             "recorded as failed, and later runs stop at it until you finish or undo it by hand "
+             "and delete its row from " + o_.history_schema + ".history";
+    }
+    return out;
+  }
+
+  PostgresOptions o_;
+  std::mutex mu_;  // guards conn_ against Cancel() from another thread
+  std::unique_ptr<pqxx::connection> conn_;
+  std::unique_ptr<NoticeSink> notices_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> NewPostgresDatabase(PostgresOptions options) {
+  return std::make_unique<PostgresDatabase>(std::move(options));
+}
+
+}  // namespace lockstep

@@ -1,0 +1,226 @@
+// The commands that talk to the databases: apply, status, history.
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/commands.h"
+#include "daemon/exit_codes.h"
+#include "daemon/render.h"
+#include "daemon/session.h"
+#include "daemon/state.h"
+
+namespace lockstep {
+namespace {
+
+using nlohmann::ordered_json;
+using SteadyClock = std::chrono::steady_clock;
+
+std::string Millis(std::chrono::milliseconds ms) {
+  if (ms.count() < 1000) return std::to_string(ms.count()) + " ms";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(2) << ms.count() / 1000.0 << " s";
+  return s.str();
+}
+
+// Progress on stderr: a line when a migration starts and when it ends.
+class ProgressPrinter : public ExecutionObserver {
+ public:
+  ProgressPrinter(const MigrationGraph& graph, std::ostream& err) : graph_(graph), err_(err) {}
+
+  void LockWaiting(const std::string& database, const LockHolder& holder) override {
+    err_ << "lockstep: waiting for the migration lock of database '" << database
+         << "', held by " << holder.ToString() << "\n";
+  }
+  void MigrationStarted(int m, const std::string& database) override {
+    err_ << "  start  " << database << "  " << graph_.IdOf(m) << "  "
+         << graph_.model().migrations[m].name << "\n";
+  }
+  void MigrationFinished(int m, const std::string& database, const Status& status,
+                         std::chrono::milliseconds took) override {
+    err_ << (status.ok() ? "  done   " : "  FAILED ") << database << "  " << graph_.IdOf(m)
+         << "  " << Millis(took) << "\n";
+  }
+
+ private:
+  const MigrationGraph& graph_;
+  std::ostream& err_;
+};
+
+const char* StatusWord(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk: return "ok";
+    case Status::Code::kFailed: return "failed";
+    case Status::Code::kBadInput: return "bad_input";
+    case Status::Code::kLockTimeout: return "lock_timeout";
+    case Status::Code::kCancelled: return "cancelled";
+  }
+  return "failed";
+}
+
+}  // namespace
+
+int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
+             std::ostream& err) {
+  Loaded loaded = Load(options, err);
+  if (!loaded.graph) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
+  std::vector<bool> wanted;
+  if (!Select(graph, apply.targets, apply.services, &wanted, err)) return kExitBadInput;
+  if (apply.dry_run) {
+    PlanOptions plan;
+    plan.targets = apply.targets;
+    plan.services = apply.services;
+    return RunPlan(options, plan, out, err);
+  }
+  const Platform& platform = *loaded.platform;
+  std::string run_id = NewRunId();
+  ExecutorOptions eo;
+  eo.jobs = platform.settings.jobs;
+  eo.lock_timeout = platform.settings.lock_timeout;
+  eo.run_id = run_id;
+  eo.history_schema = platform.settings.history_schema;
+  ProgressPrinter progress(graph, err);
+  Executor executor(graph, PostgresFactory(platform, options, run_id), &progress, eo);
+  auto start = SteadyClock::now();
+  err << "lockstep: run " << run_id << " on " << platform.config_path << "\n";
+  ExecutionResult result = executor.Run(wanted);
+  auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
+
+  if (!result.status.ok()) err << "lockstep: " << result.status.message() << "\n";
+  err << "lockstep: applied " << result.applied.size() << ", already applied "
+      << result.already_applied << ", failed " << (result.failed >= 0 ? 1 : 0)
+      << ", not started " << result.not_started << " in " << Millis(wall) << "\n";
+  if (options.json) {
+    ordered_json j;
+    j["run_id"] = run_id;
+    j["status"] = StatusWord(result.status);
+    j["error"] = result.status.ok() ? ordered_json(nullptr) : ordered_json(result.status.message());
+    j["applied"] = ordered_json::array();
+    for (int m : result.applied) j["applied"].push_back(graph.IdOf(m));
+    j["already_applied"] = result.already_applied;
+    j["failed"] = result.failed >= 0 ? ordered_json(graph.IdOf(result.failed)) : ordered_json(nullptr);
+    j["not_started"] = result.not_started;
+    j["wall_ms"] = wall.count();
+    out << j.dump(2) << "\n";
+  }
+  return ExitCodeOf(result.status);
+}
+
+int RunStatus(const CommonOptions& options, bool check, std::ostream& out, std::ostream& err) {
+  Loaded loaded = Load(options, err);
+  if (!loaded.graph) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
+  const Model& model = graph.model();
+  std::map<std::string, std::vector<HistoryRow>> histories;
+  DatabaseFactory factory = PostgresFactory(*loaded.platform, options, NewRunId());
+  if (!ReadHistories(*loaded.platform, factory, &histories, err)) return kExitFailed;
+  PlatformState state = Reconcile(graph, histories);
+
+  struct Row {
+    int applied = 0, total = 0;
+    std::vector<int> pending, failed, mismatched;
+  };
+  std::vector<Row> rows(model.services.size());
+  for (int m = 0; m < graph.size(); ++m) {
+    Row& r = rows[model.migrations[m].service];
+    ++r.total;
+    if (state.applied[m]) ++r.applied;
+    else if (!state.row_of[m]) r.pending.push_back(m);
+  }
+  for (int m : state.failed) rows[model.migrations[m].service].failed.push_back(m);
+  for (int m : state.mismatched) rows[model.migrations[m].service].mismatched.push_back(m);
+  bool dirty = !state.failed.empty() || !state.mismatched.empty();
+  for (const Row& r : rows) dirty |= !r.pending.empty();
+
+  auto ids = [&](const std::vector<int>& list) {
+    ordered_json a = ordered_json::array();
+    for (int m : list) a.push_back(graph.IdOf(m));
+    return a;
+  };
+  if (options.json) {
+    ordered_json j;
+    j["services"] = ordered_json::array();
+    for (size_t s = 0; s < rows.size(); ++s) {
+      j["services"].push_back({{"service", model.services[s].name},
+                               {"database", model.services[s].database},
+                               {"applied", rows[s].applied},
+                               {"total", rows[s].total},
+                               {"pending", ids(rows[s].pending)},
+                               {"failed", ids(rows[s].failed)},
+                               {"checksum_mismatched", ids(rows[s].mismatched)}});
+    }
+    j["unknown_applied"] = ordered_json::array();
+    for (const UnknownRow& u : state.unknown) {
+      j["unknown_applied"].push_back({{"database", u.database},
+                                      {"id", u.row.service + ":" + u.row.version},
+                                      {"name", u.row.name}});
+    }
+    j["up_to_date"] = !dirty && state.unknown.empty();
+    out << j.dump(2) << "\n";
+  } else {
+    size_t width = 7;
+    for (const Service& s : model.services) width = std::max(width, s.name.size());
+    out << std::left << std::setw(width + 2) << "service" << std::setw(12) << "database"
+        << "applied  state\n";
+    for (size_t s = 0; s < rows.size(); ++s) {
+      const Row& r = rows[s];
+      std::string what = "up to date";
+      auto list = [&](const char* label, const std::vector<int>& l) {
+        if (l.empty()) return;
+        if (what == "up to date") what.clear(); else what += "; ";
+        what += label;
+        for (int m : l) what += " " + model.migrations[m].version.text();
+      };
+      list("pending", r.pending);
+      list("FAILED", r.failed);
+      list("CHECKSUM MISMATCH", r.mismatched);
+      out << std::setw(width + 2) << model.services[s].name << std::setw(12)
+          << model.services[s].database << std::setw(9)
+          << (std::to_string(r.applied) + "/" + std::to_string(r.total)) << what << "\n";
+    }
+    for (const UnknownRow& u : state.unknown) {
+      out << "unknown-applied on " << u.database << ": " << u.row.service << ":" << u.row.version
+          << " " << u.row.name << " (recorded, but no such migration file)\n";
+    }
+  }
+  return check && dirty ? kExitDrift : kExitOk;
+}
+
+int RunHistory(const CommonOptions& options, std::ostream& out, std::ostream& err) {
+  Loaded loaded = Load(options, err);
+  if (!loaded.graph) return kExitBadInput;
+  std::map<std::string, std::vector<HistoryRow>> histories;
+  DatabaseFactory factory = PostgresFactory(*loaded.platform, options, NewRunId());
+  if (!ReadHistories(*loaded.platform, factory, &histories, err)) return kExitFailed;
+  std::vector<std::pair<std::string, const HistoryRow*>> all;
+  for (const auto& [db, rows] : histories) {
+    for (const HistoryRow& r : rows) all.emplace_back(db, &r);
+  }
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return a.second->started_at < b.second->started_at;
+  });
+  if (options.json) {
+    ordered_json j = ordered_json::array();
+    for (const auto& [db, r] : all) {
+      j.push_back({{"database", db}, {"id", r->service + ":" + r->version}, {"name", r->name},
+                   {"status", r->status}, {"started_at", r->started_at},
+                   {"finished_at", r->finished_at}, {"execution_ms", r->execution_ms},
+                   {"applied_by", r->applied_by}, {"run_id", r->run_id},
+                   {"checksum", r->checksum}});
+    }
+    out << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  for (const auto& [db, r] : all) {
+    out << r->started_at << "  " << std::left << std::setw(10) << db << std::setw(28)
+        << (r->service + ":" + r->version) << std::setw(9) << r->status << std::right
+        << std::setw(9) << Millis(std::chrono::milliseconds(r->execution_ms)) << "  "
+        << r->applied_by << "  run " << r->run_id << "  " << r->name << "\n";
+  }
+  if (all.empty()) out << "no migration has been applied\n";
+  return kExitOk;
+}
+
+}  // namespace lockstep

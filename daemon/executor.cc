@@ -1,0 +1,233 @@
+#include "daemon/executor.h"
+
+// Asio 1.18 uses std::exchange without including <utility>.
+#include <utility>
+
+#include <csignal>
+#include <thread>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "manifests/durations.h"
+
+namespace lockstep {
+
+namespace asio = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+
+struct Executor::Impl {
+  const MigrationGraph& graph;
+  DatabaseFactory factory;
+  ExecutionObserver* observer;
+  ExecutorOptions options;
+  Lanes lanes;
+  std::vector<std::unique_ptr<Database>> dbs;  // by lane; null when untouched
+  std::vector<bool> locked;                    // by lane
+  asio::io_context io;
+  std::atomic<bool> stop_requested{false};
+
+  Impl(const MigrationGraph& g, DatabaseFactory f, ExecutionObserver* o, ExecutorOptions opts)
+      : graph(g), factory(std::move(f)), observer(o), options(std::move(opts)),
+        lanes(Lanes::Of(g)), dbs(lanes.databases.size()), locked(lanes.databases.size(), false) {}
+
+  const std::string& DatabaseName(int lane) const { return lanes.databases[lane]; }
+
+  // Connects and takes the lock: short polls with backoff, never a blocking
+  // wait inside a transaction (which would hold a snapshot that CREATE INDEX
+  // CONCURRENTLY in the holder's run waits on forever).
+  Status Acquire(int lane, std::map<std::string, std::vector<HistoryRow>>* histories) {
+    const std::string& name = DatabaseName(lane);
+    std::string error;
+    dbs[lane] = factory(name, &error);
+    if (!dbs[lane]) return Status::BadInput(error);
+    Database& db = *dbs[lane];
+    if (Status s = db.Open(); !s.ok()) return s;
+    auto deadline = SteadyClock::now() + options.lock_timeout;
+    auto delay = std::chrono::milliseconds(50);
+    bool told = false;
+    for (;;) {
+      bool acquired = false;
+      LockHolder holder;
+      if (Status s = db.TryLock(&acquired, &holder); !s.ok()) return s;
+      if (acquired) break;
+      if (stop_requested) return Status::Cancelled("stopped while waiting for the lock of database '" + name + "'");
+      auto now = SteadyClock::now();
+      if (now >= deadline) {
+        return Status::LockTimeout("database '" + name + "': the migration lock is held by " +
+                                   holder.ToString() + "; gave up after " +
+                                   FormatDuration(options.lock_timeout) +
+                                   " (settings.lock_timeout, LOCKSTEP_LOCK_TIMEOUT)");
+      }
+      if (!told && observer) observer->LockWaiting(name, holder);
+      told = true;
+      std::this_thread::sleep_for(std::min<SteadyClock::duration>(delay, deadline - now));
+      delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+    }
+    locked[lane] = true;
+    if (Status s = db.EnsureSchema(); !s.ok()) return s;
+    return db.ReadHistory(&(*histories)[name]);
+  }
+
+  void ReleaseAll() {
+    for (size_t lane = 0; lane < dbs.size(); ++lane) {
+      if (dbs[lane] && locked[lane]) dbs[lane]->Unlock();  // on failure the server frees it at disconnect
+      locked[lane] = false;
+      dbs[lane].reset();
+    }
+  }
+
+  // Refuses to go on past what a human must look at first.
+  Status CheckState(const PlatformState& state, const std::vector<bool>& in) {
+    const Model& model = graph.model();
+    for (int m : state.failed) {
+      if (!in[m]) continue;
+      const HistoryRow& row = *state.row_of[m];
+      return Status::Failed(
+          graph.IdOf(m) + " is recorded as failed on database '" +
+          model.services[model.migrations[m].service].database + "' (run " + row.run_id +
+          ", started " + row.started_at +
+          "): a no-transaction migration that failed or was interrupted half-way. Finish or "
+          "undo its statements by hand, then delete its row from " + options.history_schema +
+          ".history; lockstep stops at it until then");
+    }
+    for (int m : state.mismatched) {
+      if (!in[m]) continue;
+      const Migration& mig = model.migrations[m];
+      return Status::BadInput(mig.up_path + ": " + graph.IdOf(m) + " was applied with checksum " +
+                              state.row_of[m]->checksum + " but the file now has " + mig.checksum +
+                              ": an applied migration must not change; restore the file and put "
+                              "the change in a new migration");
+    }
+    return Status::Ok();
+  }
+};
+
+Executor::Executor(const MigrationGraph& graph, DatabaseFactory factory,
+                   ExecutionObserver* observer, ExecutorOptions options)
+    : impl_(std::make_unique<Impl>(graph, std::move(factory), observer, std::move(options))) {}
+
+Executor::~Executor() = default;
+
+void Executor::Stop() {
+  impl_->stop_requested = true;
+}
+
+ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
+  Impl& x = *impl_;
+  const MigrationGraph& graph = x.graph;
+  ExecutionResult result;
+  std::vector<bool> in(graph.size(), wanted.empty());
+  for (size_t m = 0; m < wanted.size(); ++m) in[m] = wanted[m];
+
+  // The dependency scan: every touched database, locked in name order (the
+  // lanes are sorted), so that two runs never wait on each other in a cycle.
+  std::vector<bool> touched(x.lanes.databases.size(), false);
+  for (int m = 0; m < graph.size(); ++m) {
+    if (in[m]) touched[x.lanes.lane_of_migration[m]] = true;
+  }
+  std::map<std::string, std::vector<HistoryRow>> histories;
+  for (size_t lane = 0; lane < touched.size() && result.status.ok(); ++lane) {
+    if (touched[lane]) result.status = x.Acquire(static_cast<int>(lane), &histories);
+  }
+  PlatformState state;
+  if (result.status.ok()) {
+    state = Reconcile(graph, histories);
+    result.status = x.CheckState(state, in);
+  }
+  if (!result.status.ok()) {
+    x.ReleaseAll();
+    return result;
+  }
+  for (int m = 0; m < graph.size(); ++m) result.already_applied += in[m] && state.applied[m];
+
+  Plan plan(graph, PendingSet(graph, wanted, state.applied), x.lanes);
+  int lanes_used = static_cast<int>(std::count(touched.begin(), touched.end(), true));
+  asio::thread_pool pool(std::max(1, std::min(x.options.jobs, lanes_used)));
+  auto guard = asio::make_work_guard(x.io);
+  asio::signal_set signals(x.io, SIGINT, SIGTERM);
+  asio::steady_timer grace(x.io);
+  std::vector<bool> running_lane(x.lanes.databases.size(), false);
+  asio::steady_timer poll(x.io);  // notices Stop() from other threads
+  bool stopping = false;
+
+  std::function<void()> fill;
+  auto stop = [&] {
+    if (stopping) return;
+    stopping = true;
+    grace.expires_after(x.options.grace);
+    grace.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      for (size_t lane = 0; lane < running_lane.size(); ++lane) {
+        if (running_lane[lane]) x.dbs[lane]->Cancel();
+      }
+    });
+    fill();
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
+  });
+  fill = [&] {
+    if (x.stop_requested && !stopping) return stop();
+    while (!stopping && plan.running() < x.options.jobs) {
+      std::optional<int> next = plan.NextReady();
+      if (!next) break;
+      int m = *next, lane = x.lanes.lane_of_migration[m];
+      running_lane[lane] = true;
+      const Migration& mig = graph.model().migrations[m];
+      const Service& service = graph.model().services[mig.service];
+      MigrationToRun run{&mig, service.name, service.schema, x.options.run_id};
+      if (x.observer) x.observer->MigrationStarted(m, x.DatabaseName(lane));
+      auto start = SteadyClock::now();
+      Database* db = x.dbs[lane].get();
+      asio::post(pool, [&x, &plan, &result, &running_lane, &fill, db, run, m, lane, start] {
+        Status status = db->Apply(run);
+        asio::post(x.io, [&, status, m, lane, start] {
+          running_lane[lane] = false;
+          plan.Finished(m, status.ok());
+          auto took = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
+          if (x.observer) x.observer->MigrationFinished(m, x.DatabaseName(lane), status, took);
+          if (status.ok()) {
+            result.applied.push_back(m);
+          } else if (result.status.ok()) {
+            result.status = status;
+            result.failed = m;
+          }
+          fill();
+        });
+      });
+    }
+    if (plan.running() == 0 && (plan.done() || stopping)) {
+      grace.cancel();
+      signals.cancel();
+      poll.cancel();
+      guard.reset();
+    }
+  };
+  asio::post(x.io, fill);
+  std::function<void(const boost::system::error_code&)> watch = [&](const boost::system::error_code& ec) {
+    if (ec || plan.done()) return;
+    if (x.stop_requested && !stopping) stop();
+    poll.expires_after(std::chrono::milliseconds(100));
+    poll.async_wait(watch);
+  };
+  poll.expires_after(std::chrono::milliseconds(100));
+  poll.async_wait(watch);
+  x.io.run();
+  pool.join();
+  x.io.restart();
+
+  result.not_started = plan.remaining();
+  if (stopping && result.status.ok() && result.not_started > 0) {
+    result.status = Status::Cancelled("stopped by a signal; " + std::to_string(result.not_started) +
+                                      " pending migrations were not started");
+  }
+  x.ReleaseAll();
+  return result;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,78 @@
+// Runs a plan against the databases: ninja's scheduler for migrations. One
+// lane per database (one migration at a time there), lanes in parallel up to
+// `jobs`; blocking database calls run on a bounded Asio thread pool and post
+// their results back to the one thread that owns the Plan.
+#ifndef LOCKSTEP_DAEMON_EXECUTOR_H_
+#define LOCKSTEP_DAEMON_EXECUTOR_H_
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/database.h"
+#include "daemon/state.h"
+#include "graph/graph.h"
+#include "graph/plan.h"
+
+namespace lockstep {
+
+struct ExecutorOptions {
+  int jobs = 8;                                 // migrations running at once, at most
+  std::chrono::milliseconds lock_timeout{60'000};
+  std::chrono::milliseconds grace{10'000};      // after Stop(), before cancelling
+  std::string run_id;
+  std::string history_schema = "lockstep";      // named in messages
+};
+
+// What the executor reports as it goes. Called on the executor's thread.
+class ExecutionObserver {
+ public:
+  virtual ~ExecutionObserver() = default;
+  virtual void LockWaiting(const std::string& /*database*/, const LockHolder& /*holder*/) {}
+  virtual void MigrationStarted(int /*migration*/, const std::string& /*database*/) {}
+  virtual void MigrationFinished(int /*migration*/, const std::string& /*database*/,
+                                 const Status& /*status*/, std::chrono::milliseconds /*took*/) {}
+};
+
+// Makes the Database of a logical database name; nullptr with *error set when
+// it cannot (an unset variable, say).
+using DatabaseFactory =
+    std::function<std::unique_ptr<Database>(const std::string& database, std::string* error)>;
+
+struct ExecutionResult {
+  Status status;  // the first failure, a lock timeout, or a stop
+  std::vector<int> applied;     // applied by this run, in finishing order
+  int already_applied = 0;      // of the selection, before this run
+  int failed = -1;              // the migration that failed, or -1
+  int not_started = 0;          // pending ones this run did not start
+};
+
+class Executor {
+ public:
+  Executor(const MigrationGraph& graph, DatabaseFactory factory, ExecutionObserver* observer,
+           ExecutorOptions options);
+  ~Executor();
+
+  // Takes the lock of every database the selection touches, in one global
+  // order (database name), waiting up to lock_timeout for each; reads their
+  // histories; refuses to go on past a migration recorded failed or an
+  // applied file whose checksum changed; then applies what is pending in
+  // `wanted` (all when empty). Releases every lock before it returns.
+  ExecutionResult Run(const std::vector<bool>& wanted);
+
+  // Any thread: no new migration starts; running ones get the grace period
+  // and are then cancelled.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_DAEMON_EXECUTOR_H_

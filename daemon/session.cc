@@ -1,0 +1,151 @@
+#include "daemon/session.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <random>
+#include <set>
+
+#include "adapters/postgres.h"
+#include "daemon/exit_codes.h"
+#include "graph/suggest.h"
+#include "manifests/loader.h"
+
+#ifndef LOCKSTEP_VERSION
+#define LOCKSTEP_VERSION "dev"
+#endif
+
+namespace lockstep {
+namespace {
+
+std::string ConfigPath(const CommonOptions& options) {
+  if (!options.config_path.empty()) return options.config_path;
+  if (auto env = options.env("LOCKSTEP_CONFIG"); env && !env->empty()) return *env;
+  return "lockstep.yaml";
+}
+
+std::string Count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string AppliedBy(const Environment& env) {
+  char host[256] = "";
+  gethostname(host, sizeof host - 1);
+  std::string user = env("USER").value_or(env("LOGNAME").value_or(""));
+  if (user.empty()) {
+    const passwd* pw = getpwuid(getuid());
+    user = pw ? pw->pw_name : std::to_string(getuid());
+  }
+  return user + "@" + host;
+}
+
+}  // namespace
+
+Loaded Load(const CommonOptions& options, std::ostream& err) {
+  Loaded loaded;
+  loaded.platform = std::make_unique<Platform>(
+      LoadPlatform(ConfigPath(options), options.env, &loaded.diag));
+  if (!loaded.diag.has_errors()) {
+    MigrationGraph graph = MigrationGraph::Build(loaded.platform->model, &loaded.diag);
+    if (!loaded.diag.has_errors()) loaded.graph.emplace(std::move(graph));
+  }
+  for (const Diagnostic& d : loaded.diag.all()) err << d.ToString() << "\n";
+  if (loaded.diag.has_errors()) {
+    int warnings = static_cast<int>(loaded.diag.all().size()) - loaded.diag.error_count();
+    err << "lockstep: " << Count(loaded.diag.error_count(), "error", "errors");
+    if (warnings > 0) err << ", " << Count(warnings, "warning", "warnings");
+    err << "; nothing was touched\n";
+  }
+  return loaded;
+}
+
+bool Select(const MigrationGraph& graph, const std::vector<std::string>& target_ids,
+            const std::vector<std::string>& services, std::vector<bool>* wanted,
+            std::ostream& err) {
+  std::vector<int> targets;
+  bool ok = true;
+  for (const std::string& id : target_ids) {
+    std::string error;
+    int m = graph.Resolve(id, &error);
+    if (m < 0) {
+      err << "lockstep: --target " << id << ": " << error << "\n";
+      ok = false;
+    } else {
+      targets.push_back(m);
+    }
+  }
+  for (const std::string& name : services) {
+    int s = graph.FindService(name);
+    if (s < 0) {
+      std::vector<std::string_view> names;
+      for (const Service& service : graph.model().services) names.push_back(service.name);
+      err << "lockstep: --service: unknown service '" << name << "'" << DidYouMean(name, names)
+          << "\n";
+      ok = false;
+      continue;
+    }
+    for (int m : graph.Heads(s)) targets.push_back(m);
+  }
+  if (ok && !targets.empty()) *wanted = graph.Closure(targets);
+  return ok;
+}
+
+std::string NewRunId() {
+  std::random_device random;
+  std::uniform_int_distribution<uint64_t> dist(0, (uint64_t{1} << 48) - 1);
+  char buffer[16];
+  snprintf(buffer, sizeof buffer, "%012llx", static_cast<unsigned long long>(dist(random)));
+  return buffer;
+}
+
+DatabaseFactory PostgresFactory(const Platform& platform, const CommonOptions& options,
+                                const std::string& run_id) {
+  std::string applied_by = AppliedBy(options.env);
+  return [&platform, env = options.env, run_id, applied_by](const std::string& name,
+                                                            std::string* error)
+             -> std::unique_ptr<Database> {
+    const DatabaseConfig* config = platform.FindDatabase(name);
+    std::string url;
+    if (!config || !ResolveDatabaseUrl(platform, *config, env, &url, error)) return nullptr;
+    PostgresOptions o;
+    o.url = url;
+    o.database = name;
+    o.history_schema = platform.settings.history_schema;
+    o.run_id = run_id;
+    o.statement_timeout = platform.settings.statement_timeout;
+    o.applied_by = applied_by;
+    o.lockstep_version = LOCKSTEP_VERSION;
+    return NewPostgresDatabase(std::move(o));
+  };
+}
+
+bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
+                   std::map<std::string, std::vector<HistoryRow>>* histories, std::ostream& err) {
+  std::set<std::string> names;
+  for (const Service& s : platform.model.services) names.insert(s.database);
+  bool ok = true;
+  for (const std::string& name : names) {
+    std::string error;
+    std::unique_ptr<Database> db = factory(name, &error);
+    Status status = db ? db->Open() : Status::BadInput(error);
+    if (status.ok()) status = db->ReadHistory(&(*histories)[name]);
+    if (!status.ok()) {
+      err << "lockstep: " << status.message() << "\n";
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+int ExitCodeOf(const Status& status) {
+  switch (status.code()) {
+    case Status::Code::kOk: return kExitOk;
+    case Status::Code::kBadInput: return kExitBadInput;
+    case Status::Code::kLockTimeout: return kExitLockTimeout;
+    case Status::Code::kFailed:
+    case Status::Code::kCancelled: break;
+  }
+  return kExitFailed;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,55 @@
+// What every command does first: load and check the platform, pick the
+// selection, and make databases from the platform's connections.
+#ifndef LOCKSTEP_DAEMON_SESSION_H_
+#define LOCKSTEP_DAEMON_SESSION_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "adapters/database.h"
+#include "daemon/commands.h"
+#include "daemon/executor.h"
+#include "graph/graph.h"
+#include "manifests/platform.h"
+
+namespace lockstep {
+
+// A platform and its graph, loaded and checked. The graph points into the
+// platform's model, so both live together behind stable addresses.
+struct Loaded {
+  std::unique_ptr<Platform> platform;
+  std::optional<MigrationGraph> graph;  // set only when everything is valid
+  Diagnostics diag;
+};
+
+// Loads and checks everything; prints every diagnostic to `err`.
+Loaded Load(const CommonOptions& options, std::ostream& err);
+
+// Migrations selected by --target and --service: those and all they need;
+// empty (meaning all) when neither is given. False (after printing why) on an
+// unknown id or service.
+bool Select(const MigrationGraph& graph, const std::vector<std::string>& targets,
+            const std::vector<std::string>& services, std::vector<bool>* wanted,
+            std::ostream& err);
+
+// A fresh run id: 12 hex digits.
+std::string NewRunId();
+
+// Makes PostgreSQL databases from the platform's connections.
+DatabaseFactory PostgresFactory(const Platform& platform, const CommonOptions& options,
+                                const std::string& run_id);
+
+// Reads the history of every database the platform's services use, without
+// the lock. False (after printing why) when a database cannot be read.
+bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
+                   std::map<std::string, std::vector<HistoryRow>>* histories, std::ostream& err);
+
+int ExitCodeOf(const Status& status);
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_DAEMON_SESSION_H_

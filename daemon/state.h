@@ -1,0 +1,36 @@
+// What the databases say is applied, matched against the migration files:
+// ninja's dependency scan and build-log hash check, for migrations.
+#ifndef LOCKSTEP_DAEMON_STATE_H_
+#define LOCKSTEP_DAEMON_STATE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "adapters/database.h"
+#include "graph/graph.h"
+
+namespace lockstep {
+
+struct UnknownRow {
+  std::string database;
+  HistoryRow row;
+};
+
+struct PlatformState {
+  std::vector<bool> applied;             // by migration: recorded applied or baseline
+  std::vector<const HistoryRow*> row_of; // by migration; nullptr when never run
+  std::vector<int> failed;               // recorded failed
+  std::vector<int> mismatched;           // applied, but the file's checksum differs
+  std::vector<UnknownRow> unknown;       // recorded, but no such migration file here
+};
+
+// Matches each database's history rows (by logical database name) to the
+// migrations of the services on that database. `histories` must outlive the
+// result (row_of points into it).
+PlatformState Reconcile(const MigrationGraph& graph,
+                        const std::map<std::string, std::vector<HistoryRow>>& histories);
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_DAEMON_STATE_H_
