@@ -1,23 +1,44 @@
 #!/usr/bin/env bash
-# The main job: install, build, and run lockstep on the example platform
+# The main job: install, build, start a throwaway PostgreSQL (build/demo-pg:
+# its own data directory, socket and port), and apply the example platform
 # (examples/lyss: nine services of the Lyss AI platform over four databases).
-# Checks the whole migration DAG, prints the plan in waves per database, and
-# draws the graph. Touches no database.
+# Running it again reuses that server and applies nothing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/build.sh"
 lockstep="$here/build/lockstep"
 platform="$here/examples/lyss/lockstep.yaml"
+pg="$here/build/demo-pg"
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
+port=$("$here/scripts/throwaway-pg.sh" start "$pg" identity platform billing chat)
+env_file="$here/build/demo.env"
+: >"$env_file"
+for db in identity platform billing chat; do
+  var="$(echo "$db" | tr a-z A-Z)_DATABASE_URL"
+  url=$("$here/scripts/throwaway-pg.sh" url "$pg" "$db")
+  export "$var=$url"
+  echo "export $var='$url'" >>"$env_file"
+done
+
 step lockstep -c examples/lyss/lockstep.yaml validate
 "$lockstep" -c "$platform" validate
-step lockstep -c examples/lyss/lockstep.yaml plan --offline
-"$lockstep" -c "$platform" plan --offline
-step lockstep -c examples/lyss/lockstep.yaml plan --offline --target billing-service:001
-"$lockstep" -c "$platform" plan --offline --target billing-service:001
-step lockstep -c examples/lyss/lockstep.yaml graph --format mermaid
-"$lockstep" -c "$platform" graph --format mermaid
-"$lockstep" -c "$platform" graph --format dot > "$here/build/lyss.dot"
-printf '\nThe graph in Graphviz form is in build/lyss.dot (dot -Tsvg build/lyss.dot > lyss.svg).\n'
+step lockstep -c examples/lyss/lockstep.yaml plan
+"$lockstep" -c "$platform" plan
+step lockstep -c examples/lyss/lockstep.yaml apply
+"$lockstep" -c "$platform" apply
+step lockstep -c examples/lyss/lockstep.yaml status
+"$lockstep" -c "$platform" status
+"$lockstep" -c "$platform" graph --format dot >"$here/build/lyss.dot"
+
+cat <<MSG
+
+The platform is applied to a throwaway PostgreSQL on port $port (socket in build/demo-pg).
+  connect:  psql "\$IDENTITY_DATABASE_URL"   after   . build/demo.env
+            (databases: identity, platform, billing, chat; lockstep's tables are in schema lockstep)
+  re-run:   ./scripts/demo.sh       (applies nothing: everything is applied)
+  history:  . build/demo.env && build/lockstep -c examples/lyss/lockstep.yaml history
+  graph:    build/lyss.dot          (dot -Tsvg build/lyss.dot > lyss.svg)
+  stop:     scripts/throwaway-pg.sh stop build/demo-pg   (rm -rf build/demo-pg to start afresh)
+MSG
