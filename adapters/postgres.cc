@@ -242,8 +242,10 @@ class PostgresDatabase : public Database {
   }
 
   // Writes (or overwrites) the history row and appends an event, in `tx`.
+  // `event` is the event's status: the row's, or "started" for the row a
+  // no-transaction migration writes before it begins.
   void Record(pqxx::transaction_base& tx, const MigrationToRun& run, const std::string& status,
-              Clock::time_point start) {
+              Clock::time_point start, const std::string& event = "") {
     const Migration& m = *run.migration;
     int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     tx.exec_params("INSERT INTO " + Table("history") +
@@ -259,7 +261,8 @@ class PostgresDatabase : public Database {
     tx.exec_params("INSERT INTO " + Table("events") +
                        " (action, service, version, name, status, run_id, actor) VALUES "
                        "('apply', $1, $2, $3, $4, $5, $6)",
-                   run.service, m.version.text(), m.name, status, run.run_id, o_.applied_by);
+                   run.service, m.version.text(), m.name, event.empty() ? status : event,
+                   run.run_id, o_.applied_by);
   }
 
   // no-transaction: a `failed` row first, so that a crash half-way leaves a
@@ -269,7 +272,7 @@ class PostgresDatabase : public Database {
     const Migration& m = *run.migration;
     {
       pqxx::work tx(*conn_);
-      Record(tx, run, "failed", start);
+      Record(tx, run, "failed", start, "started");
       tx.exec_params("UPDATE " + Table("history") +
                          " SET finished_at = NULL WHERE service = $1 AND version = $2",
                      run.service, m.version.text());

@@ -1,43 +1,12 @@
 // Runs the lockstep binary as a user would and checks exit codes and output.
-#include <sys/wait.h>
-
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "testing/platform_builder.h"
+#include "testing/run_lockstep.h"
 
 namespace lockstep {
 namespace {
-
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs `lockstep ARGS` through the shell (args are trusted test strings).
-Result RunLockstep(const std::string& args, const std::string& env = "") {
-  TempPlatform scratch;  // a folder for the captured output
-  std::string out = scratch.root() + "/out", err = scratch.root() + "/err";
-  std::string command = "env -u LOCKSTEP_CONFIG " + env + " " + LOCKSTEP_BINARY + " " + args +
-                        " >" + out + " 2>" + err + " </dev/null";
-  int status = std::system(command.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(out);
-  r.err = Slurp(err);
-  return r;
-}
 
 const std::string kExample = std::string(LOCKSTEP_EXAMPLES) + "/lyss/lockstep.yaml";
 

@@ -1,0 +1,280 @@
+// apply, status and history against a real PostgreSQL that each test starts
+// for itself (scripts/throwaway-pg.sh). Never skipped: without a server the
+// test fails and says why.
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "testing/platform_builder.h"
+#include "testing/postgres_server.h"
+#include "testing/run_lockstep.h"
+
+namespace lockstep {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kExample = std::string(LOCKSTEP_EXAMPLES) + "/lyss/lockstep.yaml";
+const char* kExampleDatabases[] = {"identity", "platform", "billing", "chat"};
+
+class ApplyTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(pg_.ok()) << pg_.error(); }
+
+  // Fresh databases and the environment that points the platform at them.
+  std::string FreshDatabases(const std::vector<std::string>& names) {
+    std::string env;
+    for (const std::string& db : names) {
+      pg_.CreateDatabase(db);
+      std::string var;
+      for (char c : db) var += static_cast<char>(toupper(c));
+      env += var + "_DATABASE_URL='" + pg_.Url(db) + "' ";
+    }
+    return env;
+  }
+  std::string ExampleEnv() {
+    return FreshDatabases({kExampleDatabases, kExampleDatabases + 4});
+  }
+  // A platform of one service `a` on database `main` (URL from MAIN_DATABASE_URL).
+  std::string SmallPlatform(const std::string& dbs = "main") {
+    std::string text = "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n";
+    std::vector<std::string> names;
+    size_t start = 0;
+    while (start <= dbs.size()) {
+      size_t comma = dbs.find(',', start);
+      if (comma == std::string::npos) comma = dbs.size();
+      names.push_back(dbs.substr(start, comma - start));
+      start = comma + 1;
+    }
+    for (const std::string& n : names) {
+      std::string var;
+      for (char c : n) var += static_cast<char>(toupper(c));
+      text += "  " + n + ": { url: \"${" + var + "_DATABASE_URL}\" }\n";
+    }
+    p_.Write("lockstep.yaml", text);
+    return FreshDatabases(names);
+  }
+  Result Apply(const std::string& env, const std::string& config, const std::string& extra = "") {
+    return RunLockstep("-c " + config + " apply " + extra, env);
+  }
+  std::string Count(const std::string& db, const std::string& sql) { return pg_.Query(db, sql); }
+  // Waits until `sql` on `db` returns something other than "0" or "".
+  bool WaitFor(const std::string& db, const std::string& sql, std::chrono::seconds limit = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string out = pg_.Query(db, sql);
+      if (!out.empty() && out != "0" && out != "f") return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  }
+
+  PostgresServer pg_;
+  TempPlatform p_;
+};
+
+TEST_F(ApplyTest, ExamplePlatformAppliesAndReRunAppliesNothing) {
+  std::string env = ExampleEnv();
+  Result first = Apply(env, kExample, "--json");
+  ASSERT_EQ(first.code, 0) << first.err;
+  auto j = nlohmann::json::parse(first.out);
+  EXPECT_EQ(j["applied"].size(), 28u);
+  EXPECT_EQ(Count("identity", "SELECT count(*) FROM lockstep.history WHERE status = 'applied'"), "16");
+  EXPECT_EQ(Count("identity", "SELECT count(*) FROM users"), "0");  // the table exists
+  EXPECT_EQ(Count("identity", "SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                              "'idx_token_logs_user_created'::regclass"), "t");
+
+  Result again = Apply(env, kExample, "--json");
+  ASSERT_EQ(again.code, 0) << again.err;
+  auto k = nlohmann::json::parse(again.out);
+  EXPECT_EQ(k["applied"].size(), 0u);
+  EXPECT_EQ(k["already_applied"], 28);
+
+  Result status = RunLockstep("-c " + kExample + " status --check --json", env);
+  ASSERT_EQ(status.code, 0) << status.err;
+  EXPECT_TRUE(nlohmann::json::parse(status.out)["up_to_date"].get<bool>());
+  Result history = RunLockstep("-c " + kExample + " history --json", env);
+  ASSERT_EQ(history.code, 0) << history.err;
+  EXPECT_EQ(nlohmann::json::parse(history.out).size(), 28u);
+}
+
+TEST_F(ApplyTest, StatusCheckReportsPending) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  ASSERT_EQ(Apply(env, p_.config()).code, 0);
+  p_.WriteMigration("a", "002_u.up.sql", "CREATE TABLE u (x int);");
+  Result r = RunLockstep("-c " + p_.config() + " status --check", env);
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  EXPECT_NE(r.out.find("pending 002"), std::string::npos) << r.out;
+  Result plan = RunLockstep("-c " + p_.config() + " plan", env);
+  EXPECT_NE(plan.out.find("plan: 1 migration on 1 database"), std::string::npos) << plan.out;
+}
+
+TEST_F(ApplyTest, EightConcurrentAppliesApplyEachMigrationOnce) {
+  std::string env = ExampleEnv();
+  std::string dir = p_.root();
+  std::string script;
+  for (int i = 0; i < 8; ++i) {
+    script += "(env " + env + " " + LOCKSTEP_BINARY + " -c " + kExample + " apply >" + dir +
+              "/out." + std::to_string(i) + " 2>" + dir + "/err." + std::to_string(i) +
+              "; echo $? >" + dir + "/rc." + std::to_string(i) + ") & ";
+  }
+  Shell(script + "wait");
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(Slurp(dir + "/rc." + std::to_string(i)), "0\n") << Slurp(dir + "/err." + std::to_string(i));
+  }
+  const std::pair<const char*, const char*> expected[] = {
+      {"identity", "16"}, {"platform", "6"}, {"billing", "3"}, {"chat", "3"}};
+  for (auto [db, n] : expected) {
+    EXPECT_EQ(Count(db, "SELECT count(*) FROM lockstep.history"), n) << db;
+    EXPECT_EQ(Count(db, "SELECT count(*) FROM lockstep.events WHERE action = 'apply' AND "
+                        "status = 'applied'"), n) << db;
+  }
+}
+
+TEST_F(ApplyTest, FailingSqlNamesFileLineAndSqlstate) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_ok.up.sql", "CREATE TABLE ok (x int);");
+  p_.WriteMigration("a", "002_bad.up.sql", "CREATE TABLE half (x int);\n\nINSERT INTO nope VALUES (1);\n");
+  p_.WriteMigration("a", "003_after.up.sql", "CREATE TABLE after (x int);");
+  Result r = Apply(env, p_.config());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find(p_.Path("services/a/migrations/002_bad.up.sql") + ":3: a:002 failed on "
+                       "database 'main' (SQLSTATE 42P01): relation \"nope\" does not exist"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(Count("main", "SELECT string_agg(version || ' ' || status, ',') FROM lockstep.history"),
+            "001 applied");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename IN ('half', 'after')"), "0");
+}
+
+TEST_F(ApplyTest, SeedStyleFileIsAtomicWithItsHistoryRow) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_seed.up.sql",
+                    "-- seed style\nBEGIN;\nCREATE TABLE s (a int);\nINSERT INTO s VALUES (1);\n"
+                    "SELECT 1 / 0;\nCOMMIT;\n");
+  Result r = Apply(env, p_.config());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("001_seed.up.sql:5: a:001 failed on database 'main' (SQLSTATE 22012)"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename = 's'"), "0");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "0");
+  p_.WriteMigration("a", "001_seed.up.sql",
+                    "BEGIN;\nCREATE TABLE s (a int);\nINSERT INTO s VALUES (1);\nCOMMIT;\n");
+  ASSERT_EQ(Apply(env, p_.config()).code, 0);
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM s"), "1");
+}
+
+TEST_F(ApplyTest, LockHeldByAnotherSessionTimesOutNamingTheHolder) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  pg_.CreateDatabase("main");
+  Shell("(psql '" + pg_.Url("main") + "&application_name=holder' -X -q -c "
+        "'SELECT pg_advisory_lock(7813573191660758384)' -c 'SELECT pg_sleep(30)' >/dev/null 2>&1 &)");
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"));
+  Result r = Apply(env + " LOCKSTEP_LOCK_TIMEOUT=1s", p_.config());
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("database 'main': the migration lock is held by pid "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(holder, from local, since "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("gave up after 1s"), std::string::npos) << r.err;
+  pg_.Query("main", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename = 't'"), "0");
+}
+
+TEST_F(ApplyTest, KilledDuringLongMigrationReRunCompletesIt) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  p_.WriteMigration("a", "002_slow.up.sql",
+                    "CREATE TABLE slow (x int);\nSELECT pg_sleep(3);\nINSERT INTO slow VALUES (1);");
+  std::string pid;
+  Shell("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() +
+            " apply >/dev/null 2>&1 & echo $!", &pid);
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
+                              "AND application_name LIKE 'lockstep/%'"));
+  ASSERT_EQ(Shell("kill -9 " + pid), 0);
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
+  Result r = Apply(env, p_.config());  // waits for the dead run's backend to let go
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
+            "001,002");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM slow"), "1");
+}
+
+TEST_F(ApplyTest, TerminatedConnectionFailsClearlyAndReRunConverges) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_slow.up.sql",
+                    "CREATE TABLE slow (x int);\nSELECT pg_sleep(3);\nINSERT INTO slow VALUES (1);");
+  std::string dir = p_.root();
+  Shell("(env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply >" + dir +
+        "/out 2>" + dir + "/err; echo $? >" + dir + "/rc) >/dev/null 2>&1 &");
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
+                              "AND application_name LIKE 'lockstep/%'"));
+  pg_.Query("main", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+                    "application_name LIKE 'lockstep/%'");
+  for (int i = 0; i < 200 && Slurp(dir + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(Slurp(dir + "/rc"), "1\n");
+  EXPECT_NE(Slurp(dir + "/err").find("001_slow.up.sql:2: a:001 failed on database 'main'"),
+            std::string::npos) << Slurp(dir + "/err");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "0");
+  Result r = Apply(env, p_.config());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM slow"), "1");
+}
+
+TEST_F(ApplyTest, ConcurrentIndexWhileAnotherRunWaitsForTheLock) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_big.up.sql",
+                    "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v FROM "
+                    "generate_series(1, 200000) g;\nSELECT pg_sleep(0.5);");
+  p_.WriteMigration("a", "002_index.up.sql",
+                    "-- lockstep:no-transaction\nCREATE INDEX CONCURRENTLY big_v ON big (v);");
+  std::string dir = p_.root();
+  std::string script;
+  for (int i = 0; i < 2; ++i) {
+    script += "(timeout 60 env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply >" +
+              dir + "/out." + std::to_string(i) + " 2>" + dir + "/err." + std::to_string(i) +
+              "; echo $? >" + dir + "/rc." + std::to_string(i) + ") & ";
+  }
+  Shell(script + "wait");
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(Slurp(dir + "/rc." + std::to_string(i)), "0\n") << Slurp(dir + "/err." + std::to_string(i));
+  }
+  EXPECT_EQ(Count("main", "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass"), "t");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history WHERE status = 'applied'"), "2");
+}
+
+TEST_F(ApplyTest, RequirementOnAnotherDatabaseWaitsForIt) {
+  std::string env = SmallPlatform("dba,dbb");
+  p_.Write("services/a/service.yaml", "service: a\ndatabase: dba\n");
+  p_.Write("services/b/service.yaml", "service: b\ndatabase: dbb\n");
+  p_.WriteMigration("a", "001_slow.up.sql", "SELECT pg_sleep(1);\nCREATE TABLE a1 (x int);");
+  p_.WriteMigration("b", "001_needs_a.up.sql", "-- lockstep:requires a:001\nCREATE TABLE b1 (x int);");
+  ASSERT_EQ(Apply(env, p_.config()).code, 0);
+  std::string a_done = Count("dba", "SELECT extract(epoch FROM finished_at) FROM lockstep.history");
+  std::string b_start = Count("dbb", "SELECT extract(epoch FROM started_at) FROM lockstep.history");
+  EXPECT_LE(std::stod(a_done), std::stod(b_start) + 0.001) << a_done << " " << b_start;
+}
+
+TEST_F(ApplyTest, PasswordsNeverAppearInOutput) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  Result r = Apply("MAIN_DATABASE_URL='postgresql://app:hunter2@127.0.0.1:1/none'", p_.config());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("database 'main': cannot connect"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace lockstep

@@ -1,0 +1,94 @@
+#include "testing/fake_database.h"
+
+#include <thread>
+
+namespace lockstep {
+
+class FakeDatabase : public Database {
+ public:
+  FakeDatabase(FakeCluster* cluster, std::string name) : c_(cluster), name_(std::move(name)) {}
+
+  Status Open() override { return Status::Ok(); }
+
+  Status TryLock(bool* acquired, LockHolder* holder) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    auto held = c_->held_.find(name_);
+    *acquired = held == c_->held_.end() && !c_->locked_[name_];
+    if (*acquired) c_->locked_[name_] = true;
+    if (held != c_->held_.end()) *holder = held->second;
+    return Status::Ok();
+  }
+
+  Status Unlock() override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    c_->locked_[name_] = false;
+    return Status::Ok();
+  }
+
+  Status EnsureSchema() override { return Status::Ok(); }
+
+  Status ReadHistory(std::vector<HistoryRow>* rows) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    *rows = c_->history_[name_];
+    return Status::Ok();
+  }
+
+  Status Apply(const MigrationToRun& run) override {
+    std::string id = run.service + ":" + run.migration->version.text();
+    {
+      std::lock_guard<std::mutex> lock(c_->mu_);
+      if (!c_->locked_[name_]) return Status::Failed("applied without the lock: " + id);
+      c_->started_.push_back(id);
+      c_->max_per_database_ = std::max(c_->max_per_database_, ++c_->running_[name_]);
+      c_->max_overall_ = std::max(c_->max_overall_, ++c_->running_overall_);
+    }
+    std::this_thread::sleep_for(c_->delay_);
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    --c_->running_[name_];
+    --c_->running_overall_;
+    if (c_->fail_.count(id)) return Status::Failed(run.migration->up_path + ":1: " + id + " failed");
+    c_->applied_.push_back(id);
+    HistoryRow row;
+    row.service = run.service;
+    row.version = run.migration->version.text();
+    row.checksum = run.migration->checksum;
+    row.status = "applied";
+    c_->history_[name_].push_back(row);
+    return Status::Ok();
+  }
+
+  void Cancel() override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    ++c_->cancels_;
+  }
+
+ private:
+  FakeCluster* c_;
+  std::string name_;
+};
+
+DatabaseFactory FakeCluster::Factory() {
+  return [this](const std::string& name, std::string*) -> std::unique_ptr<Database> {
+    return std::make_unique<FakeDatabase>(this, name);
+  };
+}
+
+std::vector<std::string> FakeCluster::started() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return started_;
+}
+
+std::vector<std::string> FakeCluster::applied() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return applied_;
+}
+
+bool FakeCluster::any_lock_left() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [db, locked] : locked_) {
+    if (locked) return true;
+  }
+  return false;
+}
+
+}  // namespace lockstep

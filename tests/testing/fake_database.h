@@ -1,0 +1,57 @@
+// Fakes, not mocks: in-memory databases for the executor's unit tests. They
+// record what ran, in order, fail the ids they are told to, and check the
+// executor's promises (one migration at a time per database, locks held).
+#ifndef LOCKSTEP_TESTS_TESTING_FAKE_DATABASE_H_
+#define LOCKSTEP_TESTS_TESTING_FAKE_DATABASE_H_
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/executor.h"
+
+namespace lockstep {
+
+class FakeCluster {
+ public:
+  // Makes the fake of a logical database; all share this cluster's state.
+  DatabaseFactory Factory();
+
+  void FailOn(const std::string& id) { fail_.insert(id); }
+  void SetHistory(const std::string& database, std::vector<HistoryRow> rows) {
+    history_[database] = std::move(rows);
+  }
+  // Another session holds `database`'s lock.
+  void HoldLock(const std::string& database, LockHolder holder) { held_[database] = holder; }
+  void SetApplyDelay(std::chrono::milliseconds d) { delay_ = d; }
+
+  // Ids in the order their Apply started / finished successfully.
+  std::vector<std::string> started() const;
+  std::vector<std::string> applied() const;
+  // Most Apply calls that ran at once on one database, and on all.
+  int max_per_database() const { return max_per_database_; }
+  int max_overall() const { return max_overall_; }
+  bool any_lock_left() const;
+  int cancels() const { return cancels_; }
+
+ private:
+  friend class FakeDatabase;
+  mutable std::mutex mu_;
+  std::set<std::string> fail_;
+  std::map<std::string, std::vector<HistoryRow>> history_;
+  std::map<std::string, LockHolder> held_;
+  std::map<std::string, bool> locked_;
+  std::map<std::string, int> running_;
+  int running_overall_ = 0;
+  int max_per_database_ = 0;
+  int max_overall_ = 0;
+  int cancels_ = 0;
+  std::vector<std::string> started_, applied_;
+  std::chrono::milliseconds delay_{0};
+};
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_TESTS_TESTING_FAKE_DATABASE_H_

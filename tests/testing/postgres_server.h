@@ -1,0 +1,35 @@
+// A throwaway PostgreSQL for integration tests, started with the same script
+// the demo uses (scripts/throwaway-pg.sh) in a temporary folder, stopped and
+// removed at the end.
+#ifndef LOCKSTEP_TESTS_TESTING_POSTGRES_SERVER_H_
+#define LOCKSTEP_TESTS_TESTING_POSTGRES_SERVER_H_
+
+#include <string>
+
+namespace lockstep {
+
+class PostgresServer {
+ public:
+  PostgresServer();  // starts it; see ok()
+  ~PostgresServer();
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  std::string Url(const std::string& database) const;
+  // Drops and creates `database`.
+  void CreateDatabase(const std::string& database);
+  // Runs `sql` with psql -At; returns its output, sets *code to psql's exit code.
+  std::string Query(const std::string& database, const std::string& sql,
+                    int* code = nullptr) const;
+
+ private:
+  std::string dir_;
+  std::string error_;
+};
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_TESTS_TESTING_POSTGRES_SERVER_H_

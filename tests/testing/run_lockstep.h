@@ -1,0 +1,25 @@
+// Runs the lockstep binary as a user would, capturing exit code and output.
+#ifndef LOCKSTEP_TESTS_TESTING_RUN_LOCKSTEP_H_
+#define LOCKSTEP_TESTS_TESTING_RUN_LOCKSTEP_H_
+
+#include <string>
+
+namespace lockstep {
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs `<binary> ARGS` through the shell with `env` ("A=1 B=2") added and
+// LOCKSTEP_CONFIG removed. Args are trusted test strings.
+Result RunLockstep(const std::string& args, const std::string& env = "");
+
+// Runs a shell command; returns its exit code and fills *out with stdout.
+int Shell(const std::string& command, std::string* out = nullptr);
+
+std::string Slurp(const std::string& path);
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_TESTS_TESTING_RUN_LOCKSTEP_H_
