@@ -41,6 +41,7 @@ def timed(cmd, env=None):
 
 
 def write_platform(root, databases, migrations):
+    os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, "lockstep.yaml"), "w") as f:
         f.write("version: 1\nservices: [services/*/service.yaml]\ndatabases:\n")
         for db in databases:
@@ -69,8 +70,8 @@ def main():
     cores = os.cpu_count()
     with tempfile.TemporaryDirectory() as tmp:
         pgdir = os.path.join(tmp, "pg")
+        os.chmod(tmp, 0o755)  # the server runs as postgres when we are root
         sh(PG, "start", pgdir)
-        os.chmod(tmp, 0o755)
         try:
             def fresh(db):
                 sh(PG, "start", pgdir)  # prints the port; server already up

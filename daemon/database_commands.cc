@@ -79,6 +79,7 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   ExecutorOptions eo;
   eo.jobs = platform.settings.jobs;
   eo.lock_timeout = platform.settings.lock_timeout;
+  eo.grace = platform.settings.shutdown_grace;
   eo.run_id = run_id;
   eo.history_schema = platform.settings.history_schema;
   ProgressPrinter progress(graph, err);

@@ -222,7 +222,7 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
   x.io.restart();
 
   result.not_started = plan.remaining();
-  if (stopping && result.status.ok() && result.not_started > 0) {
+  if (stopping && result.status.ok()) {
     result.status = Status::Cancelled("stopped by a signal; " + std::to_string(result.not_started) +
                                       " pending migrations were not started");
   }

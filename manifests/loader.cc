@@ -162,6 +162,9 @@ const std::vector<SettingField>& SettingFields() {
       {"history_schema", [](std::string_view t, Settings* s, std::string* e) {
          return ParseSchema(t, &s->history_schema, e);
        }},
+      {"shutdown_grace", [](std::string_view t, Settings* s, std::string* e) {
+         return ParseDuration(t, &s->shutdown_grace, e);
+       }},
   };
   return fields;
 }

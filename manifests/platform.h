@@ -35,6 +35,9 @@ struct Settings {
   int jobs = 8;
   // Schema of lockstep's own tables in each database.
   std::string history_schema = "lockstep";
+  // After SIGINT/SIGTERM: how long running migrations may go on before they
+  // are cancelled.
+  std::chrono::milliseconds shutdown_grace{10'000};
   // Scheduled rounds of `serve`.
   Schedule schedule;
 };

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "testing/fake_database.h"
+#include "testing/faulty_database.h"
 #include "testing/model_builder.h"
 
 namespace lockstep {
@@ -36,13 +37,14 @@ class ExecutorTest : public ::testing::TestWithParam<int> {
     return *graph_;
   }
   ExecutionResult Run(std::vector<bool> wanted = {}, std::chrono::milliseconds lock_timeout =
-                                                         std::chrono::milliseconds(2000)) {
+                                                         std::chrono::milliseconds(2000),
+                      Faults faults = {}) {
     ExecutorOptions o;
     o.jobs = GetParam();
     o.lock_timeout = lock_timeout;
     o.run_id = "test";
     graph_ptr_ = &*graph_;
-    Executor executor(*graph_, cluster_.Factory(), &observer_, o);
+    Executor executor(*graph_, WithFaults(cluster_.Factory(), faults), &observer_, o);
     ExecutionResult r = executor.Run(wanted);
     EXPECT_FALSE(cluster_.any_lock_left());
     return r;
@@ -197,6 +199,46 @@ TEST_P(ExecutorTest, TargetRunsOnlyWhatItNeeds) {
   Build();
   ASSERT_TRUE(Run(graph_->Closure({2})).status.ok());
   EXPECT_EQ(cluster_.applied(), (Strings{"a:001", "b:001"}));
+}
+
+TEST_P(ExecutorTest, UnreachableDatabaseReleasesTheLocksAlreadyTaken) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Migration("a:001").Migration("b:001");
+  Build();
+  Faults faults;
+  faults.database = "db_b";
+  faults.open = true;
+  ExecutionResult r = Run({}, std::chrono::milliseconds(2000), faults);  // checks no lock is left
+  EXPECT_EQ(r.status.message(), "database 'db_b': cannot connect: refused");
+  EXPECT_TRUE(cluster_.started().empty());  // nothing runs before every database is ready
+}
+
+TEST_P(ExecutorTest, LostConnectionFailsTheRunAndAReRunConverges) {
+  b_.Migration("a:001").Migration("a:002").Migration("a:003");
+  Build();
+  Faults faults;
+  faults.database = "main";
+  faults.apply_call = 1;
+  ExecutionResult r = Run({}, std::chrono::milliseconds(2000), faults);
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_EQ(graph_->IdOf(r.failed), "a:002");
+  EXPECT_EQ(cluster_.applied(), (Strings{"a:001"}));
+  ExecutionResult again = Run();
+  ASSERT_TRUE(again.status.ok()) << again.status.message();
+  EXPECT_EQ(cluster_.applied(), (Strings{"a:001", "a:002", "a:003"}));
+}
+
+TEST_P(ExecutorTest, UnreadableHistoryStopsBeforeAnythingRuns) {
+  b_.Service("a", "db_a");
+  b_.Migration("a:001");
+  Build();
+  Faults faults;
+  faults.database = "db_a";
+  faults.read_history = true;
+  ExecutionResult r = Run({}, std::chrono::milliseconds(2000), faults);
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_TRUE(cluster_.started().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, ExecutorTest, ::testing::Values(1, 2, 8));

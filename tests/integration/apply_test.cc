@@ -231,6 +231,55 @@ TEST_F(ApplyTest, TerminatedConnectionFailsClearlyAndReRunConverges) {
   EXPECT_EQ(Count("main", "SELECT count(*) FROM slow"), "1");
 }
 
+// Starts apply in the background; returns the pid of lockstep itself.
+std::string StartApply(const std::string& env, const std::string& config, const std::string& dir) {
+  std::string pid;
+  Shell("cd " + dir + " && ( env " + env + " " + LOCKSTEP_BINARY + " -c " + config +
+        " apply >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 & "
+        "while [ ! -s " + dir + "/pid ]; do sleep 0.01; done; cat " + dir + "/pid", &pid);
+  while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+  return pid;
+}
+
+std::string WaitForExit(const std::string& dir) {
+  for (int i = 0; i < 600 && Slurp(dir + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
+  return Slurp(dir + "/rc");
+}
+
+TEST_F(ApplyTest, SigtermLetsTheRunningMigrationFinishAndStartsNothingNew) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_slow.up.sql", "SELECT pg_sleep(2);\nCREATE TABLE slow (x int);");
+  p_.WriteMigration("a", "002_next.up.sql", "CREATE TABLE next (x int);");
+  std::string pid = StartApply(env, p_.config(), p_.root());
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' "
+                              "AND application_name LIKE 'lockstep/%'"));
+  Shell("kill -TERM " + pid);
+  EXPECT_EQ(WaitForExit(p_.root()), "1\n");
+  EXPECT_NE(Slurp(p_.root() + "/err").find("stopped by a signal; 1 pending migrations were not started"),
+            std::string::npos) << Slurp(p_.root() + "/err");
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
+  Result again = Apply(env, p_.config());  // the lock was released
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "2");
+}
+
+TEST_F(ApplyTest, SigtermCancelsAfterTheGracePeriod) {
+  std::string env = SmallPlatform() + " LOCKSTEP_SHUTDOWN_GRACE=200ms";
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_slow.up.sql", "CREATE TABLE slow (x int);\nSELECT pg_sleep(30);");
+  std::string pid = StartApply(env, p_.config(), p_.root());
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
+                              "AND application_name LIKE 'lockstep/%'"));
+  Shell("kill -TERM " + pid);
+  EXPECT_EQ(WaitForExit(p_.root()), "1\n");
+  EXPECT_NE(Slurp(p_.root() + "/err").find("(SQLSTATE 57014): canceling statement due to user request"),
+            std::string::npos) << Slurp(p_.root() + "/err");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "0");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename = 'slow'"), "0");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+}
+
 TEST_F(ApplyTest, ConcurrentIndexWhileAnotherRunWaitsForTheLock) {
   std::string env = SmallPlatform();
   p_.WriteService("a");
