@@ -21,9 +21,19 @@ class NoticeSink : public pqxx::errorhandler {
   bool operator()(const char[]) noexcept override { return false; }
 };
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+// libpq's messages on one line ("...failed: Connection refused\n\tIs the
+// server running...?"), so that each log entry stays one line.
+std::string OneLine(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n' || c == '\t' || c == '\r') {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
 }
 
 // libpq's "ERROR:  msg\nDETAIL:  d\nHINT:  h\nLINE 1: ..." as
@@ -48,7 +58,7 @@ std::string ServerMessage(const std::string& what) {
       out += line;
     }
   }
-  return RedactPassword(Trim(out));
+  return RedactPassword(out);
 }
 
 class PostgresDatabase : public Database {
@@ -69,7 +79,7 @@ class PostgresDatabase : public Database {
       return Status::Ok();
     } catch (const std::exception& e) {
       return Status::Failed("database '" + o_.database +
-                            "': cannot connect: " + RedactPassword(Trim(e.what())));
+                            "': cannot connect: " + RedactPassword(OneLine(e.what())));
     }
   }
 
@@ -152,9 +162,9 @@ class PostgresDatabase : public Database {
     } catch (const pqxx::broken_connection& e) {
       Drop();
       return Status::Failed(FailureText(run, current, "", "lost the connection to the database: " +
-                                                              RedactPassword(Trim(e.what()))));
+                                                              RedactPassword(OneLine(e.what()))));
     } catch (const std::exception& e) {
-      return Status::Failed(FailureText(run, current, "", RedactPassword(Trim(e.what()))));
+      return Status::Failed(FailureText(run, current, "", RedactPassword(OneLine(e.what()))));
     }
   }
 
@@ -186,13 +196,13 @@ class PostgresDatabase : public Database {
     } catch (const pqxx::broken_connection& e) {
       Drop();
       return Status::Failed("database '" + o_.database + "': lost the connection while trying to " +
-                            what + ": " + RedactPassword(Trim(e.what())));
+                            what + ": " + RedactPassword(OneLine(e.what())));
     } catch (const pqxx::sql_error& e) {
       return Status::Failed("database '" + o_.database + "': cannot " + what + " (SQLSTATE " +
                             e.sqlstate() + "): " + ServerMessage(e.what()));
     } catch (const std::exception& e) {
       return Status::Failed("database '" + o_.database + "': cannot " + what + ": " +
-                            RedactPassword(Trim(e.what())));
+                            RedactPassword(OneLine(e.what())));
     }
   }
 

@@ -29,8 +29,8 @@ nlohmann::ordered_json DiagnosticsJson(const Diagnostics& diag, Diagnostic::Seve
 
 }  // namespace
 
-int RunValidate(const CommonOptions& options, std::ostream& out, std::ostream& err) {
-  Loaded loaded = Load(options, err);
+int RunValidate(const CommonOptions& options, std::ostream& out, Log& log) {
+  Loaded loaded = Load(options, log);
   const Platform& p = *loaded.platform;
   bool valid = loaded.graph.has_value();
   if (options.json) {
@@ -55,17 +55,17 @@ int RunValidate(const CommonOptions& options, std::ostream& out, std::ostream& e
 }
 
 int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out,
-            std::ostream& err) {
-  Loaded loaded = Load(options, err);
+            Log& log) {
+  Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
   std::vector<bool> wanted;
-  if (!Select(graph, plan.targets, plan.services, &wanted, err)) return kExitBadInput;
+  if (!Select(graph, plan.targets, plan.services, &wanted, log)) return kExitBadInput;
   std::vector<bool> applied;
   if (!plan.offline) {
     std::map<std::string, std::vector<HistoryRow>> histories;
     DatabaseFactory factory = PostgresFactory(*loaded.platform, options, NewRunId());
-    if (!ReadHistories(*loaded.platform, factory, &histories, err)) return kExitFailed;
+    if (!ReadHistories(*loaded.platform, factory, &histories, log)) return kExitFailed;
     applied = Reconcile(graph, histories).applied;
   }
   Lanes lanes = Lanes::Of(graph);
@@ -80,12 +80,12 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
 }
 
 int RunGraph(const CommonOptions& options, const std::string& format, std::ostream& out,
-             std::ostream& err) {
+             Log& log) {
   if (format != "dot" && format != "mermaid" && format != "json") {
-    err << "lockstep: graph: unknown format '" << format << "'; use dot, mermaid or json\n";
+    log.error() << "lockstep: graph: unknown format '" << format << "'; use dot, mermaid or json\n";
     return kExitBadInput;
   }
-  Loaded loaded = Load(options, err);
+  Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   if (format == "dot") RenderDot(*loaded.graph, out);
   if (format == "mermaid") RenderMermaid(*loaded.graph, out);

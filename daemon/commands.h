@@ -1,6 +1,6 @@
 // The commands behind the CLI table in main.cc. Each writes its result to
-// `out` (stdout), its diagnostics to `err` (stderr), and returns an exit code
-// from exit_codes.h. None throws.
+// `out` (stdout), its diagnostics and progress to `log` (stderr), and returns
+// an exit code from exit_codes.h. None throws.
 #ifndef LOCKSTEP_DAEMON_COMMANDS_H_
 #define LOCKSTEP_DAEMON_COMMANDS_H_
 
@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/log.h"
 #include "manifests/environment.h"
 
 namespace lockstep {
@@ -30,18 +31,28 @@ struct ApplyOptions {
   bool dry_run = false;               // print the plan, touch nothing
 };
 
-int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
-             std::ostream& err);
-// `check`: exit 4 when anything is pending, failed or checksum-mismatched.
-int RunStatus(const CommonOptions& options, bool check, std::ostream& out, std::ostream& err);
-int RunHistory(const CommonOptions& options, std::ostream& out, std::ostream& err);
+struct WaitOptions {
+  std::vector<std::string> targets;   // --for ID
+  std::vector<std::string> services;  // --service NAME: its heads
+  std::string timeout = "5m";         // --timeout
+};
 
-int RunValidate(const CommonOptions& options, std::ostream& out, std::ostream& err);
+// Polls the history (read-only) until every named migration is applied: exit
+// 0; 5 at the timeout; 1 when one is recorded failed; 2 on a bad id.
+int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream& out, Log& log);
+
+int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
+             Log& log);
+// `check`: exit 4 when anything is pending, failed or checksum-mismatched.
+int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& log);
+int RunHistory(const CommonOptions& options, std::ostream& out, Log& log);
+
+int RunValidate(const CommonOptions& options, std::ostream& out, Log& log);
 int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out,
-            std::ostream& err);
+            Log& log);
 // `format`: dot, mermaid or json.
 int RunGraph(const CommonOptions& options, const std::string& format, std::ostream& out,
-             std::ostream& err);
+             Log& log);
 
 }  // namespace lockstep
 

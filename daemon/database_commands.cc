@@ -27,25 +27,42 @@ std::string Millis(std::chrono::milliseconds ms) {
 // Progress on stderr: a line when a migration starts and when it ends.
 class ProgressPrinter : public ExecutionObserver {
  public:
-  ProgressPrinter(const MigrationGraph& graph, std::ostream& err) : graph_(graph), err_(err) {}
+  ProgressPrinter(const MigrationGraph& graph, Log& log) : graph_(graph), log_(log) {}
 
   void LockWaiting(const std::string& database, const LockHolder& holder) override {
-    err_ << "lockstep: waiting for the migration lock of database '" << database
-         << "', held by " << holder.ToString() << "\n";
+    LogFields f;
+    f.database = database;
+    log_.Write(Log::Level::kWarning,
+               "lockstep: waiting for the migration lock of database '" + database +
+                   "', held by " + holder.ToString(), f);
   }
   void MigrationStarted(int m, const std::string& database) override {
-    err_ << "  start  " << database << "  " << graph_.IdOf(m) << "  "
-         << graph_.model().migrations[m].name << "\n";
+    log_.Write(Log::Level::kInfo,
+               "  start  " + database + "  " + graph_.IdOf(m) + "  " +
+                   graph_.model().migrations[m].name,
+               Fields(m, database));
   }
   void MigrationFinished(int m, const std::string& database, const Status& status,
                          std::chrono::milliseconds took) override {
-    err_ << (status.ok() ? "  done   " : "  FAILED ") << database << "  " << graph_.IdOf(m)
-         << "  " << Millis(took) << "\n";
+    LogFields f = Fields(m, database);
+    f.duration_ms = took.count();
+    log_.Write(status.ok() ? Log::Level::kInfo : Log::Level::kError,
+               std::string(status.ok() ? "  done   " : "  FAILED ") + database + "  " +
+                   graph_.IdOf(m) + "  " + Millis(took),
+               f);
   }
 
  private:
+  LogFields Fields(int m, const std::string& database) const {
+    LogFields f;
+    f.service = graph_.model().services[graph_.model().migrations[m].service].name;
+    f.migration = graph_.IdOf(m);
+    f.database = database;
+    return f;
+  }
+
   const MigrationGraph& graph_;
-  std::ostream& err_;
+  Log& log_;
 };
 
 const char* StatusWord(const Status& s) {
@@ -62,17 +79,17 @@ const char* StatusWord(const Status& s) {
 }  // namespace
 
 int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
-             std::ostream& err) {
-  Loaded loaded = Load(options, err);
+             Log& log) {
+  Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
   std::vector<bool> wanted;
-  if (!Select(graph, apply.targets, apply.services, &wanted, err)) return kExitBadInput;
+  if (!Select(graph, apply.targets, apply.services, &wanted, log)) return kExitBadInput;
   if (apply.dry_run) {
     PlanOptions plan;
     plan.targets = apply.targets;
     plan.services = apply.services;
-    return RunPlan(options, plan, out, err);
+    return RunPlan(options, plan, out, log);
   }
   const Platform& platform = *loaded.platform;
   std::string run_id = NewRunId();
@@ -82,15 +99,16 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   eo.grace = platform.settings.shutdown_grace;
   eo.run_id = run_id;
   eo.history_schema = platform.settings.history_schema;
-  ProgressPrinter progress(graph, err);
+  log.set_run_id(run_id);
+  ProgressPrinter progress(graph, log);
   Executor executor(graph, PostgresFactory(platform, options, run_id), &progress, eo);
   auto start = SteadyClock::now();
-  err << "lockstep: run " << run_id << " on " << platform.config_path << "\n";
+  log.info() << "lockstep: run " << run_id << " on " << platform.config_path << "\n";
   ExecutionResult result = executor.Run(wanted);
   auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
 
-  if (!result.status.ok()) err << "lockstep: " << result.status.message() << "\n";
-  err << "lockstep: applied " << result.applied.size() << ", already applied "
+  if (!result.status.ok()) log.error() << "lockstep: " << result.status.message() << "\n";
+  log.info() << "lockstep: applied " << result.applied.size() << ", already applied "
       << result.already_applied << ", failed " << (result.failed >= 0 ? 1 : 0)
       << ", not started " << result.not_started << " in " << Millis(wall) << "\n";
   if (options.json) {
@@ -109,14 +127,14 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   return ExitCodeOf(result.status);
 }
 
-int RunStatus(const CommonOptions& options, bool check, std::ostream& out, std::ostream& err) {
-  Loaded loaded = Load(options, err);
+int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& log) {
+  Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
   const Model& model = graph.model();
   std::map<std::string, std::vector<HistoryRow>> histories;
   DatabaseFactory factory = PostgresFactory(*loaded.platform, options, NewRunId());
-  if (!ReadHistories(*loaded.platform, factory, &histories, err)) return kExitFailed;
+  if (!ReadHistories(*loaded.platform, factory, &histories, log)) return kExitFailed;
   PlatformState state = Reconcile(graph, histories);
 
   struct Row {
@@ -189,12 +207,12 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, std::
   return check && dirty ? kExitDrift : kExitOk;
 }
 
-int RunHistory(const CommonOptions& options, std::ostream& out, std::ostream& err) {
-  Loaded loaded = Load(options, err);
+int RunHistory(const CommonOptions& options, std::ostream& out, Log& log) {
+  Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   std::map<std::string, std::vector<HistoryRow>> histories;
   DatabaseFactory factory = PostgresFactory(*loaded.platform, options, NewRunId());
-  if (!ReadHistories(*loaded.platform, factory, &histories, err)) return kExitFailed;
+  if (!ReadHistories(*loaded.platform, factory, &histories, log)) return kExitFailed;
   std::vector<std::pair<std::string, const HistoryRow*>> all;
   for (const auto& [db, rows] : histories) {
     for (const HistoryRow& r : rows) all.emplace_back(db, &r);

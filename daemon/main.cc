@@ -19,7 +19,13 @@ int main(int argc, char** argv) {
   CLI::App app{"lockstep applies PostgreSQL schema migrations for a whole platform of "
                "services: one DAG across services and databases, checked before anything "
                "runs."};
-  app.set_version_flag("--version", std::string("lockstep ") + LOCKSTEP_VERSION);
+  const std::string version = std::string("lockstep ") + LOCKSTEP_VERSION + " (commit " +
+                              LOCKSTEP_GIT_COMMIT + ")";
+  app.set_version_flag("--version", version);
+  std::string log_format;
+  app.add_option("--log-format", log_format,
+                 "Logs on stderr as text (default) or json, one object per line "
+                 "(or $LOCKSTEP_LOG_FORMAT)");
   app.add_option("-c,--config", common.config_path,
                  "Platform file (default: $LOCKSTEP_CONFIG, then ./lockstep.yaml)");
   app.require_subcommand(1);
@@ -61,6 +67,15 @@ int main(int argc, char** argv) {
       "history", "What was applied, when, by whom, how long it took");
   history->add_flag("--json", common.json, "Print the history as JSON on stdout");
 
+  WaitOptions wait;
+  CLI::App* wait_cmd = app.add_subcommand(
+      "wait", "Block until migrations are applied (an app's init container), or time out");
+  wait_cmd->add_option("--for", wait.targets, "A migration (service:version) to wait for; repeatable");
+  wait_cmd->add_option("--service", wait.services, "Wait for this service's heads; repeatable");
+  wait_cmd->add_option("--timeout", wait.timeout, "Give up after this long, exit 5 (default 5m)");
+
+  CLI::App* version_cmd = app.add_subcommand("version", "Print the version and the build's commit");
+
   CLI::App* graph = app.add_subcommand("graph", "Print the migration DAG");
   graph->add_option("--format", format, "dot, mermaid or json (default: dot)");
 
@@ -71,18 +86,30 @@ int main(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   }
+  if (version_cmd->parsed()) {
+    std::cout << version << "\n";
+    return kExitOk;
+  }
+  if (log_format.empty()) log_format = common.env("LOCKSTEP_LOG_FORMAT").value_or("text");
+  std::optional<LogFormat> format_of_logs = ParseLogFormat(log_format);
+  if (!format_of_logs) {
+    std::cerr << "lockstep: --log-format: '" << log_format << "' is not text or json\n";
+    return kExitBadInput;
+  }
+  Log log(*format_of_logs);
 
   try {
-    if (validate->parsed()) return RunValidate(common, std::cout, std::cerr);
-    if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, std::cerr);
-    if (graph->parsed()) return RunGraph(common, format, std::cout, std::cerr);
-    if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, std::cerr);
-    if (status->parsed()) return RunStatus(common, check, std::cout, std::cerr);
-    if (history->parsed()) return RunHistory(common, std::cout, std::cerr);
+    if (validate->parsed()) return RunValidate(common, std::cout, log);
+    if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);
+    if (graph->parsed()) return RunGraph(common, format, std::cout, log);
+    if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, log);
+    if (status->parsed()) return RunStatus(common, check, std::cout, log);
+    if (history->parsed()) return RunHistory(common, std::cout, log);
+    if (wait_cmd->parsed()) return RunWait(common, wait, std::cout, log);
   } catch (const std::exception& e) {
     // Commands report their errors as values; reaching this is a bug, but it
     // must still end as a message and an exit code, not an abort.
-    std::cerr << "lockstep: internal error: " << e.what() << "\n";
+    log.error() << "lockstep: internal error: " << e.what() << "\n";
     return kExitFailed;
   }
   return kExitBadInput;

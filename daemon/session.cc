@@ -41,7 +41,7 @@ std::string AppliedBy(const Environment& env) {
 
 }  // namespace
 
-Loaded Load(const CommonOptions& options, std::ostream& err) {
+Loaded Load(const CommonOptions& options, Log& log) {
   Loaded loaded;
   loaded.platform = std::make_unique<Platform>(
       LoadPlatform(ConfigPath(options), options.env, &loaded.diag));
@@ -49,9 +49,13 @@ Loaded Load(const CommonOptions& options, std::ostream& err) {
     MigrationGraph graph = MigrationGraph::Build(loaded.platform->model, &loaded.diag);
     if (!loaded.diag.has_errors()) loaded.graph.emplace(std::move(graph));
   }
-  for (const Diagnostic& d : loaded.diag.all()) err << d.ToString() << "\n";
+  for (const Diagnostic& d : loaded.diag.all()) {
+    (d.severity == Diagnostic::Severity::kWarning ? log.warning() : log.error())
+        << d.ToString() << "\n";
+  }
   if (loaded.diag.has_errors()) {
     int warnings = static_cast<int>(loaded.diag.all().size()) - loaded.diag.error_count();
+    std::ostream& err = log.error();
     err << "lockstep: " << Count(loaded.diag.error_count(), "error", "errors");
     if (warnings > 0) err << ", " << Count(warnings, "warning", "warnings");
     err << "; nothing was touched\n";
@@ -61,14 +65,14 @@ Loaded Load(const CommonOptions& options, std::ostream& err) {
 
 bool Select(const MigrationGraph& graph, const std::vector<std::string>& target_ids,
             const std::vector<std::string>& services, std::vector<bool>* wanted,
-            std::ostream& err) {
+            Log& log) {
   std::vector<int> targets;
   bool ok = true;
   for (const std::string& id : target_ids) {
     std::string error;
     int m = graph.Resolve(id, &error);
     if (m < 0) {
-      err << "lockstep: --target " << id << ": " << error << "\n";
+      log.error() << "lockstep: --target " << id << ": " << error << "\n";
       ok = false;
     } else {
       targets.push_back(m);
@@ -79,7 +83,7 @@ bool Select(const MigrationGraph& graph, const std::vector<std::string>& target_
     if (s < 0) {
       std::vector<std::string_view> names;
       for (const Service& service : graph.model().services) names.push_back(service.name);
-      err << "lockstep: --service: unknown service '" << name << "'" << DidYouMean(name, names)
+      log.error() << "lockstep: --service: unknown service '" << name << "'" << DidYouMean(name, names)
           << "\n";
       ok = false;
       continue;
@@ -120,7 +124,7 @@ DatabaseFactory PostgresFactory(const Platform& platform, const CommonOptions& o
 }
 
 bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
-                   std::map<std::string, std::vector<HistoryRow>>* histories, std::ostream& err) {
+                   std::map<std::string, std::vector<HistoryRow>>* histories, Log& log) {
   std::set<std::string> names;
   for (const Service& s : platform.model.services) names.insert(s.database);
   bool ok = true;
@@ -130,7 +134,7 @@ bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
     Status status = db ? db->Open() : Status::BadInput(error);
     if (status.ok()) status = db->ReadHistory(&(*histories)[name]);
     if (!status.ok()) {
-      err << "lockstep: " << status.message() << "\n";
+      log.error() << "lockstep: " << status.message() << "\n";
       ok = false;
     }
   }

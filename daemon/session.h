@@ -27,14 +27,14 @@ struct Loaded {
 };
 
 // Loads and checks everything; prints every diagnostic to `err`.
-Loaded Load(const CommonOptions& options, std::ostream& err);
+Loaded Load(const CommonOptions& options, Log& log);
 
 // Migrations selected by --target and --service: those and all they need;
 // empty (meaning all) when neither is given. False (after printing why) on an
 // unknown id or service.
 bool Select(const MigrationGraph& graph, const std::vector<std::string>& targets,
             const std::vector<std::string>& services, std::vector<bool>* wanted,
-            std::ostream& err);
+            Log& log);
 
 // A fresh run id: 12 hex digits.
 std::string NewRunId();
@@ -46,7 +46,7 @@ DatabaseFactory PostgresFactory(const Platform& platform, const CommonOptions& o
 // Reads the history of every database the platform's services use, without
 // the lock. False (after printing why) when a database cannot be read.
 bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
-                   std::map<std::string, std::vector<HistoryRow>>* histories, std::ostream& err);
+                   std::map<std::string, std::vector<HistoryRow>>* histories, Log& log);
 
 int ExitCodeOf(const Status& status);
 
