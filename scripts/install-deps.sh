@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package lockstep needs to build, test and run its demo.
 # Idempotent; runs apt-get as root, or through sudo otherwise.
+# LOCKSTEP_DEPS=build installs only what building needs (the container image's
+# build stage): no PostgreSQL server.
 set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config ccache git python3
   libboost-dev libpqxx-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev
   libcli11-dev libgtest-dev libgmock-dev libssl-dev
-  postgresql-15 postgresql-client-15
 )
+if [ "${LOCKSTEP_DEPS:-all}" != build ]; then
+  packages+=(postgresql-15 postgresql-client-15)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

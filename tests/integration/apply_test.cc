@@ -9,73 +9,14 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "testing/platform_builder.h"
-#include "testing/postgres_server.h"
-#include "testing/run_lockstep.h"
+#include "integration/fixture.h"
 
 namespace lockstep {
 namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kExample = std::string(LOCKSTEP_EXAMPLES) + "/lyss/lockstep.yaml";
-const char* kExampleDatabases[] = {"identity", "platform", "billing", "chat"};
-
-class ApplyTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_TRUE(pg_.ok()) << pg_.error(); }
-
-  // Fresh databases and the environment that points the platform at them.
-  std::string FreshDatabases(const std::vector<std::string>& names) {
-    std::string env;
-    for (const std::string& db : names) {
-      pg_.CreateDatabase(db);
-      std::string var;
-      for (char c : db) var += static_cast<char>(toupper(c));
-      env += var + "_DATABASE_URL='" + pg_.Url(db) + "' ";
-    }
-    return env;
-  }
-  std::string ExampleEnv() {
-    return FreshDatabases({kExampleDatabases, kExampleDatabases + 4});
-  }
-  // A platform of one service `a` on database `main` (URL from MAIN_DATABASE_URL).
-  std::string SmallPlatform(const std::string& dbs = "main") {
-    std::string text = "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n";
-    std::vector<std::string> names;
-    size_t start = 0;
-    while (start <= dbs.size()) {
-      size_t comma = dbs.find(',', start);
-      if (comma == std::string::npos) comma = dbs.size();
-      names.push_back(dbs.substr(start, comma - start));
-      start = comma + 1;
-    }
-    for (const std::string& n : names) {
-      std::string var;
-      for (char c : n) var += static_cast<char>(toupper(c));
-      text += "  " + n + ": { url: \"${" + var + "_DATABASE_URL}\" }\n";
-    }
-    p_.Write("lockstep.yaml", text);
-    return FreshDatabases(names);
-  }
-  Result Apply(const std::string& env, const std::string& config, const std::string& extra = "") {
-    return RunLockstep("-c " + config + " apply " + extra, env);
-  }
-  std::string Count(const std::string& db, const std::string& sql) { return pg_.Query(db, sql); }
-  // Waits until `sql` on `db` returns something other than "0" or "".
-  bool WaitFor(const std::string& db, const std::string& sql, std::chrono::seconds limit = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::string out = pg_.Query(db, sql);
-      if (!out.empty() && out != "0" && out != "f") return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
-  PostgresServer pg_;
-  TempPlatform p_;
-};
+class ApplyTest : public IntegrationTest {};
 
 TEST_F(ApplyTest, ExamplePlatformAppliesAndReRunAppliesNothing) {
   std::string env = ExampleEnv();

@@ -1,0 +1,227 @@
+// The deployment path: lockstep wait, JSON logs, and the Kubernetes manifests
+// in deploy/kubernetes run exactly as written against a real PostgreSQL.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "integration/fixture.h"
+
+namespace lockstep {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DeployTest : public IntegrationTest {};
+
+// A shell word in single quotes.
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+struct Container {
+  std::string where;  // "Job lockstep-migrate / migrate"
+  std::vector<std::string> argv;
+  std::vector<std::pair<std::string, std::string>> env;  // literal values
+  std::vector<std::string> secrets;                       // envFrom secretRef names
+  bool init = false;
+};
+
+std::vector<YAML::Node> LoadAll(const std::string& file) { return YAML::LoadAllFromFile(file); }
+
+// Every lockstep container of every workload in deploy/kubernetes.
+std::vector<Container> LockstepContainers(std::string* configmap_platform_file) {
+  std::vector<Container> out;
+  for (const auto& entry : fs::directory_iterator(std::string(LOCKSTEP_DEPLOY) + "/kubernetes")) {
+    if (entry.path().extension() != ".yaml") continue;
+    for (const YAML::Node& doc : LoadAll(entry.path().string())) {
+      std::string kind = doc["kind"].as<std::string>();
+      if (kind == "ConfigMap" && doc["data"]["lockstep.yaml"]) {
+        *configmap_platform_file = doc["data"]["lockstep.yaml"].as<std::string>();
+      }
+      if (kind != "Job" && kind != "Deployment") continue;
+      YAML::Node pod = doc["spec"]["template"]["spec"];
+      for (const char* list : {"initContainers", "containers"}) {
+        for (const YAML::Node& c : pod[list]) {
+          if (c["image"].as<std::string>().rfind("lockstep:", 0) != 0) continue;
+          Container container;
+          container.where = kind + " " + doc["metadata"]["name"].as<std::string>() + " / " +
+                            c["name"].as<std::string>();
+          container.init = std::string(list) == "initContainers";
+          for (const YAML::Node& w : c["command"]) container.argv.push_back(w.as<std::string>());
+          for (const YAML::Node& w : c["args"]) container.argv.push_back(w.as<std::string>());
+          for (const YAML::Node& e : c["env"]) {
+            container.env.emplace_back(e["name"].as<std::string>(), e["value"].as<std::string>());
+          }
+          for (const YAML::Node& e : c["envFrom"]) {
+            container.secrets.push_back(e["secretRef"]["name"].as<std::string>());
+          }
+          out.push_back(std::move(container));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
+  std::string platform_file;
+  std::vector<Container> containers = LockstepContainers(&platform_file);
+  ASSERT_FALSE(platform_file.empty()) << "no ConfigMap with lockstep.yaml";
+  // The image's /platform with the ConfigMap's file mounted over lockstep.yaml.
+  std::string platform = p_.root() + "/platform";
+  fs::copy(std::string(LOCKSTEP_EXAMPLES) + "/lyss", platform, fs::copy_options::recursive);
+  std::ofstream(platform + "/lockstep.yaml") << platform_file;
+  std::string urls = ExampleEnv();  // the Secrets' keys, pointing at the test server
+
+  // The Job first (it applies), then the init containers (they wait).
+  std::stable_sort(containers.begin(), containers.end(),
+                   [](const Container& a, const Container& b) { return a.init < b.init; });
+  int jobs = 0, waits = 0;
+  for (const Container& c : containers) {
+    ASSERT_EQ(c.argv.at(0), "lockstep") << c.where;
+    EXPECT_FALSE(c.secrets.empty()) << c.where << ": where do its database URLs come from?";
+    std::string args;
+    for (size_t i = 1; i < c.argv.size(); ++i) {
+      std::string a = c.argv[i];
+      if (a.rfind("/platform", 0) == 0) a = platform + a.substr(9);
+      args += Quote(a) + " ";
+    }
+    std::string env = urls;
+    for (const auto& [name, value] : c.env) env += name + "=" + Quote(value) + " ";
+    Result r = RunLockstep(args, env);
+    EXPECT_EQ(r.code, 0) << c.where << ": lockstep " << args << "\n" << r.err;
+    jobs += !c.init;
+    waits += c.init;
+  }
+  EXPECT_GE(jobs, 1);
+  EXPECT_GE(waits, 1);
+  EXPECT_EQ(Count("billing", "SELECT count(*) FROM lockstep.history"), "3");
+}
+
+TEST_F(DeployTest, TenReplicasTwoApplyEightWait) {
+  std::string env = ExampleEnv();
+  std::string dir = p_.root();
+  const char* waits[] = {"--service billing-service", "--service token-service",
+                         "--service chat-session-service", "--for user-service:001",
+                         "--service gateway-service", "--service user-service",
+                         "--for credential-service:002 --for group-service:003",
+                         "--service shared-service"};
+  std::string script;
+  for (int i = 0; i < 10; ++i) {
+    std::string command = i < 2 ? "apply" : std::string("wait --timeout 90s ") + waits[i - 2];
+    std::string n = std::to_string(i);
+    script += "(env " + env + " " + LOCKSTEP_BINARY + " -c " + kExample + " " + command + " >" +
+              dir + "/out." + n + " 2>" + dir + "/err." + n + "; echo $? >" + dir + "/rc." + n +
+              ") & ";
+  }
+  Shell(script + "wait");
+  for (int i = 0; i < 10; ++i) {
+    std::string n = std::to_string(i);
+    EXPECT_EQ(Slurp(dir + "/rc." + n), "0\n") << i << ": " << Slurp(dir + "/err." + n);
+  }
+  const std::pair<const char*, const char*> expected[] = {
+      {"identity", "16"}, {"platform", "6"}, {"billing", "3"}, {"chat", "3"}};
+  for (auto [db, n] : expected) {
+    EXPECT_EQ(Count(db, "SELECT count(*) FROM lockstep.events WHERE action = 'apply' AND "
+                        "status = 'applied'"), n) << db;
+  }
+}
+
+TEST_F(DeployTest, WaitTimesOutWithExitFive) {
+  std::string env = ExampleEnv();
+  Result r = RunLockstep("-c " + kExample + " wait --service user-service --timeout 1s", env);
+  EXPECT_EQ(r.code, 5) << r.err;
+  EXPECT_NE(r.err.find("timed out after 1s waiting for user-service:006"), std::string::npos) << r.err;
+}
+
+TEST_F(DeployTest, WaitReturnsOnceApplied) {
+  std::string env = ExampleEnv();
+  ASSERT_EQ(RunLockstep("-c " + kExample + " apply --service auth-service", env).code, 0);
+  Result r = RunLockstep("-c " + kExample + " wait --service auth-service --timeout 5s", env);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "ready\n");
+  Result other = RunLockstep("-c " + kExample + " wait --service billing-service --timeout 1s", env);
+  EXPECT_EQ(other.code, 5) << other.err;
+}
+
+TEST_F(DeployTest, WaitExitsOneWhenAMigrationFailed) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_index.up.sql",
+                    "-- lockstep:no-transaction\nCREATE INDEX CONCURRENTLY i ON nope (x);");
+  ASSERT_EQ(RunLockstep("-c " + p_.config() + " apply", env).code, 1);
+  Result r = RunLockstep("-c " + p_.config() + " wait --for a:001 --timeout 30s", env);
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("a:001 is recorded as failed"), std::string::npos) << r.err;
+}
+
+TEST_F(DeployTest, WaitBadIdExitsTwo) {
+  std::string env = ExampleEnv();
+  Result r = RunLockstep("-c " + kExample + " wait --for user-service:042", env);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown migration 'user-service:042'"), std::string::npos) << r.err;
+  EXPECT_EQ(RunLockstep("-c " + kExample + " wait", env).code, 2);
+  EXPECT_EQ(RunLockstep("-c " + kExample + " wait --service nope", env).code, 2);
+}
+
+// Each stderr line a JSON object with time, level and message; no password.
+void ExpectJsonLines(const std::string& err, const std::string& secret, int* with_fields) {
+  std::istringstream lines(err);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(j.is_object()) << line;
+    EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("message")) << line;
+    EXPECT_EQ(line.find(secret), std::string::npos) << line;
+    if (j.contains("migration") && j.contains("database") && j.contains("duration_ms") &&
+        j.contains("run_id") && j.contains("service")) {
+      ++*with_fields;
+    }
+  }
+  EXPECT_GT(n, 0);
+}
+
+TEST_F(DeployTest, JsonLogsAreOneObjectPerLineWithoutPasswords) {
+  std::string env = SmallPlatform();
+  // The server trusts local connections, so the password is accepted and unused.
+  std::string url = pg_.Url("main");
+  url.replace(0, std::string("postgresql:///").size(), "postgresql://postgres:s3cr3t-pw@/");
+  env = "MAIN_DATABASE_URL='" + url + "'";
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_ok.up.sql", "CREATE TABLE ok (x int);");
+  p_.WriteMigration("a", "002_bad.up.sql", "INSERT INTO nope VALUES (1);");
+  int with_fields = 0;
+  Result apply = RunLockstep("-c " + p_.config() + " --log-format json apply", env);
+  EXPECT_EQ(apply.code, 1);
+  ExpectJsonLines(apply.err, "s3cr3t-pw", &with_fields);
+  EXPECT_GE(with_fields, 2);  // the two "done"/"FAILED" lines
+  Result wait = RunLockstep("-c " + p_.config() + " wait --for a:002 --timeout 1s",
+                            env + " LOCKSTEP_LOG_FORMAT=json");
+  EXPECT_EQ(wait.code, 5);
+  ExpectJsonLines(wait.err, "s3cr3t-pw", &with_fields);
+  // A connection error carries the URL's host but never its password.
+  Result down = RunLockstep("-c " + p_.config() + " --log-format json apply",
+                            "MAIN_DATABASE_URL='postgresql://app:s3cr3t-pw@127.0.0.1:1/x'");
+  EXPECT_EQ(down.code, 1);
+  ExpectJsonLines(down.err, "s3cr3t-pw", &with_fields);
+  Result invalid = RunLockstep("-c /nonexistent.yaml --log-format json validate");
+  EXPECT_EQ(invalid.code, 2);
+  ExpectJsonLines(invalid.err, "s3cr3t-pw", &with_fields);
+}
+
+TEST_F(DeployTest, VersionNamesTheCommit) {
+  Result r = RunLockstep("version");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.rfind("lockstep 0.1.0 (commit ", 0), 0u) << r.out;
+  EXPECT_EQ(RunLockstep("--version").out, r.out);
+}
+
+}  // namespace
+}  // namespace lockstep
