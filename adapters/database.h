@@ -9,6 +9,7 @@
 #define LOCKSTEP_ADAPTERS_DATABASE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ struct LockHolder {
   // "pid 123 (lockstep/abc, from 10.0.0.5, since 2026-01-01 10:00:00+00)"
   std::string ToString() const;
 };
+
+// A database's schema as lockstep compares it: object ("column
+// public.users.email") -> its definition ("character varying(255) NOT NULL").
+using SchemaSnapshot = std::map<std::string, std::string>;
 
 // A migration to run, with what the history row needs.
 struct MigrationToRun {
@@ -77,6 +82,16 @@ class Database {
   // statement, recording it `failed` when one fails. The error names
   // file:line, SQLSTATE, message, detail and hint. REQUIRES: the lock is held.
   virtual Status Apply(const MigrationToRun& run) = 0;
+
+  // Reads the live schema from the catalog: tables, columns (type,
+  // nullability, default), indexes, constraints, views, functions, triggers,
+  // sequences, enum types and extensions of every schema but the system ones
+  // and lockstep's own.
+  virtual Status CaptureSchema(SchemaSnapshot* snapshot) = 0;
+  // Stores `snapshot` as what the applied migrations made. REQUIRES: the lock.
+  virtual Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string& run_id) = 0;
+  // The latest stored snapshot; *found is false when there is none.
+  virtual Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) = 0;
 
   // Asks the server to cancel what runs now. Any thread.
   virtual void Cancel() = 0;

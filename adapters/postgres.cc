@@ -4,6 +4,7 @@
 #include <chrono>
 #include <mutex>
 
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "manifests/environment.h"
@@ -12,6 +13,68 @@ namespace lockstep {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Every object of the user's schemas as (key, definition); $1 is lockstep's
+// schema, left out. Objects that belong to extensions are left out too: the
+// extension itself stands for them.
+constexpr const char* kCatalogQuery = R"SQL(
+WITH ns AS (
+  SELECT oid, nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname <> $1
+    AND nspname NOT LIKE 'pg\_toast%' AND nspname NOT LIKE 'pg\_temp\_%'
+), rel AS (
+  SELECT c.oid, c.relname, c.relkind, ns.nspname FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
+)
+SELECT 'schema ' || nspname, 'schema' FROM ns WHERE nspname <> 'public'
+UNION ALL
+SELECT 'table ' || nspname || '.' || relname,
+       CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
+                    WHEN 'f' THEN 'foreign table' END
+  FROM rel WHERE relkind IN ('r', 'p', 'f')
+UNION ALL
+SELECT 'column ' || rel.nspname || '.' || rel.relname || '.' || a.attname,
+       format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
+       || CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED'
+               ELSE coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '') END
+  FROM pg_attribute a JOIN rel ON rel.oid = a.attrelid
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+  WHERE rel.relkind IN ('r', 'p', 'f', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'index ' || rel.nspname || '.' || rel.relname, pg_get_indexdef(rel.oid)
+  FROM rel WHERE rel.relkind IN ('i', 'I')
+UNION ALL
+SELECT 'constraint ' || rel.nspname || '.' || rel.relname || '.' || con.conname,
+       pg_get_constraintdef(con.oid)
+  FROM pg_constraint con JOIN rel ON rel.oid = con.conrelid
+UNION ALL
+SELECT 'view ' || nspname || '.' || relname,
+       CASE relkind WHEN 'm' THEN 'materialized ' ELSE '' END || pg_get_viewdef(oid)
+  FROM rel WHERE relkind IN ('v', 'm')
+UNION ALL
+SELECT 'sequence ' || rel.nspname || '.' || rel.relname,
+       format_type(s.seqtypid, NULL) || ' start ' || s.seqstart || ' increment ' || s.seqincrement
+  FROM pg_sequence s JOIN rel ON rel.oid = s.seqrelid
+UNION ALL
+SELECT 'trigger ' || rel.nspname || '.' || rel.relname || '.' || t.tgname, pg_get_triggerdef(t.oid)
+  FROM pg_trigger t JOIN rel ON rel.oid = t.tgrelid WHERE NOT t.tgisinternal
+UNION ALL
+SELECT 'function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       pg_get_functiondef(p.oid)
+  FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+  WHERE p.prokind IN ('f', 'p')
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                    AND d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'type ' || ns.nspname || '.' || t.typname,
+       'enum (' || string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) || ')'
+  FROM pg_type t JOIN ns ON ns.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
+  GROUP BY ns.nspname, t.typname
+UNION ALL
+SELECT 'extension ' || extname, 'version ' || extversion FROM pg_extension WHERE extname <> 'plpgsql'
+)SQL";
 
 // Notices (RAISE NOTICE, "... does not exist, skipping") are kept out of
 // stderr; libpqxx would print them raw.
@@ -168,6 +231,45 @@ class PostgresDatabase : public Database {
     }
   }
 
+  Status CaptureSchema(SchemaSnapshot* snapshot) override {
+    return Guard("read the catalog", [&] {
+      pqxx::nontransaction tx(*conn_);
+      snapshot->clear();
+      for (const auto& row : tx.exec_params(kCatalogQuery, o_.history_schema)) {
+        (*snapshot)[row[0].as<std::string>()] = row[1].as<std::string>();
+      }
+    });
+  }
+
+  Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string& run_id) override {
+    return Guard("store the schema snapshot", [&] {
+      nlohmann::json j(snapshot);
+      pqxx::nontransaction tx(*conn_);
+      tx.exec_params("INSERT INTO " + Table("schema_snapshots") +
+                         " (run_id, snapshot) VALUES ($1, $2::jsonb)",
+                     run_id, j.dump());
+      // Keep the latest few: drift compares with the newest only.
+      tx.exec("DELETE FROM " + Table("schema_snapshots") + " WHERE id <= (SELECT max(id) - 10 FROM " +
+              Table("schema_snapshots") + ")");
+    });
+  }
+
+  Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) override {
+    return Guard("read the schema snapshot", [&] {
+      snapshot->clear();
+      *found = false;
+      pqxx::nontransaction tx(*conn_);
+      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("schema_snapshots"))[0].as<bool>()) {
+        return;
+      }
+      pqxx::result r = tx.exec("SELECT snapshot::text FROM " + Table("schema_snapshots") +
+                               " ORDER BY id DESC LIMIT 1");
+      if (r.empty()) return;
+      *found = true;
+      *snapshot = nlohmann::json::parse(r[0][0].as<std::string>()).get<SchemaSnapshot>();
+    });
+  }
+
   void Cancel() override {
     std::lock_guard<std::mutex> lock(mu_);
     if (conn_) {
@@ -232,6 +334,11 @@ class PostgresDatabase : public Database {
         run_id           text        NOT NULL,
         lockstep_version text        NOT NULL,
         PRIMARY KEY (service, version)))");
+    tx.exec("CREATE TABLE IF NOT EXISTS " + Table("schema_snapshots") + R"( (
+        id               bigserial   PRIMARY KEY,
+        taken_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+        run_id           text        NOT NULL,
+        snapshot         jsonb       NOT NULL))");
     tx.exec("CREATE TABLE IF NOT EXISTS " + Table("events") + R"( (
         id               bigserial   PRIMARY KEY,
         at               timestamptz NOT NULL DEFAULT clock_timestamp(),

@@ -45,6 +45,9 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
              Log& log);
 // `check`: exit 4 when anything is pending, failed or checksum-mismatched.
 int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& log);
+// Compares each database with the snapshot stored after its last apply:
+// exit 4 when anything was added, removed or changed by hand.
+int RunDrift(const CommonOptions& options, std::ostream& out, Log& log);
 int RunHistory(const CommonOptions& options, std::ostream& out, Log& log);
 
 int RunValidate(const CommonOptions& options, std::ostream& out, Log& log);

@@ -1,11 +1,13 @@
 // The commands that talk to the databases: apply, status, history.
 #include <algorithm>
 #include <iomanip>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/commands.h"
+#include "daemon/drift.h"
 #include "daemon/exit_codes.h"
 #include "daemon/render.h"
 #include "daemon/session.h"
@@ -107,6 +109,7 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   ExecutionResult result = executor.Run(wanted);
   auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
 
+  for (const std::string& w : result.warnings) log.warning() << "lockstep: warning: " << w << "\n";
   if (!result.status.ok()) log.error() << "lockstep: " << result.status.message() << "\n";
   log.info() << "lockstep: applied " << result.applied.size() << ", already applied "
       << result.already_applied << ", failed " << (result.failed >= 0 ? 1 : 0)
@@ -205,6 +208,65 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& 
     }
   }
   return check && dirty ? kExitDrift : kExitOk;
+}
+
+int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
+  Loaded loaded = Load(options, log);
+  if (!loaded.graph) return kExitBadInput;
+  std::set<std::string> names;
+  for (const Service& s : loaded.platform->model.services) names.insert(s.database);
+  std::vector<DatabaseDrift> drift =
+      CheckDrift({names.begin(), names.end()},
+                 PostgresFactory(*loaded.platform, options, NewRunId()));
+  bool found = false, unreachable = false;
+  ordered_json j = ordered_json::array();
+  for (const DatabaseDrift& d : drift) {
+    found |= !d.items.empty();
+    unreachable |= d.state == DatabaseDrift::State::kUnreachable;
+    if (options.json) {
+      ordered_json items = ordered_json::array();
+      for (const DriftItem& i : d.items) {
+        items.push_back({{"change", KindName(i.kind)}, {"object", i.object},
+                         {"before", i.before.empty() ? ordered_json(nullptr) : ordered_json(i.before)},
+                         {"after", i.after.empty() ? ordered_json(nullptr) : ordered_json(i.after)}});
+      }
+      const char* state = d.state == DatabaseDrift::State::kChecked      ? "checked"
+                          : d.state == DatabaseDrift::State::kNoSnapshot ? "no_snapshot"
+                          : d.state == DatabaseDrift::State::kBusy       ? "busy"
+                                                                         : "unreachable";
+      j.push_back({{"database", d.database}, {"state", state},
+                   {"error", d.error.empty() ? ordered_json(nullptr) : ordered_json(d.error)},
+                   {"drift", items}});
+      continue;
+    }
+    switch (d.state) {
+      case DatabaseDrift::State::kNoSnapshot:
+        out << "database " << d.database
+            << ": no schema snapshot yet (nothing applied by this lockstep); run lockstep apply\n";
+        continue;
+      case DatabaseDrift::State::kBusy:
+      case DatabaseDrift::State::kUnreachable:
+        out << "database " << d.database << ": not checked: " << d.error << "\n";
+        continue;
+      case DatabaseDrift::State::kChecked:
+        break;
+    }
+    if (d.items.empty()) {
+      out << "database " << d.database << ": no drift\n";
+      continue;
+    }
+    out << "database " << d.database << ": " << d.items.size()
+        << (d.items.size() == 1 ? " difference" : " differences")
+        << " from the schema its migrations made\n";
+    for (const DriftItem& i : d.items) {
+      out << "  " << std::left << std::setw(8) << KindName(i.kind) << " " << i.object << "\n";
+      if (!i.before.empty()) out << "           was: " << i.before << "\n";
+      if (!i.after.empty()) out << "           now: " << i.after << "\n";
+    }
+  }
+  if (options.json) out << j.dump(2) << "\n";
+  if (found) return kExitDrift;
+  return unreachable ? kExitFailed : kExitOk;
 }
 
 int RunHistory(const CommonOptions& options, std::ostream& out, Log& log) {

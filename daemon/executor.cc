@@ -73,6 +73,24 @@ struct Executor::Impl {
     return db.ReadHistory(&(*histories)[name]);
   }
 
+  // Snapshots of the schema for `drift`, taken under the lock.
+  void StoreSnapshots(const std::vector<bool>& touched, const ExecutionResult& result,
+                      ExecutionResult* out) {
+    std::vector<bool> applied(dbs.size(), false), failed(dbs.size(), false);
+    for (int m : result.applied) applied[lanes.lane_of_migration[m]] = true;
+    if (result.failed >= 0) failed[lanes.lane_of_migration[result.failed]] = true;
+    for (size_t lane = 0; lane < dbs.size(); ++lane) {
+      if (!touched[lane] || failed[lane] || !dbs[lane]) continue;
+      SchemaSnapshot stored;
+      bool found = false;
+      if (!applied[lane] && (!dbs[lane]->LoadSnapshot(&stored, &found).ok() || found)) continue;
+      SchemaSnapshot live;
+      Status s = dbs[lane]->CaptureSchema(&live);
+      if (s.ok()) s = dbs[lane]->SaveSnapshot(live, options.run_id);
+      if (!s.ok()) out->warnings.push_back(s.message());
+    }
+  }
+
   void ReleaseAll() {
     for (size_t lane = 0; lane < dbs.size(); ++lane) {
       if (dbs[lane] && locked[lane]) dbs[lane]->Unlock();  // on failure the server frees it at disconnect
@@ -149,7 +167,11 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
   int lanes_used = static_cast<int>(std::count(touched.begin(), touched.end(), true));
   asio::thread_pool pool(std::max(1, std::min(x.options.jobs, lanes_used)));
   auto guard = asio::make_work_guard(x.io);
-  asio::signal_set signals(x.io, SIGINT, SIGTERM);
+  asio::signal_set signals(x.io);
+  if (x.options.handle_signals) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+  }
   asio::steady_timer grace(x.io);
   std::vector<bool> running_lane(x.lanes.databases.size(), false);
   asio::steady_timer poll(x.io);  // notices Stop() from other threads
@@ -222,6 +244,7 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
   x.io.restart();
 
   result.not_started = plan.remaining();
+  x.StoreSnapshots(touched, result, &result);
   if (stopping && result.status.ok()) {
     result.status = Status::Cancelled("stopped by a signal; " + std::to_string(result.not_started) +
                                       " pending migrations were not started");

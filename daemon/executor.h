@@ -26,6 +26,7 @@ struct ExecutorOptions {
   std::chrono::milliseconds grace{10'000};      // after Stop(), before cancelling
   std::string run_id;
   std::string history_schema = "lockstep";      // named in messages
+  bool handle_signals = true;  // SIGINT/SIGTERM stop the run (the CLI); a daemon calls Stop()
 };
 
 // What the executor reports as it goes. Called on the executor's thread.
@@ -49,6 +50,7 @@ struct ExecutionResult {
   int already_applied = 0;      // of the selection, before this run
   int failed = -1;              // the migration that failed, or -1
   int not_started = 0;          // pending ones this run did not start
+  std::vector<std::string> warnings;  // e.g. a schema snapshot that could not be stored
 };
 
 class Executor {
@@ -61,7 +63,10 @@ class Executor {
   // order (database name), waiting up to lock_timeout for each; reads their
   // histories; refuses to go on past a migration recorded failed or an
   // applied file whose checksum changed; then applies what is pending in
-  // `wanted` (all when empty). Releases every lock before it returns.
+  // `wanted` (all when empty). Then, still under the locks, stores a schema
+  // snapshot of each database that applied something in this run without a
+  // failure, or that has none yet (what `drift` compares with). Releases
+  // every lock before it returns.
   ExecutionResult Run(const std::vector<bool>& wanted);
 
   // Any thread: no new migration starts; running ones get the grace period

@@ -74,6 +74,10 @@ int main(int argc, char** argv) {
   wait_cmd->add_option("--service", wait.services, "Wait for this service's heads; repeatable");
   wait_cmd->add_option("--timeout", wait.timeout, "Give up after this long, exit 5 (default 5m)");
 
+  CLI::App* drift = app.add_subcommand(
+      "drift", "Compare each database with the schema its migrations made; exit 4 on drift");
+  drift->add_flag("--json", common.json, "Print the drift as JSON on stdout");
+
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and the build's commit");
 
   CLI::App* graph = app.add_subcommand("graph", "Print the migration DAG");
@@ -105,6 +109,7 @@ int main(int argc, char** argv) {
     if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, log);
     if (status->parsed()) return RunStatus(common, check, std::cout, log);
     if (history->parsed()) return RunHistory(common, std::cout, log);
+    if (drift->parsed()) return RunDrift(common, std::cout, log);
     if (wait_cmd->parsed()) return RunWait(common, wait, std::cout, log);
   } catch (const std::exception& e) {
     // Commands report their errors as values; reaching this is a bug, but it

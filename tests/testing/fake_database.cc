@@ -54,6 +54,25 @@ class FakeDatabase : public Database {
     row.checksum = run.migration->checksum;
     row.status = "applied";
     c_->history_[name_].push_back(row);
+    c_->schemas_[name_]["applied " + id] = "by a fake";
+    return Status::Ok();
+  }
+
+  Status CaptureSchema(SchemaSnapshot* snapshot) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    *snapshot = c_->schemas_[name_];
+    return Status::Ok();
+  }
+  Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string&) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    c_->snapshots_[name_] = snapshot;
+    return Status::Ok();
+  }
+  Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    auto it = c_->snapshots_.find(name_);
+    *found = it != c_->snapshots_.end();
+    if (*found) *snapshot = it->second;
     return Status::Ok();
   }
 

@@ -35,12 +35,19 @@ class FakeCluster {
   int max_overall() const { return max_overall_; }
   bool any_lock_left() const;
   int cancels() const { return cancels_; }
+  // The schema snapshot stored for `database`, or nullptr.
+  const SchemaSnapshot* snapshot(const std::string& database) const {
+    auto it = snapshots_.find(database);
+    return it == snapshots_.end() ? nullptr : &it->second;
+  }
 
  private:
   friend class FakeDatabase;
   mutable std::mutex mu_;
   std::set<std::string> fail_;
   std::map<std::string, std::vector<HistoryRow>> history_;
+  std::map<std::string, SchemaSnapshot> schemas_;    // live, by database
+  std::map<std::string, SchemaSnapshot> snapshots_;  // stored, by database
   std::map<std::string, LockHolder> held_;
   std::map<std::string, bool> locked_;
   std::map<std::string, int> running_;

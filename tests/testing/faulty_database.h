@@ -40,6 +40,13 @@ class FaultyDatabase : public Database {
     }
     return inner_->Apply(run);
   }
+  Status CaptureSchema(SchemaSnapshot* snapshot) override { return inner_->CaptureSchema(snapshot); }
+  Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string& run_id) override {
+    return inner_->SaveSnapshot(snapshot, run_id);
+  }
+  Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) override {
+    return inner_->LoadSnapshot(snapshot, found);
+  }
   void Cancel() override { inner_->Cancel(); }
 
  private:
