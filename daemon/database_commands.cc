@@ -8,6 +8,7 @@
 
 #include "daemon/commands.h"
 #include "daemon/drift.h"
+#include "daemon/json_views.h"
 #include "daemon/exit_codes.h"
 #include "daemon/render.h"
 #include "daemon/session.h"
@@ -140,54 +141,17 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& 
   if (!ReadHistories(*loaded.platform, factory, &histories, log)) return kExitFailed;
   PlatformState state = Reconcile(graph, histories);
 
-  struct Row {
-    int applied = 0, total = 0;
-    std::vector<int> pending, failed, mismatched;
-  };
-  std::vector<Row> rows(model.services.size());
-  for (int m = 0; m < graph.size(); ++m) {
-    Row& r = rows[model.migrations[m].service];
-    ++r.total;
-    if (state.applied[m]) ++r.applied;
-    else if (!state.row_of[m]) r.pending.push_back(m);
-  }
-  for (int m : state.failed) rows[model.migrations[m].service].failed.push_back(m);
-  for (int m : state.mismatched) rows[model.migrations[m].service].mismatched.push_back(m);
-  bool dirty = !state.failed.empty() || !state.mismatched.empty();
-  for (const Row& r : rows) dirty |= !r.pending.empty();
-
-  auto ids = [&](const std::vector<int>& list) {
-    ordered_json a = ordered_json::array();
-    for (int m : list) a.push_back(graph.IdOf(m));
-    return a;
-  };
+  bool dirty = false;
+  std::vector<ServiceSummary> rows = Summarize(graph, state, &dirty);
   if (options.json) {
-    ordered_json j;
-    j["services"] = ordered_json::array();
-    for (size_t s = 0; s < rows.size(); ++s) {
-      j["services"].push_back({{"service", model.services[s].name},
-                               {"database", model.services[s].database},
-                               {"applied", rows[s].applied},
-                               {"total", rows[s].total},
-                               {"pending", ids(rows[s].pending)},
-                               {"failed", ids(rows[s].failed)},
-                               {"checksum_mismatched", ids(rows[s].mismatched)}});
-    }
-    j["unknown_applied"] = ordered_json::array();
-    for (const UnknownRow& u : state.unknown) {
-      j["unknown_applied"].push_back({{"database", u.database},
-                                      {"id", u.row.service + ":" + u.row.version},
-                                      {"name", u.row.name}});
-    }
-    j["up_to_date"] = !dirty && state.unknown.empty();
-    out << j.dump(2) << "\n";
+    out << StatusJson(graph, state).dump(2) << "\n";
   } else {
     size_t width = 7;
     for (const Service& s : model.services) width = std::max(width, s.name.size());
     out << std::left << std::setw(width + 2) << "service" << std::setw(12) << "database"
         << "applied  state\n";
     for (size_t s = 0; s < rows.size(); ++s) {
-      const Row& r = rows[s];
+      const ServiceSummary& r = rows[s];
       std::string what = "up to date";
       auto list = [&](const char* label, const std::vector<int>& l) {
         if (l.empty()) return;
@@ -219,26 +183,10 @@ int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
       CheckDrift({names.begin(), names.end()},
                  PostgresFactory(*loaded.platform, options, NewRunId()));
   bool found = false, unreachable = false;
-  ordered_json j = ordered_json::array();
   for (const DatabaseDrift& d : drift) {
     found |= !d.items.empty();
     unreachable |= d.state == DatabaseDrift::State::kUnreachable;
-    if (options.json) {
-      ordered_json items = ordered_json::array();
-      for (const DriftItem& i : d.items) {
-        items.push_back({{"change", KindName(i.kind)}, {"object", i.object},
-                         {"before", i.before.empty() ? ordered_json(nullptr) : ordered_json(i.before)},
-                         {"after", i.after.empty() ? ordered_json(nullptr) : ordered_json(i.after)}});
-      }
-      const char* state = d.state == DatabaseDrift::State::kChecked      ? "checked"
-                          : d.state == DatabaseDrift::State::kNoSnapshot ? "no_snapshot"
-                          : d.state == DatabaseDrift::State::kBusy       ? "busy"
-                                                                         : "unreachable";
-      j.push_back({{"database", d.database}, {"state", state},
-                   {"error", d.error.empty() ? ordered_json(nullptr) : ordered_json(d.error)},
-                   {"drift", items}});
-      continue;
-    }
+    if (options.json) continue;
     switch (d.state) {
       case DatabaseDrift::State::kNoSnapshot:
         out << "database " << d.database
@@ -264,7 +212,7 @@ int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
       if (!i.after.empty()) out << "           now: " << i.after << "\n";
     }
   }
-  if (options.json) out << j.dump(2) << "\n";
+  if (options.json) out << DriftJson(drift).dump(2) << "\n";
   if (found) return kExitDrift;
   return unreachable ? kExitFailed : kExitOk;
 }

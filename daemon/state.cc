@@ -30,4 +30,24 @@ PlatformState Reconcile(const MigrationGraph& graph,
   return state;
 }
 
+std::vector<ServiceSummary> Summarize(const MigrationGraph& graph, const PlatformState& state,
+                                      bool* dirty) {
+  const Model& model = graph.model();
+  std::vector<ServiceSummary> rows(model.services.size());
+  for (int m = 0; m < graph.size(); ++m) {
+    ServiceSummary& r = rows[model.migrations[m].service];
+    ++r.total;
+    if (state.applied[m]) {
+      ++r.applied;
+    } else if (!state.row_of[m]) {
+      r.pending.push_back(m);
+    }
+  }
+  for (int m : state.failed) rows[model.migrations[m].service].failed.push_back(m);
+  for (int m : state.mismatched) rows[model.migrations[m].service].mismatched.push_back(m);
+  *dirty = !state.failed.empty() || !state.mismatched.empty();
+  for (const ServiceSummary& r : rows) *dirty |= !r.pending.empty();
+  return rows;
+}
+
 }  // namespace lockstep

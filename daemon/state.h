@@ -25,6 +25,17 @@ struct PlatformState {
   std::vector<UnknownRow> unknown;       // recorded, but no such migration file here
 };
 
+// One service's line of `status`.
+struct ServiceSummary {
+  int applied = 0, total = 0;
+  std::vector<int> pending, failed, mismatched;
+};
+
+// By service index; *dirty is set when anything is pending, failed or
+// checksum-mismatched.
+std::vector<ServiceSummary> Summarize(const MigrationGraph& graph, const PlatformState& state,
+                                      bool* dirty);
+
 // Matches each database's history rows (by logical database name) to the
 // migrations of the services on that database. `histories` must outlive the
 // result (row_of points into it).
