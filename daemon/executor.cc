@@ -47,7 +47,8 @@ struct Executor::Impl {
     if (!dbs[lane]) return Status::BadInput(error);
     Database& db = *dbs[lane];
     if (Status s = db.Open(); !s.ok()) return s;
-    auto deadline = SteadyClock::now() + options.lock_timeout;
+    auto asked = SteadyClock::now();
+    auto deadline = asked + options.lock_timeout;
     auto delay = std::chrono::milliseconds(50);
     bool told = false;
     for (;;) {
@@ -69,6 +70,10 @@ struct Executor::Impl {
       delay = std::min(delay * 2, std::chrono::milliseconds(1000));
     }
     locked[lane] = true;
+    if (observer) {
+      observer->LockAcquired(name, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       SteadyClock::now() - asked));
+    }
     if (Status s = db.EnsureSchema(); !s.ok()) return s;
     return db.ReadHistory(&(*histories)[name]);
   }

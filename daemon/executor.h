@@ -34,6 +34,7 @@ class ExecutionObserver {
  public:
   virtual ~ExecutionObserver() = default;
   virtual void LockWaiting(const std::string& /*database*/, const LockHolder& /*holder*/) {}
+  virtual void LockAcquired(const std::string& /*database*/, std::chrono::milliseconds /*waited*/) {}
   virtual void MigrationStarted(int /*migration*/, const std::string& /*database*/) {}
   virtual void MigrationFinished(int /*migration*/, const std::string& /*database*/,
                                  const Status& /*status*/, std::chrono::milliseconds /*took*/) {}

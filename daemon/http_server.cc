@@ -1,6 +1,7 @@
 #include "daemon/http_server.h"
 
 #include <chrono>
+#include <optional>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>

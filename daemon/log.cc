@@ -1,6 +1,5 @@
 #include "daemon/log.h"
 
-#include <streambuf>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -31,50 +30,21 @@ std::optional<LogFormat> ParseLogFormat(const std::string& text) {
   return std::nullopt;
 }
 
-// Collects characters until a newline, then writes the line as one entry.
-class Log::LineBuffer : public std::streambuf {
- public:
-  LineBuffer(Log* log, Level level) : log_(log), level_(level) {}
-  ~LineBuffer() override {
-    if (!line_.empty()) Flush();
-  }
-
- protected:
-  int overflow(int c) override {
-    if (c == traits_type::eof()) return 0;
-    if (c == '\n') {
-      Flush();
-    } else {
-      line_ += static_cast<char>(c);
-    }
-    return c;
-  }
-
- private:
-  void Flush() {
-    log_->Write(level_, line_);
-    line_.clear();
-  }
-
-  Log* log_;
-  Level level_;
-  std::string line_;
-};
-
-Log::Log(LogFormat format) : format_(format), logger_(MakeLogger(format)) {
-  const Level levels[] = {Level::kInfo, Level::kWarning, Level::kError};
-  for (int i = 0; i < 3; ++i) {
-    buffers_[i] = std::make_unique<LineBuffer>(this, levels[i]);
-    streams_[i] = std::make_unique<std::ostream>(buffers_[i].get());
+LogLine::~LogLine() {
+  if (!log_) return;
+  std::string text = stream_.str();
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    log_->Write(static_cast<Log::Level>(level_), text.substr(start, end - start));
+    start = end + 1;
   }
 }
 
-Log::~Log() {
-  for (int i = 0; i < 3; ++i) {
-    streams_[i].reset();
-    buffers_[i].reset();  // writes a last unfinished line
-  }
-}
+Log::Log(LogFormat format) : format_(format), logger_(MakeLogger(format)) {}
+
+Log::~Log() = default;
 
 void Log::Write(Level level, const std::string& message, const LogFields& fields) {
   spdlog::level::level_enum spd = level == Level::kError     ? spdlog::level::err

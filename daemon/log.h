@@ -6,9 +6,10 @@
 #define LOCKSTEP_DAEMON_LOG_H_
 
 #include <cstdint>
+#include <utility>
 #include <memory>
 #include <optional>
-#include <ostream>
+#include <sstream>
 #include <string>
 
 namespace spdlog {
@@ -29,6 +30,30 @@ struct LogFields {
   std::optional<int64_t> duration_ms;
 };
 
+class Log;
+
+// Collects one message and writes it, a log entry per line, when it goes out
+// of scope: `log.info() << "applied " << n << "\n";`. Any thread.
+class LogLine {
+ public:
+  LogLine(Log* log, int level) : log_(log), level_(level) {}
+  LogLine(LogLine&& other) noexcept
+      : log_(std::exchange(other.log_, nullptr)), level_(other.level_),
+        stream_(std::move(other.stream_)) {}
+  ~LogLine();
+
+  template <typename T>
+  LogLine& operator<<(const T& value) {
+    stream_ << value;
+    return *this;
+  }
+
+ private:
+  Log* log_;
+  int level_;
+  std::ostringstream stream_;
+};
+
 class Log {
  public:
   enum class Level { kInfo, kWarning, kError };
@@ -41,19 +66,15 @@ class Log {
 
   void Write(Level level, const std::string& message, const LogFields& fields = {});
 
-  // Streams for code that writes lines of text: each line becomes one entry
-  // of that level.
-  std::ostream& info() { return *streams_[0]; }
-  std::ostream& warning() { return *streams_[1]; }
-  std::ostream& error() { return *streams_[2]; }
+  // Lines of text, each one entry of that level.
+  LogLine info() { return LogLine(this, static_cast<int>(Level::kInfo)); }
+  LogLine warning() { return LogLine(this, static_cast<int>(Level::kWarning)); }
+  LogLine error() { return LogLine(this, static_cast<int>(Level::kError)); }
 
  private:
-  class LineBuffer;
   LogFormat format_;
-  std::string run_id_;
+  std::string run_id_;  // set before any thread logs
   std::shared_ptr<spdlog::logger> logger_;
-  std::unique_ptr<LineBuffer> buffers_[3];
-  std::unique_ptr<std::ostream> streams_[3];
 };
 
 }  // namespace lockstep

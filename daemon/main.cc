@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/commands.h"
+#include "daemon/daemon.h"
 #include "daemon/exit_codes.h"
 
 int main(int argc, char** argv) {
@@ -78,6 +79,15 @@ int main(int argc, char** argv) {
       "drift", "Compare each database with the schema its migrations made; exit 4 on drift");
   drift->add_flag("--json", common.json, "Print the drift as JSON on stdout");
 
+  ServeOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "Run the daemon: HTTP API, metrics, status page, scheduled rounds");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve_cmd->add_option("--token-file", serve.token_file,
+                        "File holding the API token (default: $LOCKSTEP_API_TOKEN)");
+  serve_cmd->add_flag("--open-reads", serve.open_reads,
+                      "Serve read endpoints to every client, not only loopback ones");
+
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and the build's commit");
 
   CLI::App* graph = app.add_subcommand("graph", "Print the migration DAG");
@@ -110,6 +120,7 @@ int main(int argc, char** argv) {
     if (status->parsed()) return RunStatus(common, check, std::cout, log);
     if (history->parsed()) return RunHistory(common, std::cout, log);
     if (drift->parsed()) return RunDrift(common, std::cout, log);
+    if (serve_cmd->parsed()) return RunServe(common, serve, std::cout, log);
     if (wait_cmd->parsed()) return RunWait(common, wait, std::cout, log);
   } catch (const std::exception& e) {
     // Commands report their errors as values; reaching this is a bug, but it

@@ -55,10 +55,9 @@ Loaded Load(const CommonOptions& options, Log& log) {
   }
   if (loaded.diag.has_errors()) {
     int warnings = static_cast<int>(loaded.diag.all().size()) - loaded.diag.error_count();
-    std::ostream& err = log.error();
-    err << "lockstep: " << Count(loaded.diag.error_count(), "error", "errors");
-    if (warnings > 0) err << ", " << Count(warnings, "warning", "warnings");
-    err << "; nothing was touched\n";
+    std::string summary = "lockstep: " + Count(loaded.diag.error_count(), "error", "errors");
+    if (warnings > 0) summary += ", " + Count(warnings, "warning", "warnings");
+    log.error() << summary << "; nothing was touched\n";
   }
   return loaded;
 }
