@@ -83,7 +83,9 @@ class Daemon {
  private:
   // Worker jobs.
   void Refresh();
-  void Reload();
+  // Reads the platform from disk again; keeps the one it has when the new
+  // one does not validate. `quiet`: log only failures and changes.
+  bool Reload(bool quiet = false);
   void Round();
   void Execute(std::shared_ptr<RunRecord> run);
 

@@ -42,11 +42,13 @@ LogLine::~LogLine() {
   }
 }
 
-Log::Log(LogFormat format) : format_(format), logger_(MakeLogger(format)) {}
+Log::Log(LogFormat format, bool discard)
+    : format_(format), discard_(discard), logger_(MakeLogger(format)) {}
 
 Log::~Log() = default;
 
 void Log::Write(Level level, const std::string& message, const LogFields& fields) {
+  if (discard_) return;
   spdlog::level::level_enum spd = level == Level::kError     ? spdlog::level::err
                                   : level == Level::kWarning ? spdlog::level::warn
                                                              : spdlog::level::info;

@@ -58,7 +58,8 @@ class Log {
  public:
   enum class Level { kInfo, kWarning, kError };
 
-  explicit Log(LogFormat format);
+  // `discard`: a Log that writes nothing, for callers that report on their own.
+  explicit Log(LogFormat format, bool discard = false);
   ~Log();
 
   LogFormat format() const { return format_; }
@@ -73,6 +74,7 @@ class Log {
 
  private:
   LogFormat format_;
+  bool discard_;
   std::string run_id_;  // set before any thread logs
   std::shared_ptr<spdlog::logger> logger_;
 };

@@ -8,6 +8,7 @@
 #include "daemon/commands.h"
 #include "daemon/daemon.h"
 #include "daemon/exit_codes.h"
+#include "manifests/durations.h"
 
 int main(int argc, char** argv) {
   using namespace lockstep;
@@ -87,6 +88,9 @@ int main(int argc, char** argv) {
                         "File holding the API token (default: $LOCKSTEP_API_TOKEN)");
   serve_cmd->add_flag("--open-reads", serve.open_reads,
                       "Serve read endpoints to every client, not only loopback ones");
+  std::string refresh = "30s";
+  serve_cmd->add_option("--refresh", refresh,
+                        "How often to re-read every database's state and drift (default 30s)");
 
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and the build's commit");
 
@@ -120,7 +124,14 @@ int main(int argc, char** argv) {
     if (status->parsed()) return RunStatus(common, check, std::cout, log);
     if (history->parsed()) return RunHistory(common, std::cout, log);
     if (drift->parsed()) return RunDrift(common, std::cout, log);
-    if (serve_cmd->parsed()) return RunServe(common, serve, std::cout, log);
+    if (serve_cmd->parsed()) {
+      std::string error;
+      if (!ParseDuration(refresh, &serve.refresh, &error) || serve.refresh.count() == 0) {
+        log.error() << "lockstep: --refresh: " << (error.empty() ? "must be more than 0" : error) << "\n";
+        return kExitBadInput;
+      }
+      return RunServe(common, serve, std::cout, log);
+    }
     if (wait_cmd->parsed()) return RunWait(common, wait, std::cout, log);
   } catch (const std::exception& e) {
     // Commands report their errors as values; reaching this is a bug, but it

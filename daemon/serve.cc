@@ -241,31 +241,47 @@ void Daemon::Refresh() {
   });
 }
 
-void Daemon::Reload() {
-  Loaded loaded = Load(options_, log_);
+bool Daemon::Reload(bool quiet) {
+  Log silent(log_.format(), /*discard=*/true);  // a quiet reload reports only what went wrong
+  Loaded loaded = Load(options_, quiet ? silent : log_);
   if (!loaded.graph) {
+    if (quiet) {
+      for (const Diagnostic& d : loaded.diag.all()) {
+        if (d.severity == Diagnostic::Severity::kError) log_.error() << d.ToString() << "\n";
+      }
+    }
     std::lock_guard<std::mutex> lock(mu_);
     reload_error_ = "the last reload (" + NowIso() + ") failed with " +
                     std::to_string(loaded.diag.error_count()) +
                     " errors (see the log); still serving the platform loaded before";
     log_.error() << "lockstep: " << reload_error_ << "\n";
-    return;
+    return false;
+  }
+  std::shared_ptr<const Loaded> before = platform();
+  bool changed = loaded.platform->model.migrations.size() != before->platform->model.migrations.size();
+  for (size_t m = 0; !changed && m < loaded.platform->model.migrations.size(); ++m) {
+    changed = loaded.platform->model.migrations[m].checksum != before->platform->model.migrations[m].checksum;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     platform_ = std::make_shared<const Loaded>(std::move(loaded));
     reload_error_.clear();
   }
-  log_.info() << "lockstep: reloaded: " << platform_->platform->model.services.size()
-              << " services, " << platform_->platform->model.migrations.size() << " migrations\n";
+  if (!quiet || changed) {
+    log_.info() << "lockstep: reloaded: " << platform_->platform->model.services.size()
+                << " services, " << platform_->platform->model.migrations.size() << " migrations\n";
+  }
+  if (quiet) return true;
   Refresh();
   asio::post(io_, [this] {
     round_timer_.cancel();
     if (!draining_) ScheduleRound();
   });
+  return true;
 }
 
 void Daemon::Round() {
+  Reload(/*quiet=*/true);  // a round checks what is on disk now
   Refresh();
   std::shared_ptr<const Observed> obs = observed();
   std::shared_ptr<const Loaded> p = obs->platform;

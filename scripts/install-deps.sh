@@ -11,7 +11,8 @@ packages=(
   libcli11-dev libgtest-dev libgmock-dev libssl-dev
 )
 if [ "${LOCKSTEP_DEPS:-all}" != build ]; then
-  packages+=(postgresql-15 postgresql-client-15)
+  # A server for the tests and the demo; curl and Chromium for the daemon's tests.
+  packages+=(postgresql-15 postgresql-client-15 curl chromium)
 fi
 
 missing=()

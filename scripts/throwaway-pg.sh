@@ -28,8 +28,10 @@ case "$cmd" in
           >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
       fi
       started=0
-      for _ in $(seq 1 20); do
+      for attempt in $(seq 1 20); do
         port=$(( 20000 + RANDOM % 20000 ))
+        # A restart keeps its port, so that clients' URLs stay right.
+        if [ "$attempt" = 1 ] && [ -s "$dir/port" ]; then port=$(cat "$dir/port"); fi
         if "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
              -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
              start >/dev/null 2>&1; then

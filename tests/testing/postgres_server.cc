@@ -36,6 +36,10 @@ PostgresServer::~PostgresServer() {
   fs::remove_all(dir_, ec);
 }
 
+void PostgresServer::Stop() { Shell(kScript + " stop " + dir_ + " 2>/dev/null"); }
+
+void PostgresServer::Start() { Shell(kScript + " start " + dir_ + " >/dev/null 2>&1"); }
+
 std::string PostgresServer::Url(const std::string& database) const {
   std::string out;
   Shell(kScript + " url " + dir_ + " " + database, &out);

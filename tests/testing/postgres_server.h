@@ -19,6 +19,9 @@ class PostgresServer {
   const std::string& error() const { return error_; }
 
   std::string Url(const std::string& database) const;
+  // Stops the server, or starts it again on the same port.
+  void Stop();
+  void Start();
   // Drops and creates `database`.
   void CreateDatabase(const std::string& database);
   // Runs `sql` with psql -At; returns its output, sets *code to psql's exit code.

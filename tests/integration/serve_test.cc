@@ -1,0 +1,290 @@
+// lockstep serve as a real process against a real PostgreSQL: every endpoint,
+// auth, scheduled rounds, drift, reload, drain, a database restart, and the
+// status page in headless Chromium.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "integration/fixture.h"
+
+namespace lockstep {
+namespace {
+
+using nlohmann::json;
+
+struct Http {
+  int code = 0;
+  std::string body;
+  json Json() const { return json::parse(body, nullptr, false); }
+};
+
+class ServeTest : public IntegrationTest {
+ protected:
+  void TearDown() override {
+    if (!pid_.empty()) Shell("kill -9 " + pid_ + " 2>/dev/null");
+  }
+
+  // Starts `lockstep serve` in the background and waits until it listens.
+  void StartDaemon(const std::string& env, const std::string& config, const std::string& extra = "") {
+    dir_ = p_.root() + "/daemon";
+    mkdir(dir_.c_str(), 0755);
+    Shell("cd " + dir_ + " && ( env " + env + " " + LOCKSTEP_BINARY + " -c " + config +
+          " serve --listen 127.0.0.1:0 --refresh 300ms " + extra +
+          " >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 &");
+    for (int i = 0; i < 200; ++i) {
+      std::string out = Slurp(dir_ + "/out");
+      size_t at = out.find("listening on 127.0.0.1:");
+      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+        port_ = out.substr(at + 23, out.find('\n', at) - at - 23);
+        break;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    pid_ = Slurp(dir_ + "/pid");
+    while (!pid_.empty() && pid_.back() == '\n') pid_.pop_back();
+    ASSERT_FALSE(port_.empty()) << Slurp(dir_ + "/err");
+  }
+
+  Http Request(const std::string& method, const std::string& path, const std::string& body = "",
+               const std::string& token = "") {
+    std::ofstream(dir_ + "/request") << body;
+    std::string code;
+    Shell("curl -s -X " + method + " -o " + dir_ + "/response -w '%{http_code}' " +
+              (token.empty() ? "" : "-H 'Authorization: Bearer " + token + "' ") +
+              (body.empty() ? "" : "--data-binary @" + dir_ + "/request ") + "'http://127.0.0.1:" +
+              port_ + path + "'",
+          &code);
+    return {atoi(code.c_str()), Slurp(dir_ + "/response")};
+  }
+  Http Get(const std::string& path) { return Request("GET", path); }
+
+  // Polls `path` until `ok` holds for its answer.
+  template <typename Pred>
+  bool Until(const std::string& path, Pred ok, std::chrono::seconds limit = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (ok(Get(path))) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  std::string WaitForExit() {
+    for (int i = 0; i < 400 && Slurp(dir_ + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
+    std::string rc = Slurp(dir_ + "/rc");
+    if (!rc.empty()) pid_.clear();
+    return rc;
+  }
+
+  std::string WaitForRun(const std::string& id) {
+    std::string state;
+    Until("/v1/runs/" + id, [&](const Http& h) {
+      state = h.Json().value("state", "");
+      return state == "succeeded" || state == "failed" || state == "cancelled";
+    });
+    return state;
+  }
+
+  std::string dir_, port_, pid_;
+};
+
+TEST_F(ServeTest, EveryEndpointAnswers) {
+  std::string env = ExampleEnv();
+  ASSERT_EQ(RunLockstep("-c " + kExample + " apply --service auth-service", env).code, 0);
+  StartDaemon(env, kExample);
+  EXPECT_EQ(Get("/healthz").Json()["status"], "ok");
+  ASSERT_TRUE(Until("/v1/status", [](const Http& h) { return h.code == 200; }));
+  json status = Get("/v1/status").Json();
+  EXPECT_EQ(status["services"].size(), 9u);
+  EXPECT_FALSE(status["up_to_date"].get<bool>());
+  Http ready = Get("/readyz");
+  EXPECT_EQ(ready.code, 200) << ready.body;
+  json plan = Get("/v1/plan").Json();
+  EXPECT_EQ(plan["pending"], 25);  // 28 less auth-service's two and user-service:001
+  EXPECT_EQ(Get("/v1/graph?format=json").Json()["migrations"].size(), 28u);
+  EXPECT_EQ(Get("/v1/graph?format=dot").body.rfind("digraph lockstep {", 0), 0u);
+  EXPECT_EQ(Get("/v1/graph?format=mermaid").body.rfind("flowchart LR", 0), 0u);
+  EXPECT_EQ(Get("/v1/graph?format=png").code, 400);
+  EXPECT_EQ(Get("/v1/runs").Json()["runs"].size(), 0u);
+  EXPECT_EQ(Get("/v1/runs/nope").code, 404);
+  Http metrics = Get("/metrics");
+  EXPECT_EQ(metrics.code, 200);
+  for (const char* name : {"lockstep_migrations_applied_total", "lockstep_migrations_failed_total",
+                           "lockstep_migration_duration_seconds_bucket",
+                           "lockstep_pending_migrations{service=\"user-service\"} 5",
+                           "lockstep_lock_wait_seconds_count", "lockstep_drift_objects",
+                           "lockstep_last_successful_run_timestamp_seconds"}) {
+    EXPECT_NE(metrics.body.find(name), std::string::npos) << name << "\n" << metrics.body;
+  }
+  Http page = Get("/");
+  EXPECT_EQ(page.code, 200);
+  EXPECT_NE(page.body.find("<title>lockstep</title>"), std::string::npos);
+  EXPECT_EQ(Get("/nope").code, 404);
+  EXPECT_EQ(Request("DELETE", "/v1/status").code, 405);
+  EXPECT_EQ(Request("POST", "/v1/runs", std::string(70 * 1024, 'x'), "t").code, 413);
+}
+
+TEST_F(ServeTest, ChangesAreRefusedWithoutAToken) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  StartDaemon(env, p_.config());
+  Http refused = Request("POST", "/v1/runs", R"({"action": "apply"})");
+  EXPECT_EQ(refused.code, 403);
+  EXPECT_NE(refused.body.find("no API token is configured"), std::string::npos);
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename = 't'"), "0");
+}
+
+TEST_F(ServeTest, RunsStartedThroughTheApiNeedTheRightToken) {
+  std::string env = SmallPlatform() + " LOCKSTEP_API_TOKEN=s3cret";
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  p_.WriteMigration("a", "002_u.up.sql", "CREATE TABLE u (x int);");
+  StartDaemon(env, p_.config());
+  EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "apply"})").code, 401);
+  EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "apply"})", "wrong").code, 401);
+  EXPECT_EQ(Request("POST", "/v1/runs", "not json", "s3cret").code, 400);
+  EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "apply", "target": "a:9"})", "s3cret").code, 400);
+  Http started = Request("POST", "/v1/runs", R"({"action": "apply", "target": "a:001"})", "s3cret");
+  ASSERT_EQ(started.code, 202) << started.body;
+  std::string id = started.Json()["id"];
+  EXPECT_EQ(WaitForRun(id), "succeeded");
+  json run = Get("/v1/runs/" + id).Json();
+  ASSERT_EQ(run["migrations"].size(), 1u);
+  EXPECT_EQ(run["migrations"][0]["id"], "a:001");
+  EXPECT_EQ(run["migrations"][0]["state"], "applied");
+  EXPECT_TRUE(run["migrations"][0]["duration_ms"].is_number());
+  EXPECT_FALSE(run["log"].empty());
+  EXPECT_EQ(Get("/v1/runs").Json()["runs"][0]["id"], id);
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
+  EXPECT_TRUE(Until("/metrics", [](const Http& h) {
+    return h.body.find("lockstep_migrations_applied_total 1") != std::string::npos;
+  }));
+}
+
+TEST_F(ServeTest, ScheduledRoundAppliesAMigrationAddedWhileRunning) {
+  std::string env = SmallPlatform();
+  p_.Write("lockstep.yaml", Slurp(p_.config()) + "settings:\n  schedule: {interval: 1s, apply_pending: true}\n");
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  StartDaemon(env, p_.config());
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM lockstep.history WHERE version = '001'"));
+  p_.WriteMigration("a", "002_added.up.sql", "ALTER TABLE t ADD COLUMN y int;");
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM lockstep.history WHERE version = '002'"))
+      << Slurp(dir_ + "/err");
+  EXPECT_NE(Slurp(dir_ + "/err").find("(schedule): apply"), std::string::npos);
+}
+
+TEST_F(ServeTest, DriftAfterAManualAlterTableNamesTheColumn) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  ASSERT_EQ(RunLockstep("-c " + p_.config() + " apply", env).code, 0);
+  StartDaemon(env, p_.config());
+  pg_.Query("main", "ALTER TABLE t ADD COLUMN added_by_hand text");
+  json drift;
+  ASSERT_TRUE(Until("/v1/status", [&](const Http& h) {
+    drift = h.Json()["drift"];
+    return h.code == 200 && !drift[0]["drift"].empty();
+  })) << drift.dump();
+  EXPECT_EQ(drift[0]["drift"][0]["change"], "added");
+  EXPECT_EQ(drift[0]["drift"][0]["object"], "column public.t.added_by_hand");
+  EXPECT_EQ(drift[0]["drift"][0]["after"], "text");
+  EXPECT_NE(Get("/metrics").body.find("lockstep_drift_objects{database=\"main\"} 1"), std::string::npos);
+  Result cli = RunLockstep("-c " + p_.config() + " drift", env);
+  EXPECT_EQ(cli.code, 4);
+  EXPECT_NE(cli.out.find("added    column public.t.added_by_hand"), std::string::npos) << cli.out;
+}
+
+TEST_F(ServeTest, SighupWithABrokenManifestKeepsServingTheOldPlatform) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  StartDaemon(env, p_.config());
+  ASSERT_TRUE(Until("/v1/status", [](const Http& h) { return h.code == 200; }));
+  p_.WriteMigration("a", "002_bad.up.sql", "-- lockstep:requires nowhere:001\nSELECT 1;");
+  Shell("kill -HUP " + pid_);
+  ASSERT_TRUE(Until("/v1/status", [](const Http& h) { return h.Json()["reload_error"].is_string(); }));
+  EXPECT_EQ(Get("/healthz").code, 200);
+  EXPECT_EQ(Get("/v1/graph?format=json").Json()["migrations"].size(), 1u);
+  EXPECT_NE(Slurp(dir_ + "/err").find("requires unknown migration 'nowhere:001'"), std::string::npos);
+  // A good reload then takes.
+  p_.WriteMigration("a", "002_bad.up.sql", "SELECT 1;");
+  Shell("kill -HUP " + pid_);
+  ASSERT_TRUE(Until("/v1/graph?format=json", [](const Http& h) {
+    return h.Json()["migrations"].size() == 2;
+  }));
+}
+
+TEST_F(ServeTest, SigtermDuringALongMigrationDrains) {
+  std::string env = SmallPlatform() + " LOCKSTEP_API_TOKEN=t";
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_slow.up.sql", "SELECT pg_sleep(2);\nCREATE TABLE slow (x int);");
+  p_.WriteMigration("a", "002_next.up.sql", "CREATE TABLE next (x int);");
+  StartDaemon(env, p_.config());
+  ASSERT_EQ(Request("POST", "/v1/runs", R"({"action": "apply"})", "t").code, 202);
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' "
+                              "AND application_name LIKE 'lockstep/%'"));
+  Shell("kill -TERM " + pid_);
+  EXPECT_EQ(WaitForExit(), "0\n") << Slurp(dir_ + "/err");
+  EXPECT_EQ(Count("main", "SELECT string_agg(version || ' ' || status, ',') FROM lockstep.history"),
+            "001 applied");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+  EXPECT_NE(Slurp(dir_ + "/err").find("draining"), std::string::npos);
+}
+
+TEST_F(ServeTest, RecoversWhenTheDatabaseRestartsUnderIt) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  ASSERT_EQ(RunLockstep("-c " + p_.config() + " apply", env).code, 0);
+  StartDaemon(env, p_.config());
+  ASSERT_TRUE(Until("/readyz", [](const Http& h) { return h.code == 200; }));
+  pg_.Stop();
+  ASSERT_TRUE(Until("/readyz", [](const Http& h) { return h.code == 503; }));
+  EXPECT_NE(Get("/metrics").body.find("lockstep_database_up{database=\"main\"} 0"), std::string::npos);
+  pg_.Start();
+  ASSERT_TRUE(Until("/readyz", [](const Http& h) { return h.code == 200; }, 30s)) << Get("/readyz").body;
+  EXPECT_EQ(Get("/healthz").code, 200);
+}
+
+TEST_F(ServeTest, StatusPageInHeadlessChromium) {
+  std::string env = ExampleEnv() + " LOCKSTEP_API_TOKEN=t";
+  ASSERT_EQ(RunLockstep("-c " + kExample + " apply --service auth-service", env).code, 0);
+  StartDaemon(env, kExample);
+  ASSERT_TRUE(Until("/v1/status", [](const Http& h) { return h.code == 200; }));
+  auto dom = [&] {
+    std::string out;
+    Shell("timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+          "--no-first-run --disable-background-networking --disable-component-update "
+          "--disable-sync --user-data-dir=" + dir_ + "/chromium --virtual-time-budget=4000 "
+          "--dump-dom http://127.0.0.1:" + port_ + "/ 2>/dev/null", &out);
+    return out;
+  };
+  std::string before = dom();
+  EXPECT_NE(before.find("data-loaded=\"1\""), std::string::npos) << before.substr(0, 2000);
+  for (const char* service : {"user-service", "billing-service", "token-service"}) {
+    EXPECT_NE(before.find("data-service=\"" + std::string(service) + "\""), std::string::npos) << service;
+  }
+  // auth-service needed user-service:001, so that one is in; the rest is not.
+  EXPECT_NE(before.find("data-id=\"user-service:002\" data-state=\"pending\""), std::string::npos)
+      << before;
+  EXPECT_NE(before.find("data-id=\"user-service:001\" data-state=\"applied\""), std::string::npos);
+  EXPECT_NE(before.find("data-id=\"auth-service:001\" data-state=\"applied\""), std::string::npos);
+
+  Http started = Request("POST", "/v1/runs", R"({"action": "apply"})", "t");
+  ASSERT_EQ(started.code, 202);
+  std::string id = started.Json()["id"];
+  ASSERT_EQ(WaitForRun(id), "succeeded");
+  ASSERT_TRUE(Until("/v1/status", [](const Http& h) { return h.Json()["up_to_date"] == true; }));
+  std::string after = dom();
+  EXPECT_NE(after.find("data-run=\"" + id + "\""), std::string::npos) << after.substr(0, 2000);
+  EXPECT_NE(after.find("data-id=\"user-service:002\" data-state=\"applied\""), std::string::npos);
+  EXPECT_EQ(after.find("data-state=\"pending\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lockstep
