@@ -28,6 +28,7 @@ struct Container {
   std::vector<std::string> argv;
   std::vector<std::pair<std::string, std::string>> env;  // literal values
   std::vector<std::string> secrets;                       // envFrom secretRef names
+  std::vector<std::string> probes;                        // httpGet paths
   bool init = false;
 };
 
@@ -55,7 +56,12 @@ std::vector<Container> LockstepContainers(std::string* configmap_platform_file) 
           for (const YAML::Node& w : c["command"]) container.argv.push_back(w.as<std::string>());
           for (const YAML::Node& w : c["args"]) container.argv.push_back(w.as<std::string>());
           for (const YAML::Node& e : c["env"]) {
-            container.env.emplace_back(e["name"].as<std::string>(), e["value"].as<std::string>());
+            // A value from a Secret gets a test value of its own.
+            std::string value = e["value"] ? e["value"].as<std::string>() : "from-a-secret";
+            container.env.emplace_back(e["name"].as<std::string>(), value);
+          }
+          for (const char* probe : {"livenessProbe", "readinessProbe"}) {
+            if (c[probe]) container.probes.push_back(c[probe]["httpGet"]["path"].as<std::string>());
           }
           for (const YAML::Node& e : c["envFrom"]) {
             container.secrets.push_back(e["secretRef"]["name"].as<std::string>());
@@ -81,26 +87,87 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
   // The Job first (it applies), then the init containers (they wait).
   std::stable_sort(containers.begin(), containers.end(),
                    [](const Container& a, const Container& b) { return a.init < b.init; });
-  int jobs = 0, waits = 0;
+  int jobs = 0, waits = 0, daemons = 0;
   for (const Container& c : containers) {
     ASSERT_EQ(c.argv.at(0), "lockstep") << c.where;
     EXPECT_FALSE(c.secrets.empty()) << c.where << ": where do its database URLs come from?";
+    bool serve = std::find(c.argv.begin(), c.argv.end(), "serve") != c.argv.end();
     std::string args;
     for (size_t i = 1; i < c.argv.size(); ++i) {
       std::string a = c.argv[i];
       if (a.rfind("/platform", 0) == 0) a = platform + a.substr(9);
+      if (serve && i > 1 && c.argv[i - 1] == "--listen") a = "127.0.0.1:0";  // a free port
       args += Quote(a) + " ";
     }
     std::string env = urls;
     for (const auto& [name, value] : c.env) env += name + "=" + Quote(value) + " ";
-    Result r = RunLockstep(args, env);
-    EXPECT_EQ(r.code, 0) << c.where << ": lockstep " << args << "\n" << r.err;
-    jobs += !c.init;
-    waits += c.init;
+    if (!serve) {
+      Result r = RunLockstep(args, env);
+      EXPECT_EQ(r.code, 0) << c.where << ": lockstep " << args << "\n" << r.err;
+      jobs += !c.init;
+      waits += c.init;
+      continue;
+    }
+    // The daemon: start it, ask its probes, stop it as Kubernetes would.
+    ++daemons;
+    std::string dir = p_.root() + "/daemon";
+    fs::create_directories(dir);
+    Shell("cd " + dir + " && ( env " + env + " " + LOCKSTEP_BINARY + " " + args +
+          " >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 &");
+    std::string port;
+    for (int i = 0; i < 200 && port.empty(); ++i) {
+      std::string out = Slurp(dir + "/out");
+      size_t at = out.find("listening on 127.0.0.1:");
+      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+        port = out.substr(at + 23, out.find('\n', at) - at - 23);
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_FALSE(port.empty()) << Slurp(dir + "/err");
+    EXPECT_EQ(c.probes.size(), 2u) << c.where;
+    for (const std::string& probe : c.probes) {
+      std::string code;
+      for (int i = 0; i < 100 && code != "200"; ++i) {
+        Shell("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + port + probe, &code);
+        if (code != "200") std::this_thread::sleep_for(100ms);
+      }
+      EXPECT_EQ(code, "200") << c.where << " " << probe;
+    }
+    Shell("kill -TERM $(cat " + dir + "/pid)");
+    for (int i = 0; i < 200 && Slurp(dir + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(Slurp(dir + "/rc"), "0\n") << Slurp(dir + "/err");
   }
   EXPECT_GE(jobs, 1);
   EXPECT_GE(waits, 1);
+  EXPECT_EQ(daemons, 1);
   EXPECT_EQ(Count("billing", "SELECT count(*) FROM lockstep.history"), "3");
+}
+
+TEST_F(DeployTest, SystemdUnitRunsAsWritten) {
+  std::string unit = Slurp(std::string(LOCKSTEP_DEPLOY) + "/systemd/lockstep.service");
+  size_t at = unit.find("\nExecStart=");
+  ASSERT_NE(at, std::string::npos);
+  std::string exec = unit.substr(at + 11, unit.find('\n', at + 1) - at - 11);
+  const std::string binary = "/usr/local/bin/lockstep ";
+  ASSERT_EQ(exec.rfind(binary, 0), 0u) << exec;
+  std::string args = exec.substr(binary.size());
+  size_t listen = args.find("--listen 127.0.0.1:8080");
+  ASSERT_NE(listen, std::string::npos) << args;
+  args.replace(listen, 23, "--listen 127.0.0.1:0");
+  std::string env = ExampleEnv() + " LOCKSTEP_CONFIG=" + kExample + " LOCKSTEP_LOG_FORMAT=json";
+  std::string dir = p_.root();
+  Shell("cd " + dir + " && ( env " + env + " " + LOCKSTEP_BINARY + " " + args +
+        " >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 &");
+  for (int i = 0; i < 200 && Slurp(dir + "/out").find("listening") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_NE(Slurp(dir + "/out").find("listening on 127.0.0.1:"), std::string::npos) << Slurp(dir + "/err");
+  Shell("kill -HUP $(cat " + dir + "/pid)");  // ExecReload
+  std::this_thread::sleep_for(300ms);
+  Shell("kill -TERM $(cat " + dir + "/pid)");
+  for (int i = 0; i < 200 && Slurp(dir + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(Slurp(dir + "/rc"), "0\n") << Slurp(dir + "/err");
+  EXPECT_NE(Slurp(dir + "/err").find("reloaded"), std::string::npos) << Slurp(dir + "/err");
 }
 
 TEST_F(DeployTest, TenReplicasTwoApplyEightWait) {

@@ -125,6 +125,13 @@ TEST_F(ServeTest, EveryEndpointAnswers) {
   EXPECT_EQ(Get("/nope").code, 404);
   EXPECT_EQ(Request("DELETE", "/v1/status").code, 405);
   EXPECT_EQ(Request("POST", "/v1/runs", std::string(70 * 1024, 'x'), "t").code, 413);
+  std::string garbage;
+  Shell("bash -c 'exec 3<>/dev/tcp/127.0.0.1/" + port_ +
+            "; printf \"NOT HTTP AT ALL\\r\\n\\r\\n\" >&3; timeout 5 cat <&3'",
+        &garbage);
+  EXPECT_NE(garbage.find("HTTP/1.1 400"), std::string::npos) << garbage;
+  EXPECT_NE(garbage.find("malformed HTTP request"), std::string::npos) << garbage;
+  EXPECT_EQ(Get("/healthz").code, 200);  // still serving
 }
 
 TEST_F(ServeTest, ChangesAreRefusedWithoutAToken) {
