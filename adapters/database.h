@@ -54,6 +54,7 @@ struct MigrationToRun {
   std::string service;
   std::string schema;  // search_path for its statements; empty for the default
   std::string run_id;
+  bool down = false;   // a rollback: run the down statements, delete the history row
 };
 
 class Database {
@@ -79,8 +80,10 @@ class Database {
 
   // Runs the migration's up statements and records it: in one transaction
   // with its history row, or for no-transaction migrations statement by
-  // statement, recording it `failed` when one fails. The error names
-  // file:line, SQLSTATE, message, detail and hint. REQUIRES: the lock is held.
+  // statement, recording it `failed` when one fails. With run.down, runs the
+  // down statements and deletes the history row instead (an `events` row
+  // either way). The error names file:line, SQLSTATE, message, detail and
+  // hint. REQUIRES: the lock is held.
   virtual Status Apply(const MigrationToRun& run) = 0;
 
   // Reads the live schema from the catalog: tables, columns (type,

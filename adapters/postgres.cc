@@ -210,11 +210,10 @@ class PostgresDatabase : public Database {
   }
 
   Status Apply(const MigrationToRun& run) override {
-    const Migration& m = *run.migration;
     size_t current = 0;  // statement being run, for the error's file:line
     auto start = Clock::now();
     try {
-      if (m.no_transaction) {
+      if (OutsideTransaction(run)) {
         ApplyStatementByStatement(run, &current, start);
       } else {
         ApplyInTransaction(run, &current, start);
@@ -380,21 +379,43 @@ class PostgresDatabase : public Database {
            run_id + ", " + by + " FROM h";
   }
 
+  static const std::vector<Statement>& Statements(const MigrationToRun& run) {
+    return run.down ? run.migration->down : run.migration->up;
+  }
+  static bool OutsideTransaction(const MigrationToRun& run) {
+    return run.down ? run.migration->down_no_transaction : run.migration->no_transaction;
+  }
+
+  // A rollback's record: the history row goes, an events row says so.
+  std::string ForgetSql(const MigrationToRun& run) {
+    pqxx::connection& c = *conn_;
+    std::string service = c.quote(run.service), version = c.quote(run.migration->version.text());
+    return "WITH h AS (DELETE FROM " + Table("history") + " WHERE service = " + service +
+           " AND version = " + version + " RETURNING 1) INSERT INTO " + Table("events") +
+           " (action, service, version, name, status, run_id, actor) SELECT 'rollback', " +
+           service + ", " + version + ", " + c.quote(run.migration->name) + ", 'rolled back', " +
+           c.quote(run.run_id) + ", " + c.quote(o_.applied_by) + " FROM h";
+  }
+
+  std::string DoneSql(const MigrationToRun& run, Clock::time_point start) {
+    return run.down ? ForgetSql(run) : RecordSql(run, "applied", start);
+  }
+
   // The migration's statements and its history row in one transaction. BEGIN
   // travels with the first statement and COMMIT with the history row, so a
   // migration of N statements costs N + 1 round trips, one fewer than psql.
   void ApplyInTransaction(const MigrationToRun& run, size_t* current, Clock::time_point start) {
-    const Migration& m = *run.migration;
+    const std::vector<Statement>& statements = Statements(run);
     pqxx::nontransaction tx(*conn_);
     std::string begin = "BEGIN";
     if (!run.schema.empty()) begin += ";\nSET LOCAL search_path TO " + tx.quote_name(run.schema);
     try {
-      if (m.up.empty()) tx.exec(begin);
-      for (*current = 0; *current < m.up.size(); ++*current) {
-        tx.exec(*current == 0 ? begin + ";\n" + m.up[0].sql : m.up[*current].sql);
+      if (statements.empty()) tx.exec(begin);
+      for (*current = 0; *current < statements.size(); ++*current) {
+        tx.exec(*current == 0 ? begin + ";\n" + statements[0].sql : statements[*current].sql);
       }
-      *current = m.up.size();
-      tx.exec(RecordSql(run, "applied", start) + ";\nCOMMIT");
+      *current = statements.size();
+      tx.exec(DoneSql(run, start) + ";\nCOMMIT");
     } catch (...) {
       try {
         tx.exec("ROLLBACK");
@@ -406,44 +427,53 @@ class PostgresDatabase : public Database {
   }
 
   // no-transaction: a `failed` row first, so that a crash half-way leaves a
-  // record that stops later runs; `applied` once every statement ran.
+  // record that stops later runs; `applied` (or, rolling back, no row) once
+  // every statement ran.
   void ApplyStatementByStatement(const MigrationToRun& run, size_t* current,
                                  Clock::time_point start) {
     const Migration& m = *run.migration;
+    const std::vector<Statement>& statements = Statements(run);
     {
       pqxx::work tx(*conn_);
-      tx.exec(RecordSql(run, "failed", start, "started"));
-      tx.exec_params("UPDATE " + Table("history") +
-                         " SET finished_at = NULL WHERE service = $1 AND version = $2",
-                     run.service, m.version.text());
+      if (run.down) {
+        tx.exec_params("UPDATE " + Table("history") + " SET status = 'failed', finished_at = NULL, "
+                       "run_id = $3 WHERE service = $1 AND version = $2",
+                       run.service, m.version.text(), run.run_id);
+      } else {
+        tx.exec(RecordSql(run, "failed", start, "started"));
+        tx.exec_params("UPDATE " + Table("history") +
+                           " SET finished_at = NULL WHERE service = $1 AND version = $2",
+                       run.service, m.version.text());
+      }
       tx.commit();
     }
     {
       pqxx::nontransaction tx(*conn_);
       if (!run.schema.empty()) tx.exec("SET search_path TO " + tx.quote_name(run.schema));
-      for (*current = 0; *current < m.up.size(); ++*current) tx.exec(m.up[*current].sql);
+      for (*current = 0; *current < statements.size(); ++*current) tx.exec(statements[*current].sql);
       if (!run.schema.empty()) tx.exec("RESET search_path");
       tx.commit();
     }
-    *current = m.up.size();
+    *current = statements.size();
     pqxx::work done(*conn_);
-    done.exec(RecordSql(run, "applied", start));
+    done.exec(DoneSql(run, start));
     done.commit();
   }
 
   std::string FailureText(const MigrationToRun& run, size_t current, const std::string& sqlstate,
                           const std::string& message) const {
     const Migration& m = *run.migration;
-    int line = current < m.up.size() ? m.up[current].line : 0;
-    std::string where = m.up_path + (line > 0 ? ":" + std::to_string(line) : "");
-    std::string out = where + ": " + run.service + ":" + m.version.text() + " failed on database '" +
-                      o_.database + "'";
+    const std::vector<Statement>& statements = Statements(run);
+    int line = current < statements.size() ? statements[current].line : 0;
+    std::string where = (run.down ? m.down_path : m.up_path) + (line > 0 ? ":" + std::to_string(line) : "");
+    std::string out = where + ": " + run.service + ":" + m.version.text() +
+                      (run.down ? " rollback failed" : " failed") + " on database '" + o_.database + "'";
     if (!sqlstate.empty()) out += " (SQLSTATE " + sqlstate + ")";
     out += ": " + message;
-    if (m.no_transaction) {
+    if (OutsideTransaction(run)) {
       out += "\n  it ran outside a transaction, so statements before this one stay applied; it is "
              "recorded as failed, and later runs stop at it until you finish or undo it by hand "
-             "and delete its row from " + o_.history_schema + ".history";
+             "and run lockstep repair";
     }
     return out;
   }

@@ -29,6 +29,7 @@ struct ApplyOptions {
   std::vector<std::string> targets;   // --target ID
   std::vector<std::string> services;  // --service NAME
   bool dry_run = false;               // print the plan, touch nothing
+  bool allow_out_of_order = false;    // apply migrations older than their service's latest applied
 };
 
 struct WaitOptions {
@@ -40,6 +41,17 @@ struct WaitOptions {
 // Polls the history (read-only) until every named migration is applied: exit
 // 0; 5 at the timeout; 1 when one is recorded failed; 2 on a bad id.
 int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream& out, Log& log);
+
+struct RollbackOptions {
+  std::string to;      // --to ID: roll back what depends on ID, keep ID
+  std::string target;  // --target ID: roll back ID and what depends on it
+  int steps = 0;       // --steps N: the N most recently applied (of --service)
+  std::string service;
+  bool dry_run = false;
+};
+
+int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, std::ostream& out,
+                Log& log);
 
 int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
              Log& log);

@@ -100,6 +100,7 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   eo.jobs = platform.settings.jobs;
   eo.lock_timeout = platform.settings.lock_timeout;
   eo.grace = platform.settings.shutdown_grace;
+  eo.allow_out_of_order = apply.allow_out_of_order;
   eo.run_id = run_id;
   eo.history_schema = platform.settings.history_schema;
   log.set_run_id(run_id);

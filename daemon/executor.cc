@@ -115,8 +115,9 @@ struct Executor::Impl {
           model.services[model.migrations[m].service].database + "' (run " + row.run_id +
           ", started " + row.started_at +
           "): a no-transaction migration that failed or was interrupted half-way. Finish or "
-          "undo its statements by hand, then delete its row from " + options.history_schema +
-          ".history; lockstep stops at it until then");
+          "undo its statements by hand, then run lockstep repair --service " +
+          model.services[model.migrations[m].service].name +
+          " --mark-applied (finished) or --forget (undone); lockstep stops at it until then");
     }
     for (int m : state.mismatched) {
       if (!in[m]) continue;
@@ -125,6 +126,61 @@ struct Executor::Impl {
                               state.row_of[m]->checksum + " but the file now has " + mig.checksum +
                               ": an applied migration must not change; restore the file and put "
                               "the change in a new migration");
+    }
+    return options.rollback ? CheckRollback(state, in) : CheckOrder(state, in);
+  }
+
+  // A pending migration older than an applied one of its service came in
+  // late (a merged branch, a restored file): apply it only when asked.
+  Status CheckOrder(const PlatformState& state, const std::vector<bool>& in) {
+    const Model& model = graph.model();
+    if (options.allow_out_of_order) return Status::Ok();
+    std::vector<const Version*> latest(model.services.size(), nullptr);
+    std::vector<int> latest_id(model.services.size(), -1);
+    for (int m = 0; m < graph.size(); ++m) {
+      const Migration& mig = model.migrations[m];
+      if (state.applied[m] && (!latest[mig.service] || *latest[mig.service] < mig.version)) {
+        latest[mig.service] = &mig.version;
+        latest_id[mig.service] = m;
+      }
+    }
+    std::string late;
+    for (int m = 0; m < graph.size(); ++m) {
+      const Migration& mig = model.migrations[m];
+      if (!in[m] || state.applied[m] || state.row_of[m] || !latest[mig.service] ||
+          !(mig.version < *latest[mig.service])) {
+        continue;
+      }
+      late += (late.empty() ? "" : ", ") + graph.IdOf(m) + " (older than " +
+              graph.IdOf(latest_id[mig.service]) + ")";
+    }
+    if (late.empty()) return Status::Ok();
+    return Status::BadInput("out of order: " + late +
+                            " arrived after a later version was applied; check that it does not "
+                            "conflict, then apply with --allow-out-of-order");
+  }
+
+  Status CheckRollback(const PlatformState& state, const std::vector<bool>& in) {
+    const Model& model = graph.model();
+    std::string outside, no_down;
+    for (int m = 0; m < graph.size(); ++m) {
+      if (!in[m] || !state.applied[m]) continue;
+      if (model.migrations[m].down_path.empty()) {
+        std::string up = model.migrations[m].up_path;
+        no_down += "\n  " + graph.IdOf(m) + ": no down file (" +
+                   up.substr(0, up.size() - 7) + ".down.sql)";
+      }
+      for (int d : graph.DependentsOf(m)) {
+        if (state.applied[d] && !in[d]) outside += (outside.empty() ? "" : ", ") + graph.IdOf(d);
+      }
+    }
+    if (!no_down.empty()) {
+      return Status::BadInput("cannot roll back: these migrations have no down file:" + no_down);
+    }
+    if (!outside.empty()) {
+      return Status::BadInput("cannot roll back: " + outside +
+                              " was applied meanwhile and depends on what would be rolled back; "
+                              "plan the rollback again");
     }
     return Status::Ok();
   }
@@ -166,9 +222,18 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
     x.ReleaseAll();
     return result;
   }
-  for (int m = 0; m < graph.size(); ++m) result.already_applied += in[m] && state.applied[m];
-
-  Plan plan(graph, PendingSet(graph, wanted, state.applied), x.lanes);
+  std::vector<bool> todo(graph.size(), false);
+  for (int m = 0; m < graph.size(); ++m) {
+    if (x.options.rollback) {
+      todo[m] = in[m] && state.applied[m];
+      result.already_applied += in[m] && !state.applied[m];  // already rolled back
+    } else {
+      todo[m] = in[m] && !state.applied[m];
+      result.already_applied += in[m] && state.applied[m];
+    }
+  }
+  Plan plan(graph, todo, x.lanes,
+            x.options.rollback ? Plan::Direction::kRollback : Plan::Direction::kApply);
   int lanes_used = static_cast<int>(std::count(touched.begin(), touched.end(), true));
   asio::thread_pool pool(std::max(1, std::min(x.options.jobs, lanes_used)));
   auto guard = asio::make_work_guard(x.io);
@@ -207,7 +272,7 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
       running_lane[lane] = true;
       const Migration& mig = graph.model().migrations[m];
       const Service& service = graph.model().services[mig.service];
-      MigrationToRun run{&mig, service.name, service.schema, x.options.run_id};
+      MigrationToRun run{&mig, service.name, service.schema, x.options.run_id, x.options.rollback};
       if (x.observer) x.observer->MigrationStarted(m, x.DatabaseName(lane));
       auto start = SteadyClock::now();
       Database* db = x.dbs[lane].get();

@@ -27,6 +27,8 @@ struct ExecutorOptions {
   std::string run_id;
   std::string history_schema = "lockstep";      // named in messages
   bool handle_signals = true;  // SIGINT/SIGTERM stop the run (the CLI); a daemon calls Stop()
+  bool rollback = false;        // run down migrations, dependents first
+  bool allow_out_of_order = false;  // apply a migration older than its service's latest applied
 };
 
 // What the executor reports as it goes. Called on the executor's thread.
@@ -61,6 +63,11 @@ class Executor {
   ~Executor();
 
   // Takes the lock of every database the selection touches, in one global
+  // order (database name)... With options.rollback, `wanted` is the set to
+  // roll back: of it, what is applied is rolled back, dependents first, and
+  // the run refuses (exit 2) when something applied depends on it from
+  // outside the set, or when one of them has no down file.
+  //
   // order (database name), waiting up to lock_timeout for each; reads their
   // histories; refuses to go on past a migration recorded failed or an
   // applied file whose checksum changed; then applies what is pending in

@@ -58,6 +58,22 @@ int main(int argc, char** argv) {
                         "Only this service's heads and what they need; repeatable");
   apply_cmd->add_flag("--dry-run", apply.dry_run, "Print what would run; change nothing");
   apply_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
+  apply_cmd->add_flag("--allow-out-of-order", apply.allow_out_of_order,
+                      "Apply migrations older than their service's latest applied one");
+
+  RollbackOptions rollback;
+  CLI::App* rollback_cmd = app.add_subcommand(
+      "rollback", "Run down migrations, dependents first, across services and databases");
+  rollback_cmd->add_option("--to", rollback.to,
+                           "Roll back everything that depends on this migration; keep it");
+  rollback_cmd->add_option("--target", rollback.target,
+                           "Roll back this migration and everything that depends on it");
+  rollback_cmd->add_option("--steps", rollback.steps,
+                           "Roll back the N most recently applied migrations (and their dependents)")
+      ->check(CLI::PositiveNumber);
+  rollback_cmd->add_option("--service", rollback.service, "With --steps: only this service's");
+  rollback_cmd->add_flag("--dry-run", rollback.dry_run, "Print the plan; change nothing");
+  rollback_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
 
   CLI::App* status = app.add_subcommand(
       "status", "Per service: applied, pending, failed, checksum-mismatched, unknown-applied");
@@ -121,6 +137,7 @@ int main(int argc, char** argv) {
     if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);
     if (graph->parsed()) return RunGraph(common, format, std::cout, log);
     if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, log);
+    if (rollback_cmd->parsed()) return RunRollback(common, rollback, std::cout, log);
     if (status->parsed()) return RunStatus(common, check, std::cout, log);
     if (history->parsed()) return RunHistory(common, std::cout, log);
     if (drift->parsed()) return RunDrift(common, std::cout, log);

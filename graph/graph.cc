@@ -330,6 +330,20 @@ std::vector<bool> MigrationGraph::Closure(const std::vector<int>& targets) const
   return in;
 }
 
+std::vector<bool> MigrationGraph::Dependents(const std::vector<int>& targets) const {
+  std::vector<bool> in(size(), false);
+  std::vector<int> stack(targets.begin(), targets.end());
+  while (!stack.empty()) {
+    int m = stack.back();
+    stack.pop_back();
+    for (auto e : boost::make_iterator_range(boost::out_edges(m, graph_))) {
+      int child = static_cast<int>(boost::target(e, graph_));
+      if (!in[child]) in[child] = true, stack.push_back(child);
+    }
+  }
+  return in;
+}
+
 std::vector<int> MigrationGraph::TopologicalOrder() const {
   std::vector<int> missing(size());
   std::priority_queue<int, std::vector<int>, std::greater<int>> ready;

@@ -64,6 +64,10 @@ class MigrationGraph {
   // `targets` and everything they need, directly or transitively.
   std::vector<bool> Closure(const std::vector<int>& targets) const;
 
+  // Everything that depends on `targets`, directly or transitively (the
+  // targets themselves not included unless one depends on another).
+  std::vector<bool> Dependents(const std::vector<int>& targets) const;
+
   // Every migration, dependencies before dependents; among the ready ones,
   // lower index first. REQUIRES: the graph is acyclic.
   std::vector<int> TopologicalOrder() const;

@@ -60,23 +60,40 @@ std::vector<std::vector<int>> Waves(const MigrationGraph& graph,
   return waves;
 }
 
-Plan::Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes)
+Plan::Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes,
+           Direction direction)
     : graph_(graph),
+      direction_(direction),
       pending_(std::move(pending)),
       lanes_(std::move(lanes)),
       rank_(graph.size()),
       missing_(graph.size(), 0),
       lane_busy_(lanes_.databases.size(), false) {
   std::vector<int> order = graph.TopologicalOrder();
+  if (direction_ == Direction::kRollback) std::reverse(order.begin(), order.end());
   for (size_t i = 0; i < order.size(); ++i) rank_[order[i]] = static_cast<int>(i);
   for (int m = 0; m < graph.size(); ++m) {
     if (!pending_[m]) continue;
     ++remaining_;
-    for (const Dependency& d : graph.DependenciesOf(m)) {
-      if (pending_[d.migration]) ++missing_[m];
+    for (int before : Before(m)) {
+      if (pending_[before]) ++missing_[m];
     }
     if (missing_[m] == 0) ready_.emplace(rank_[m], m);
   }
+}
+
+std::vector<int> Plan::Before(int m) const {
+  if (direction_ == Direction::kRollback) return graph_.DependentsOf(m);
+  std::vector<int> out;
+  for (const Dependency& d : graph_.DependenciesOf(m)) out.push_back(d.migration);
+  return out;
+}
+
+std::vector<int> Plan::After(int m) const {
+  if (direction_ == Direction::kApply) return graph_.DependentsOf(m);
+  std::vector<int> out;
+  for (const Dependency& d : graph_.DependenciesOf(m)) out.push_back(d.migration);
+  return out;
 }
 
 std::optional<int> Plan::NextReady() {
@@ -102,10 +119,8 @@ void Plan::Finished(int migration, bool ok) {
     failed_ = true;
     return;
   }
-  for (int child : graph_.DependentsOf(migration)) {
-    if (pending_[child] && --missing_[child] == 0) {
-      ready_.emplace(rank_[child], child);
-    }
+  for (int next : After(migration)) {
+    if (pending_[next] && --missing_[next] == 0) ready_.emplace(rank_[next], next);
   }
 }
 

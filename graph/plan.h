@@ -40,7 +40,12 @@ std::vector<std::vector<int>> Waves(const MigrationGraph& graph,
 // on one strand.
 class Plan {
  public:
-  Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes);
+  // kApply: a migration is ready once its dependencies are done. kRollback:
+  // once every migration that depends on it is done (dependents first).
+  enum class Direction { kApply, kRollback };
+
+  Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes,
+       Direction direction = Direction::kApply);
 
   // A migration whose dependencies are all applied and whose lane is idle,
   // now marked running; nullopt when none can start now (or, after a
@@ -57,7 +62,12 @@ class Plan {
   bool done() const;
 
  private:
+  // What must be done before `m` may start, in this plan's direction.
+  std::vector<int> Before(int m) const;
+  std::vector<int> After(int m) const;
+
   const MigrationGraph& graph_;
+  Direction direction_;
   std::vector<bool> pending_;
   Lanes lanes_;
   std::vector<int> rank_;          // topological position, for ready order
