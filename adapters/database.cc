@@ -11,4 +11,17 @@ std::string LockHolder::ToString() const {
   return out + ")";
 }
 
+Status Database::RecordBaseline(const std::vector<HistoryRow>&) {
+  return Status::Failed("this database cannot record a baseline");
+}
+
+Status Database::Repair(const std::string&, const std::string&, bool, const std::string&,
+                        const std::string&) {
+  return Status::Failed("this database cannot repair its history");
+}
+
+Status Database::ReadForeignHistory(const std::string&, std::vector<std::string>*, bool*) {
+  return Status::Failed("this database cannot read other tools' history");
+}
+
 }  // namespace lockstep

@@ -96,6 +96,20 @@ class Database {
   // The latest stored snapshot; *found is false when there is none.
   virtual Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) = 0;
 
+  // Records `rows` (status baseline: run nothing) with an events row each;
+  // rows already recorded are left as they are. REQUIRES: the lock.
+  virtual Status RecordBaseline(const std::vector<HistoryRow>& rows);
+  // Resolves the `failed` row of service:version: deletes it (forget) or
+  // marks it applied with `checksum`, with an events row. REQUIRES: the lock.
+  virtual Status Repair(const std::string& service, const std::string& version, bool mark_applied,
+                        const std::string& checksum, const std::string& run_id);
+  // Another tool's history in this database: flyway (successful versions),
+  // golang-migrate (the current version; an error when dirty), dbmate
+  // (versions), alembic (head revisions), sqitch (deployed change names).
+  // *found is false when the tool's table is not there.
+  virtual Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
+                                    bool* found);
+
   // Asks the server to cancel what runs now. Any thread.
   virtual void Cancel() = 0;
 };

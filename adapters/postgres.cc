@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -269,6 +271,76 @@ class PostgresDatabase : public Database {
     });
   }
 
+  Status RecordBaseline(const std::vector<HistoryRow>& rows) override {
+    return Guard("record the baseline", [&] {
+      pqxx::work tx(*conn_);
+      for (const HistoryRow& r : rows) {
+        pqxx::result done = tx.exec_params(
+            "INSERT INTO " + Table("history") +
+                " (service, version, name, checksum, status, started_at, finished_at, "
+                "execution_ms, applied_by, run_id, lockstep_version) VALUES ($1, $2, $3, $4, "
+                "'baseline', now(), now(), 0, $5, $6, $7) ON CONFLICT (service, version) DO NOTHING "
+                "RETURNING 1",
+            r.service, r.version, r.name, r.checksum, o_.applied_by, r.run_id, o_.lockstep_version);
+        if (done.empty()) continue;
+        tx.exec_params("INSERT INTO " + Table("events") +
+                           " (action, service, version, name, status, run_id, actor, detail) VALUES "
+                           "('baseline', $1, $2, $3, 'baseline', $4, $5, $6)",
+                       r.service, r.version, r.name, r.run_id, o_.applied_by, r.applied_by);
+      }
+      tx.commit();
+    });
+  }
+
+  Status Repair(const std::string& service, const std::string& version, bool mark_applied,
+                const std::string& checksum, const std::string& run_id) override {
+    return Guard("repair the history", [&] {
+      pqxx::work tx(*conn_);
+      pqxx::result r =
+          mark_applied
+              ? tx.exec_params("UPDATE " + Table("history") +
+                                   " SET status = 'applied', checksum = $3, finished_at = now(), "
+                                   "run_id = $4 WHERE service = $1 AND version = $2 AND status = "
+                                   "'failed' RETURNING name",
+                               service, version, checksum, run_id)
+              : tx.exec_params("DELETE FROM " + Table("history") +
+                                   " WHERE service = $1 AND version = $2 AND status = 'failed' "
+                                   "RETURNING name",
+                               service, version);
+      if (r.empty()) throw std::runtime_error(service + ":" + version + " is not recorded as failed");
+      tx.exec_params("INSERT INTO " + Table("events") +
+                         " (action, service, version, name, status, run_id, actor) VALUES "
+                         "('repair', $1, $2, $3, $4, $5, $6)",
+                     service, version, r[0][0].as<std::string>(),
+                     mark_applied ? "marked applied" : "forgotten", run_id, o_.applied_by);
+      tx.commit();
+    });
+  }
+
+  Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
+                            bool* found) override {
+    static const std::map<std::string, std::pair<const char*, const char*>> kQueries = {
+        {"flyway", {"flyway_schema_history",
+                    "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT "
+                    "NULL ORDER BY installed_rank"}},
+        {"golang-migrate", {"schema_migrations",
+                            "SELECT CASE WHEN dirty THEN 'dirty:' ELSE '' END || version FROM "
+                            "schema_migrations"}},
+        {"dbmate", {"schema_migrations", "SELECT version::text FROM schema_migrations ORDER BY 1"}},
+        {"alembic", {"alembic_version", "SELECT version_num FROM alembic_version"}},
+        {"sqitch", {"sqitch.changes", "SELECT change FROM sqitch.changes ORDER BY committed_at"}},
+    };
+    auto query = kQueries.find(tool);
+    if (query == kQueries.end()) return Status::BadInput("unknown tool '" + tool + "'");
+    return Guard("read the " + tool + " history", [&] {
+      pqxx::nontransaction tx(*conn_);
+      entries->clear();
+      *found = !tx.exec_params1("SELECT to_regclass($1) IS NULL", query->second.first)[0].as<bool>();
+      if (!*found) return;
+      for (const auto& row : tx.exec(query->second.second)) entries->push_back(row[0].as<std::string>());
+    });
+  }
+
   void Cancel() override {
     std::lock_guard<std::mutex> lock(mu_);
     if (conn_) {
@@ -289,7 +361,7 @@ class PostgresDatabase : public Database {
   // lockstep was doing. After a broken connection the connection is dropped:
   // libpqxx would reconnect silently on a later call, without our lock.
   template <typename F>
-  Status Guard(const char* what, F&& body) {
+  Status Guard(const std::string& what, F&& body) {
     if (!conn_) return Status::Failed("database '" + o_.database + "': not connected");
     try {
       body();

@@ -53,6 +53,24 @@ struct RollbackOptions {
 int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, std::ostream& out,
                 Log& log);
 
+struct BaselineOptions {
+  std::string service, version;  // --service S --version V: V and what it needs, of S
+  std::string import_tool;       // --import flyway|golang-migrate|dbmate|alembic|sqitch
+};
+
+// Records migrations as `baseline` (run nothing) on an existing database.
+int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, std::ostream& out,
+                Log& log);
+
+struct RepairOptions {
+  std::string service;
+  std::string version;        // which failed migration, when several are
+  bool forget = false;        // undone by hand: delete the row, it runs again
+  bool mark_applied = false;  // finished by hand: record it applied
+};
+
+int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out, Log& log);
+
 int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
              Log& log);
 // `check`: exit 4 when anything is pending, failed or checksum-mismatched.

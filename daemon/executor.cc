@@ -20,6 +20,36 @@ namespace lockstep {
 namespace asio = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
 
+Status TakeLock(Database& db, const std::string& name, std::chrono::milliseconds timeout,
+                ExecutionObserver* observer, const std::atomic<bool>* stop) {
+  auto asked = SteadyClock::now();
+  auto deadline = asked + timeout;
+  auto delay = std::chrono::milliseconds(50);
+  bool told = false;
+  for (;;) {
+    bool acquired = false;
+    LockHolder holder;
+    if (Status s = db.TryLock(&acquired, &holder); !s.ok()) return s;
+    if (acquired) break;
+    if (stop && *stop) return Status::Cancelled("stopped while waiting for the lock of database '" + name + "'");
+    auto now = SteadyClock::now();
+    if (now >= deadline) {
+      return Status::LockTimeout("database '" + name + "': the migration lock is held by " +
+                                 holder.ToString() + "; gave up after " + FormatDuration(timeout) +
+                                 " (settings.lock_timeout, LOCKSTEP_LOCK_TIMEOUT)");
+    }
+    if (!told && observer) observer->LockWaiting(name, holder);
+    told = true;
+    std::this_thread::sleep_for(std::min<SteadyClock::duration>(delay, deadline - now));
+    delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+  }
+  if (observer) {
+    observer->LockAcquired(name, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     SteadyClock::now() - asked));
+  }
+  return Status::Ok();
+}
+
 struct Executor::Impl {
   const MigrationGraph& graph;
   DatabaseFactory factory;
@@ -37,9 +67,8 @@ struct Executor::Impl {
 
   const std::string& DatabaseName(int lane) const { return lanes.databases[lane]; }
 
-  // Connects and takes the lock: short polls with backoff, never a blocking
-  // wait inside a transaction (which would hold a snapshot that CREATE INDEX
-  // CONCURRENTLY in the holder's run waits on forever).
+  // Connects, takes the lock (TakeLock), creates lockstep's tables when
+  // missing and reads the history.
   Status Acquire(int lane, std::map<std::string, std::vector<HistoryRow>>* histories) {
     const std::string& name = DatabaseName(lane);
     std::string error;
@@ -47,33 +76,10 @@ struct Executor::Impl {
     if (!dbs[lane]) return Status::BadInput(error);
     Database& db = *dbs[lane];
     if (Status s = db.Open(); !s.ok()) return s;
-    auto asked = SteadyClock::now();
-    auto deadline = asked + options.lock_timeout;
-    auto delay = std::chrono::milliseconds(50);
-    bool told = false;
-    for (;;) {
-      bool acquired = false;
-      LockHolder holder;
-      if (Status s = db.TryLock(&acquired, &holder); !s.ok()) return s;
-      if (acquired) break;
-      if (stop_requested) return Status::Cancelled("stopped while waiting for the lock of database '" + name + "'");
-      auto now = SteadyClock::now();
-      if (now >= deadline) {
-        return Status::LockTimeout("database '" + name + "': the migration lock is held by " +
-                                   holder.ToString() + "; gave up after " +
-                                   FormatDuration(options.lock_timeout) +
-                                   " (settings.lock_timeout, LOCKSTEP_LOCK_TIMEOUT)");
-      }
-      if (!told && observer) observer->LockWaiting(name, holder);
-      told = true;
-      std::this_thread::sleep_for(std::min<SteadyClock::duration>(delay, deadline - now));
-      delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+    if (Status s = TakeLock(db, name, options.lock_timeout, observer, &stop_requested); !s.ok()) {
+      return s;
     }
     locked[lane] = true;
-    if (observer) {
-      observer->LockAcquired(name, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       SteadyClock::now() - asked));
-    }
     if (Status s = db.EnsureSchema(); !s.ok()) return s;
     return db.ReadHistory(&(*histories)[name]);
   }

@@ -47,6 +47,14 @@ class ExecutionObserver {
 using DatabaseFactory =
     std::function<std::unique_ptr<Database>(const std::string& database, std::string* error)>;
 
+// Takes the migration lock of `db` (the logical database `name`): short
+// pg_try_advisory_lock polls with backoff (50 ms doubling to 1 s), never a
+// blocking wait inside a transaction, which would hold a snapshot that
+// CREATE INDEX CONCURRENTLY in the holder's run waits on forever. After
+// `timeout` a LockTimeout naming the holder; Cancelled when *stop turns true.
+Status TakeLock(Database& db, const std::string& name, std::chrono::milliseconds timeout,
+                ExecutionObserver* observer, const std::atomic<bool>* stop);
+
 struct ExecutionResult {
   Status status;  // the first failure, a lock timeout, or a stop
   std::vector<int> applied;     // applied by this run, in finishing order

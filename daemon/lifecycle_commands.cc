@@ -1,5 +1,6 @@
 // The life of a migration after its first apply: rollback, baseline, repair.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -63,7 +64,270 @@ bool SelectRollback(const MigrationGraph& graph, const PlatformState& state,
   return true;
 }
 
+// Opens `name`, takes its lock and makes sure lockstep's tables exist; the
+// lock goes with the connection when the result is destroyed.
+std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFactory& factory,
+                                     const std::string& name, Status* status) {
+  std::string error;
+  std::unique_ptr<Database> db = factory(name, &error);
+  *status = db ? db->Open() : Status::BadInput(error);
+  if (status->ok()) *status = TakeLock(*db, name, platform.settings.lock_timeout, nullptr, nullptr);
+  if (status->ok()) *status = db->EnsureSchema();
+  return status->ok() ? std::move(db) : nullptr;
+}
+
+std::string DatabaseOfService(const Model& model, int service) {
+  return model.services[service].database;
+}
+
+HistoryRow BaselineRow(const MigrationGraph& graph, int m, const std::string& run_id,
+                       const std::string& source) {
+  const Migration& mig = graph.model().migrations[m];
+  HistoryRow row;
+  row.service = graph.model().services[mig.service].name;
+  row.version = mig.version.text();
+  row.name = mig.name;
+  row.checksum = mig.checksum;
+  row.run_id = run_id;
+  row.applied_by = source;  // recorded as the event's detail
+  return row;
+}
+
+// Matches another tool's history entries to lockstep migrations of the
+// services on one database. Returns the migrations to record; fills the
+// report's lines.
+std::vector<int> MatchForeign(const MigrationGraph& graph, const std::string& tool,
+                              const std::vector<std::string>& entries,
+                              const std::vector<int>& services, std::vector<std::string>* matched,
+                              std::vector<std::string>* unmatched, std::string* error) {
+  const Model& model = graph.model();
+  std::set<int> out;
+  auto by_version = [&](const std::string& text, bool and_older) {
+    std::optional<Version> v = Version::Parse(text);
+    std::vector<int> hits;
+    for (int s : services) {
+      for (int m : graph.MigrationsOf(s)) {
+        const Version& mv = model.migrations[m].version;
+        if (v && (and_older ? !(*v < mv) : mv == *v)) hits.push_back(m);
+      }
+    }
+    return hits;
+  };
+  auto by_name = [&](const std::string& text) {
+    std::vector<int> hits;
+    for (int s : services) {
+      for (int m : graph.MigrationsOf(s)) {
+        const std::string& name = model.migrations[m].name;
+        if (name == text || name.find(text) != std::string::npos) hits.push_back(m);
+      }
+    }
+    return hits;
+  };
+  for (const std::string& entry : entries) {
+    std::vector<int> hits;
+    if (tool == "golang-migrate") {
+      if (entry.rfind("dirty:", 0) == 0) {
+        *error = "golang-migrate marks version " + entry.substr(6) +
+                 " dirty: a migration failed half-way; fix it with golang-migrate first";
+        return {};
+      }
+      hits = by_version(entry, /*and_older=*/true);
+    } else if (tool == "flyway" || tool == "dbmate") {
+      hits = by_version(entry, false);
+    } else {  // alembic revisions and sqitch changes are names, not versions
+      hits = by_name(entry);
+      if (tool == "alembic" && hits.size() == 1) {
+        std::vector<bool> ancestors = graph.Closure(hits);
+        for (int m = 0; m < graph.size(); ++m) {
+          if (ancestors[m] && model.migrations[m].service == model.migrations[hits[0]].service) {
+            out.insert(m);
+          }
+        }
+      }
+    }
+    std::set<int> services_hit;
+    for (int m : hits) services_hit.insert(model.migrations[m].service);
+    bool ambiguous = services_hit.size() > 1;
+    if (hits.empty() || ambiguous) {
+      unmatched->push_back(entry + (ambiguous ? " (matches several services; pass --service)"
+                                              : " (no lockstep migration matches)"));
+      continue;
+    }
+    std::string ids;
+    for (int m : hits) {
+      out.insert(m);
+      if (hits.size() <= 3) ids += (ids.empty() ? "" : ", ") + graph.IdOf(m);
+    }
+    if (hits.size() > 3) ids = graph.IdOf(hits.front()) + " .. " + graph.IdOf(hits.back());
+    matched->push_back(entry + " -> " + ids);
+  }
+  return {out.begin(), out.end()};
+}
+
 }  // namespace
+
+int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, std::ostream& out,
+                Log& log) {
+  if (baseline.import_tool.empty() == (baseline.service.empty() || baseline.version.empty())) {
+    log.error() << "lockstep: baseline: give --service S --version V, or --import TOOL "
+                   "[--service S]\n";
+    return kExitBadInput;
+  }
+  static const std::set<std::string> kTools = {"flyway", "golang-migrate", "dbmate", "alembic", "sqitch"};
+  if (!baseline.import_tool.empty() && !kTools.count(baseline.import_tool)) {
+    log.error() << "lockstep: baseline: --import " << baseline.import_tool
+                << ": use flyway, golang-migrate, dbmate, alembic or sqitch\n";
+    return kExitBadInput;
+  }
+  Loaded loaded = Load(options, log);
+  if (!loaded.graph) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
+  const Model& model = graph.model();
+  int service = -1;
+  if (!baseline.service.empty() && (service = graph.FindService(baseline.service)) < 0) {
+    log.error() << "lockstep: baseline: unknown service '" << baseline.service << "'\n";
+    return kExitBadInput;
+  }
+  std::string run_id = NewRunId();
+  DatabaseFactory factory = PostgresFactory(*loaded.platform, options, run_id);
+
+  // Which migrations to record, by database.
+  std::map<std::string, std::vector<int>> record;
+  std::map<std::string, std::vector<int>> services_of;
+  for (int s = 0; s < static_cast<int>(model.services.size()); ++s) {
+    if (service < 0 || s == service) services_of[DatabaseOfService(model, s)].push_back(s);
+  }
+  int code = kExitOk;
+  if (baseline.import_tool.empty()) {
+    std::string error;
+    int target = graph.Resolve(baseline.service + ":" + baseline.version, &error);
+    if (target < 0) {
+      log.error() << "lockstep: baseline: " << error << "\n";
+      return kExitBadInput;
+    }
+    std::vector<bool> before = graph.Closure({target});
+    for (int m : graph.MigrationsOf(service)) {
+      if (before[m]) record[DatabaseOfService(model, service)].push_back(m);
+    }
+  }
+  for (const auto& [database, services] : services_of) {
+    if (baseline.import_tool.empty() && !record.count(database)) continue;
+    Status status;
+    std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, &status);
+    if (!db) {
+      log.error() << "lockstep: " << status.message() << "\n";
+      return ExitCodeOf(status);
+    }
+    if (!baseline.import_tool.empty()) {
+      std::vector<std::string> entries, matched, unmatched;
+      bool found = false;
+      status = db->ReadForeignHistory(baseline.import_tool, &entries, &found);
+      if (!status.ok()) {
+        log.error() << "lockstep: " << status.message() << "\n";
+        return ExitCodeOf(status);
+      }
+      if (!found) {
+        out << "database " << database << ": no " << baseline.import_tool << " history table\n";
+        continue;
+      }
+      std::string error;
+      record[database] = MatchForeign(graph, baseline.import_tool, entries, services, &matched,
+                                      &unmatched, &error);
+      if (!error.empty()) {
+        log.error() << "lockstep: database " << database << ": " << error << "\n";
+        code = kExitFailed;
+        continue;
+      }
+      out << "database " << database << ": " << entries.size() << " " << baseline.import_tool
+          << " entries, " << matched.size() << " matched, " << unmatched.size() << " not\n";
+      for (const std::string& line : matched) out << "  matched    " << line << "\n";
+      for (const std::string& line : unmatched) out << "  unmatched  " << line << "\n";
+      if (!unmatched.empty()) code = kExitFailed;
+    }
+    std::vector<HistoryRow> existing;
+    status = db->ReadHistory(&existing);
+    std::set<std::string> have;
+    for (const HistoryRow& r : existing) have.insert(r.service + ":" + r.version);
+    std::vector<HistoryRow> rows;
+    for (int m : record[database]) {
+      if (have.count(graph.IdOf(m))) {
+        out << "  already recorded  " << graph.IdOf(m) << "\n";
+        continue;
+      }
+      rows.push_back(BaselineRow(graph, m, run_id,
+                                 baseline.import_tool.empty() ? "lockstep baseline"
+                                                              : "imported from " + baseline.import_tool));
+      out << "  baseline  " << graph.IdOf(m) << "  " << model.migrations[m].name << "\n";
+    }
+    if (status.ok()) status = db->RecordBaseline(rows);
+    if (!status.ok()) {
+      log.error() << "lockstep: " << status.message() << "\n";
+      return ExitCodeOf(status);
+    }
+    db->Unlock();
+  }
+  return code;
+}
+
+int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out,
+              Log& log) {
+  if (repair.forget == repair.mark_applied) {
+    log.error() << "lockstep: repair: give --forget (you undid it by hand) or --mark-applied "
+                   "(you finished it by hand)\n";
+    return kExitBadInput;
+  }
+  Loaded loaded = Load(options, log);
+  if (!loaded.graph) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
+  int service = graph.FindService(repair.service);
+  if (service < 0) {
+    log.error() << "lockstep: repair: unknown service '" << repair.service << "'\n";
+    return kExitBadInput;
+  }
+  std::string run_id = NewRunId();
+  DatabaseFactory factory = PostgresFactory(*loaded.platform, options, run_id);
+  std::string database = DatabaseOfService(graph.model(), service);
+  Status status;
+  std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, &status);
+  std::vector<HistoryRow> rows;
+  if (db) status = db->ReadHistory(&rows);
+  if (!status.ok()) {
+    log.error() << "lockstep: " << status.message() << "\n";
+    return ExitCodeOf(status);
+  }
+  std::vector<const HistoryRow*> failed;
+  for (const HistoryRow& r : rows) {
+    if (r.service == repair.service && r.status == "failed" &&
+        (repair.version.empty() || Version::Parse(r.version) == Version::Parse(repair.version))) {
+      failed.push_back(&r);
+    }
+  }
+  if (failed.empty()) {
+    log.error() << "lockstep: repair: nothing to repair: no migration of " << repair.service
+                << (repair.version.empty() ? "" : " version " + repair.version)
+                << " is recorded as failed\n";
+    return kExitBadInput;
+  }
+  if (failed.size() > 1) {
+    log.error() << "lockstep: repair: several migrations of " << repair.service
+                << " are recorded as failed; name one with --version\n";
+    return kExitBadInput;
+  }
+  const HistoryRow& row = *failed[0];
+  std::string error, checksum = row.checksum;
+  int m = graph.Resolve(row.service + ":" + row.version, &error);
+  if (m >= 0) checksum = graph.model().migrations[m].checksum;
+  status = db->Repair(row.service, row.version, repair.mark_applied, checksum, run_id);
+  if (!status.ok()) {
+    log.error() << "lockstep: " << status.message() << "\n";
+    return ExitCodeOf(status);
+  }
+  db->Unlock();
+  out << row.service << ":" << row.version << " " << row.name << ": "
+      << (repair.mark_applied ? "marked applied" : "forgotten (it will run again on the next apply)")
+      << "\n";
+  return kExitOk;
+}
 
 int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, std::ostream& out,
                 Log& log) {

@@ -75,6 +75,23 @@ int main(int argc, char** argv) {
   rollback_cmd->add_flag("--dry-run", rollback.dry_run, "Print the plan; change nothing");
   rollback_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
 
+  BaselineOptions baseline;
+  CLI::App* baseline_cmd = app.add_subcommand(
+      "baseline", "Mark an existing database as already at a version, running nothing");
+  baseline_cmd->add_option("--service", baseline.service, "The service");
+  baseline_cmd->add_option("--version", baseline.version,
+                           "Record this version and everything before it");
+  baseline_cmd->add_option("--import", baseline.import_tool,
+                           "Read another tool's history: flyway, golang-migrate, dbmate, alembic, sqitch");
+
+  RepairOptions repair;
+  CLI::App* repair_cmd = app.add_subcommand(
+      "repair", "Resolve a migration recorded failed (a no-transaction one that stopped half-way)");
+  repair_cmd->add_option("--service", repair.service, "The service")->required();
+  repair_cmd->add_option("--version", repair.version, "Which one, when several are failed");
+  repair_cmd->add_flag("--forget", repair.forget, "You undid it by hand: it runs again next time");
+  repair_cmd->add_flag("--mark-applied", repair.mark_applied, "You finished it by hand");
+
   CLI::App* status = app.add_subcommand(
       "status", "Per service: applied, pending, failed, checksum-mismatched, unknown-applied");
   status->add_flag("--check", check,
@@ -137,6 +154,8 @@ int main(int argc, char** argv) {
     if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);
     if (graph->parsed()) return RunGraph(common, format, std::cout, log);
     if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, log);
+    if (baseline_cmd->parsed()) return RunBaseline(common, baseline, std::cout, log);
+    if (repair_cmd->parsed()) return RunRepair(common, repair, std::cout, log);
     if (rollback_cmd->parsed()) return RunRollback(common, rollback, std::cout, log);
     if (status->parsed()) return RunStatus(common, check, std::cout, log);
     if (history->parsed()) return RunHistory(common, std::cout, log);
