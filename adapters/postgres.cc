@@ -391,36 +391,7 @@ class PostgresDatabase : public Database {
 
   void CreateTables() {
     pqxx::work tx(*conn_);
-    tx.exec("CREATE SCHEMA IF NOT EXISTS \"" + o_.history_schema + "\"");
-    tx.exec("CREATE TABLE IF NOT EXISTS " + Table("history") + R"( (
-        service          text        NOT NULL,
-        version          text        NOT NULL,
-        name             text        NOT NULL,
-        checksum         text        NOT NULL,
-        status           text        NOT NULL CHECK (status IN ('applied', 'failed', 'baseline')),
-        started_at       timestamptz NOT NULL,
-        finished_at      timestamptz,
-        execution_ms     bigint,
-        applied_by       text        NOT NULL,
-        run_id           text        NOT NULL,
-        lockstep_version text        NOT NULL,
-        PRIMARY KEY (service, version)))");
-    tx.exec("CREATE TABLE IF NOT EXISTS " + Table("schema_snapshots") + R"( (
-        id               bigserial   PRIMARY KEY,
-        taken_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
-        run_id           text        NOT NULL,
-        snapshot         jsonb       NOT NULL))");
-    tx.exec("CREATE TABLE IF NOT EXISTS " + Table("events") + R"( (
-        id               bigserial   PRIMARY KEY,
-        at               timestamptz NOT NULL DEFAULT clock_timestamp(),
-        action           text        NOT NULL,
-        service          text,
-        version          text,
-        name             text,
-        status           text,
-        run_id           text,
-        actor            text,
-        detail           text))");
+    for (const std::string& ddl : HistoryTablesDdl(o_.history_schema)) tx.exec(ddl);
     tx.commit();
   }
 
@@ -557,6 +528,42 @@ class PostgresDatabase : public Database {
 };
 
 }  // namespace
+
+std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
+  std::string q = "\"" + schema + "\".";
+  return {
+      "CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"",
+      "CREATE TABLE IF NOT EXISTS " + q + R"(history (
+    service          text        NOT NULL,
+    version          text        NOT NULL,
+    name             text        NOT NULL,
+    checksum         text        NOT NULL,
+    status           text        NOT NULL CHECK (status IN ('applied', 'failed', 'baseline')),
+    started_at       timestamptz NOT NULL,
+    finished_at      timestamptz,
+    execution_ms     bigint,
+    applied_by       text        NOT NULL,
+    run_id           text        NOT NULL,
+    lockstep_version text        NOT NULL,
+    PRIMARY KEY (service, version)))",
+      "CREATE TABLE IF NOT EXISTS " + q + R"(schema_snapshots (
+    id               bigserial   PRIMARY KEY,
+    taken_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    run_id           text        NOT NULL,
+    snapshot         jsonb       NOT NULL))",
+      "CREATE TABLE IF NOT EXISTS " + q + R"(events (
+    id               bigserial   PRIMARY KEY,
+    at               timestamptz NOT NULL DEFAULT clock_timestamp(),
+    action           text        NOT NULL,
+    service          text,
+    version          text,
+    name             text,
+    status           text,
+    run_id           text,
+    actor            text,
+    detail           text))",
+  };
+}
 
 std::unique_ptr<Database> NewPostgresDatabase(PostgresOptions options) {
   return std::make_unique<PostgresDatabase>(std::move(options));

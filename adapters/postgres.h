@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "adapters/database.h"
 
@@ -26,6 +27,10 @@ struct PostgresOptions {
 inline constexpr int64_t kAdvisoryLockKey = 0x6c6f636b73746570;
 
 std::unique_ptr<Database> NewPostgresDatabase(PostgresOptions options);
+
+// The statements that create lockstep's schema and tables when missing (also
+// written into `plan --sql` scripts).
+std::vector<std::string> HistoryTablesDdl(const std::string& schema);
 
 }  // namespace lockstep
 

@@ -71,6 +71,12 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
   Lanes lanes = Lanes::Of(graph);
   std::vector<bool> pending = PendingSet(graph, wanted, applied);
   PlanView view{&graph, &lanes, Waves(graph, pending, lanes), plan.offline};
+  if (plan.sql) {
+    std::vector<int> order;
+    for (const auto& wave : view.waves) order.insert(order.end(), wave.begin(), wave.end());
+    return PrintSqlScripts(loaded, order, /*rollback=*/false, plan.database, out, log) ? kExitOk
+                                                                                      : kExitBadInput;
+  }
   if (options.json) {
     RenderPlanJson(view, out);
   } else {

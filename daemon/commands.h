@@ -23,6 +23,8 @@ struct PlanOptions {
   bool offline = false;              // as if nothing were applied
   std::vector<std::string> targets;  // --target ID
   std::vector<std::string> services; // --service NAME
+  bool sql = false;                  // print the SQL script of each database
+  std::string database;              // with sql: only this database's script
 };
 
 struct ApplyOptions {
@@ -48,6 +50,8 @@ struct RollbackOptions {
   int steps = 0;       // --steps N: the N most recently applied (of --service)
   std::string service;
   bool dry_run = false;
+  bool sql = false;       // print the SQL script of each database instead of running
+  std::string database;   // with sql: only this database's script
 };
 
 int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, std::ostream& out,

@@ -357,6 +357,16 @@ int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, s
     missing_down += "\n  " + graph.IdOf(m) + ": no down file (" + up.substr(0, up.size() - 7) +
                     ".down.sql)";
   }
+  if (rollback.sql) {
+    if (!missing_down.empty()) {
+      log.error() << "lockstep: cannot roll back: these migrations have no down file:" << missing_down
+                  << "\n";
+      return kExitBadInput;
+    }
+    return PrintSqlScripts(loaded, plan, /*rollback=*/true, rollback.database, out, log)
+               ? kExitOk
+               : kExitBadInput;
+  }
   if (options.json && rollback.dry_run) {
     ordered_json j = ordered_json::array();
     for (int m : plan) {

@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
   plan_cmd->add_option("--service", plan.services,
                        "Only this service's heads and what they need; repeatable");
   plan_cmd->add_flag("--json", common.json, "Print the plan as JSON on stdout");
+  plan_cmd->add_flag("--sql", plan.sql,
+                     "Print, per database, the SQL script lockstep would run (for psql -f)");
+  plan_cmd->add_option("--database", plan.database, "With --sql: only this database's script");
 
   CLI::App* apply_cmd = app.add_subcommand(
       "apply", "Apply pending migrations: databases in parallel, one migration at a time each");
@@ -74,6 +77,9 @@ int main(int argc, char** argv) {
   rollback_cmd->add_option("--service", rollback.service, "With --steps: only this service's");
   rollback_cmd->add_flag("--dry-run", rollback.dry_run, "Print the plan; change nothing");
   rollback_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
+  rollback_cmd->add_flag("--sql", rollback.sql,
+                         "Print, per database, the SQL script of the rollback; change nothing");
+  rollback_cmd->add_option("--database", rollback.database, "With --sql: only this database's script");
 
   BaselineOptions baseline;
   CLI::App* baseline_cmd = app.add_subcommand(

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "adapters/postgres.h"
+#include "daemon/sql_script.h"
 #include "daemon/exit_codes.h"
 #include "graph/suggest.h"
 #include "manifests/loader.h"
@@ -138,6 +139,53 @@ bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
     }
   }
   return ok;
+}
+
+bool PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,
+                     const std::string& only, std::ostream& out, Log& log) {
+  const MigrationGraph& graph = *loaded.graph;
+  const Model& model = graph.model();
+  if (!only.empty() && !loaded.platform->FindDatabase(only)) {
+    log.error() << "lockstep: --database: unknown database '" << only << "'\n";
+    return false;
+  }
+  auto database_of = [&](int m) -> const std::string& {
+    return model.services[model.migrations[m].service].database;
+  };
+  std::vector<bool> in(graph.size(), false);
+  for (int m : order) in[m] = true;
+  std::set<std::string> databases;
+  for (int m : order) databases.insert(database_of(m));
+  std::string run_id = "script-" + NewRunId();
+  for (const std::string& db : databases) {
+    if (!only.empty() && db != only) continue;
+    SqlScript script;
+    script.database = db;
+    script.config_path = loaded.platform->config_path;
+    script.history_schema = loaded.platform->settings.history_schema;
+    script.run_id = run_id;
+    script.rollback = rollback;
+    std::set<std::string> needs;
+    for (int m : order) {
+      if (database_of(m) != db) continue;
+      script.migrations.push_back(m);
+      // What must be done on other databases first: applying, the pending
+      // requirements; rolling back, the dependents being rolled back.
+      std::vector<int> first;
+      if (rollback) {
+        first = graph.DependentsOf(m);
+      } else {
+        for (const Dependency& d : graph.DependenciesOf(m)) first.push_back(d.migration);
+      }
+      for (int f : first) {
+        if (in[f] && database_of(f) != db) needs.insert(graph.IdOf(f) + " (database '" + database_of(f) + "')");
+      }
+    }
+    script.needs.assign(needs.begin(), needs.end());
+    RenderSqlScript(graph, script, out);
+    out << "\n";
+  }
+  return true;
 }
 
 int ExitCodeOf(const Status& status) {

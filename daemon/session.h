@@ -50,6 +50,12 @@ bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
 
 int ExitCodeOf(const Status& status);
 
+// Prints, per database (or only `only`), the script lockstep would run for
+// `order` (the migrations in the order they run). False (after saying why)
+// when `only` names no database of the platform.
+bool PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,
+                     const std::string& only, std::ostream& out, Log& log);
+
 }  // namespace lockstep
 
 #endif  // LOCKSTEP_DAEMON_SESSION_H_
