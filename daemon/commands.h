@@ -75,6 +75,18 @@ struct RepairOptions {
 
 int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out, Log& log);
 
+struct NewOptions {
+  std::string service, name;
+  std::vector<std::string> requires_ids;  // --requires ID
+};
+
+// Writes the next <version>_<name>.up.sql/.down.sql pair of a service.
+int RunNew(const CommonOptions& options, const NewOptions& o, std::ostream& out, Log& log);
+// Prints a service's heads.
+int RunHeads(const CommonOptions& options, const std::string& service, std::ostream& out, Log& log);
+// Writes a merge migration whose parents are the service's heads.
+int RunMerge(const CommonOptions& options, const std::string& service, std::ostream& out, Log& log);
+
 int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
              Log& log);
 // `check`: exit 4 when anything is pending, failed or checksum-mismatched.

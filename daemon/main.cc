@@ -98,6 +98,20 @@ int main(int argc, char** argv) {
   repair_cmd->add_flag("--forget", repair.forget, "You undid it by hand: it runs again next time");
   repair_cmd->add_flag("--mark-applied", repair.mark_applied, "You finished it by hand");
 
+  NewOptions new_options;
+  CLI::App* new_cmd = app.add_subcommand("new", "Write the next up/down pair of a service");
+  new_cmd->add_option("service", new_options.service, "The service")->required();
+  new_cmd->add_option("name", new_options.name, "What it does: add_users_phone")->required();
+  new_cmd->add_option("--requires", new_options.requires_ids,
+                      "A migration it needs (service:version); repeatable");
+
+  std::string heads_service, merge_service;
+  CLI::App* heads_cmd = app.add_subcommand("heads", "Print a service's heads");
+  heads_cmd->add_option("service", heads_service, "The service")->required();
+  CLI::App* merge_cmd = app.add_subcommand(
+      "merge", "Write a merge migration whose parents are a service's heads");
+  merge_cmd->add_option("service", merge_service, "The service")->required();
+
   CLI::App* status = app.add_subcommand(
       "status", "Per service: applied, pending, failed, checksum-mismatched, unknown-applied");
   status->add_flag("--check", check,
@@ -160,6 +174,9 @@ int main(int argc, char** argv) {
     if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);
     if (graph->parsed()) return RunGraph(common, format, std::cout, log);
     if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, log);
+    if (new_cmd->parsed()) return RunNew(common, new_options, std::cout, log);
+    if (heads_cmd->parsed()) return RunHeads(common, heads_service, std::cout, log);
+    if (merge_cmd->parsed()) return RunMerge(common, merge_service, std::cout, log);
     if (baseline_cmd->parsed()) return RunBaseline(common, baseline, std::cout, log);
     if (repair_cmd->parsed()) return RunRepair(common, repair, std::cout, log);
     if (rollback_cmd->parsed()) return RunRollback(common, rollback, std::cout, log);

@@ -46,7 +46,8 @@ struct Service {
   std::string database;  // logical name, a key of the platform's databases
   std::string schema;    // empty when the manifest sets none
   std::string manifest_path;
-  int line = 0;  // line of `service:` in the manifest
+  std::string folder;  // the migrations folder, as the user would open it
+  int line = 0;        // line of `service:` in the manifest
 };
 
 struct Model {

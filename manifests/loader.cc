@@ -354,6 +354,7 @@ std::optional<ServiceEntry> ReadServiceManifest(const std::string& path, const P
     file.Error(where, "migrations folder '" + migrations + "' does not exist");
   } else {
     entry.folder = migrations;
+    s.folder = migrations;
   }
   return entry;
 }
