@@ -24,4 +24,8 @@ Status Database::ReadForeignHistory(const std::string&, std::vector<std::string>
   return Status::Failed("this database cannot read other tools' history");
 }
 
+Status Database::Execute(const std::string&) {
+  return Status::Failed("this database cannot run statements");
+}
+
 }  // namespace lockstep

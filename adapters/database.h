@@ -110,6 +110,10 @@ class Database {
   virtual Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
                                     bool* found);
 
+  // Runs one statement outside any transaction (CREATE DATABASE and the like,
+  // for verify's scratch databases).
+  virtual Status Execute(const std::string& sql);
+
   // Asks the server to cancel what runs now. Any thread.
   virtual void Cancel() = 0;
 };

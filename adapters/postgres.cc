@@ -341,6 +341,13 @@ class PostgresDatabase : public Database {
     });
   }
 
+  Status Execute(const std::string& sql) override {
+    return Guard("run " + sql.substr(0, sql.find(' ', sql.find(' ') + 1)), [&] {
+      pqxx::nontransaction tx(*conn_);
+      tx.exec(sql);
+    });
+  }
+
   void Cancel() override {
     std::lock_guard<std::mutex> lock(mu_);
     if (conn_) {

@@ -107,8 +107,12 @@ HttpResponse Daemon::PostRun(const HttpRequest& request) {
   }
   std::string action = body["action"];
   std::string target = body.contains("target") && body["target"].is_string() ? std::string(body["target"]) : "";
-  if (action != "apply") {
-    return Error(400, "action '" + action + "' is not available in this lockstep; use \"apply\"");
+  if (action != "apply" && action != "rollback") {
+    return Error(400, "action must be \"apply\" or \"rollback\"");
+  }
+  if (action == "rollback" && target.empty()) {
+    return Error(400, "a rollback needs a target: everything that depends on it is rolled back, "
+                      "the target itself stays");
   }
   if (!target.empty()) {
     std::string error;

@@ -87,6 +87,16 @@ int RunHeads(const CommonOptions& options, const std::string& service, std::ostr
 // Writes a merge migration whose parents are the service's heads.
 int RunMerge(const CommonOptions& options, const std::string& service, std::ostream& out, Log& log);
 
+struct VerifyOptions {
+  std::string service;      // only this service's migrations (and what they need)
+  std::string scratch_url;  // a server to make scratch databases on; default: each database's own
+  bool keep = false;        // keep the scratch databases
+};
+
+// Up, down, up again for every migration on scratch databases; exit 4 when a
+// down does not undo its up.
+int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::ostream& out, Log& log);
+
 int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
              Log& log);
 // `check`: exit 4 when anything is pending, failed or checksum-mismatched.

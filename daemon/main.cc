@@ -112,6 +112,15 @@ int main(int argc, char** argv) {
       "merge", "Write a merge migration whose parents are a service's heads");
   merge_cmd->add_option("service", merge_service, "The service")->required();
 
+  VerifyOptions verify;
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "On scratch databases: up, down, up again for every migration; report downs "
+                "that do not undo their up");
+  verify_cmd->add_option("--service", verify.service, "Only this service (and what it needs)");
+  verify_cmd->add_option("--scratch-url", verify.scratch_url,
+                         "Server to make scratch databases on (default: each database's own)");
+  verify_cmd->add_flag("--keep", verify.keep, "Keep the scratch databases afterwards");
+
   CLI::App* status = app.add_subcommand(
       "status", "Per service: applied, pending, failed, checksum-mismatched, unknown-applied");
   status->add_flag("--check", check,
@@ -174,6 +183,7 @@ int main(int argc, char** argv) {
     if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);
     if (graph->parsed()) return RunGraph(common, format, std::cout, log);
     if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, log);
+    if (verify_cmd->parsed()) return RunVerify(common, verify, std::cout, log);
     if (new_cmd->parsed()) return RunNew(common, new_options, std::cout, log);
     if (heads_cmd->parsed()) return RunHeads(common, heads_service, std::cout, log);
     if (merge_cmd->parsed()) return RunMerge(common, merge_service, std::cout, log);

@@ -360,7 +360,9 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
         run->finished_at = NowIso();
         return;
       }
-      wanted = graph.Closure({m});
+      // apply: the target and what it needs; rollback: what depends on the
+      // target (as `lockstep rollback --to`).
+      wanted = run->action == "rollback" ? graph.Dependents({m}) : graph.Closure({m});
     }
   }
   const Settings& settings = p->platform->settings;
@@ -371,14 +373,16 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
   eo.run_id = run->id;
   eo.history_schema = settings.history_schema;
   eo.handle_signals = false;
+  eo.rollback = run->action == "rollback";
   RunObserver observer(&mu_, run.get(), &metrics_, graph);
   Executor executor(graph, PostgresFactory(*p->platform, options_, run->id), &observer, eo);
   {
     std::lock_guard<std::mutex> lock(mu_);
     current_ = &executor;
   }
-  log_.info() << "lockstep: run " << run->id << " (" << run->trigger << "): apply"
-              << (run->target.empty() ? "" : " --target " + run->target) << "\n";
+  log_.info() << "lockstep: run " << run->id << " (" << run->trigger << "): " << run->action
+              << (run->target.empty() ? "" : (run->action == "rollback" ? " --to " : " --target ") + run->target)
+              << "\n";
   ExecutionResult result = executor.Run(wanted);
   {
     std::lock_guard<std::mutex> lock(mu_);
