@@ -163,6 +163,7 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& 
       list("pending", r.pending);
       list("FAILED", r.failed);
       list("CHECKSUM MISMATCH", r.mismatched);
+      list("OUT OF ORDER", r.out_of_order);
       out << std::setw(width + 2) << model.services[s].name << std::setw(12)
           << model.services[s].database << std::setw(9)
           << (std::to_string(r.applied) + "/" + std::to_string(r.total)) << what << "\n";

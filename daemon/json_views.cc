@@ -22,7 +22,8 @@ nlohmann::ordered_json StatusJson(const MigrationGraph& graph, const PlatformSta
                              {"total", rows[s].total},
                              {"pending", ids(rows[s].pending)},
                              {"failed", ids(rows[s].failed)},
-                             {"checksum_mismatched", ids(rows[s].mismatched)}});
+                             {"checksum_mismatched", ids(rows[s].mismatched)},
+                             {"out_of_order", ids(rows[s].out_of_order)}});
   }
   j["unknown_applied"] = ordered_json::array();
   for (const UnknownRow& u : state.unknown) {

@@ -43,6 +43,19 @@ std::vector<ServiceSummary> Summarize(const MigrationGraph& graph, const Platfor
       r.pending.push_back(m);
     }
   }
+  std::vector<const Version*> latest(model.services.size(), nullptr);
+  for (int m = 0; m < graph.size(); ++m) {
+    const Migration& mig = model.migrations[m];
+    if (state.applied[m] && (!latest[mig.service] || *latest[mig.service] < mig.version)) {
+      latest[mig.service] = &mig.version;
+    }
+  }
+  for (ServiceSummary& r : rows) {
+    for (int m : r.pending) {
+      const Migration& mig = model.migrations[m];
+      if (latest[mig.service] && mig.version < *latest[mig.service]) r.out_of_order.push_back(m);
+    }
+  }
   for (int m : state.failed) rows[model.migrations[m].service].failed.push_back(m);
   for (int m : state.mismatched) rows[model.migrations[m].service].mismatched.push_back(m);
   *dirty = !state.failed.empty() || !state.mismatched.empty();

@@ -29,6 +29,7 @@ struct PlatformState {
 struct ServiceSummary {
   int applied = 0, total = 0;
   std::vector<int> pending, failed, mismatched;
+  std::vector<int> out_of_order;  // pending, but older than the service's latest applied
 };
 
 // By service index; *dirty is set when anything is pending, failed or

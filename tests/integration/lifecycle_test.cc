@@ -110,6 +110,8 @@ TEST_F(LifecycleTest, OutOfOrderNeedsToBeAllowed) {
   p_.WriteMigration("a", "003_v.up.sql", "CREATE TABLE v (x int);");
   ASSERT_EQ(Lockstep("apply", env).code, 0);
   p_.WriteMigration("a", "002_u.up.sql", "-- lockstep:parents 001\nCREATE TABLE u (x int);");
+  EXPECT_NE(Lockstep("status", env).out.find("pending 002; OUT OF ORDER 002"), std::string::npos)
+      << Lockstep("status", env).out;
   Result refused = Lockstep("apply", env);
   EXPECT_EQ(refused.code, 2) << refused.err;
   EXPECT_NE(refused.err.find("out of order: a:002 (older than a:003)"), std::string::npos) << refused.err;
@@ -158,6 +160,20 @@ TEST_F(LifecycleTest, ImportFromOtherToolsHistory) {
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,002");
   pg_.Query("main", "UPDATE schema_migrations SET dirty = true");
   EXPECT_EQ(Lockstep("baseline --import golang-migrate", env).code, 1);
+
+  pg_.CreateDatabase("main");
+  pg_.Query("main", "CREATE TABLE schema_migrations (version varchar(255) PRIMARY KEY); "
+                    "INSERT INTO schema_migrations VALUES ('001'), ('003');");
+  Result dbmate = Lockstep("baseline --import dbmate", env);
+  EXPECT_EQ(dbmate.code, 0) << dbmate.out << dbmate.err;
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,003");
+
+  pg_.CreateDatabase("main");
+  pg_.Query("main", "CREATE SCHEMA sqitch; CREATE TABLE sqitch.changes (change text, committed_at "
+                    "timestamptz); INSERT INTO sqitch.changes VALUES ('init', now());");
+  Result sqitch = Lockstep("baseline --import sqitch", env);
+  EXPECT_EQ(sqitch.code, 0) << sqitch.out << sqitch.err;
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001");
 
   pg_.CreateDatabase("main");
   pg_.Query("main", "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); "

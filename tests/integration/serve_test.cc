@@ -150,6 +150,7 @@ TEST_F(ServeTest, RunsStartedThroughTheApiNeedTheRightToken) {
   p_.WriteService("a");
   p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
   p_.WriteMigration("a", "002_u.up.sql", "CREATE TABLE u (x int);");
+  p_.WriteMigration("a", "002_u.down.sql", "DROP TABLE u;");
   StartDaemon(env, p_.config());
   EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "apply"})").code, 401);
   EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "apply"})", "wrong").code, 401);
@@ -170,6 +171,14 @@ TEST_F(ServeTest, RunsStartedThroughTheApiNeedTheRightToken) {
   EXPECT_TRUE(Until("/metrics", [](const Http& h) {
     return h.body.find("lockstep_migrations_applied_total 1") != std::string::npos;
   }));
+  // A rollback through the API rolls back what depends on its target.
+  ASSERT_EQ(Request("POST", "/v1/runs", R"({"action": "apply"})", "s3cret").code, 202);
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM lockstep.history WHERE version = '002'"));
+  EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "rollback"})", "s3cret").code, 400);
+  Http back = Request("POST", "/v1/runs", R"({"action": "rollback", "target": "a:001"})", "s3cret");
+  ASSERT_EQ(back.code, 202) << back.body;
+  EXPECT_EQ(WaitForRun(back.Json()["id"]), "succeeded");
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
 }
 
 TEST_F(ServeTest, ScheduledRoundAppliesAMigrationAddedWhileRunning) {
