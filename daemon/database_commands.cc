@@ -96,13 +96,8 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   }
   const Platform& platform = *loaded.platform;
   std::string run_id = NewRunId();
-  ExecutorOptions eo;
-  eo.jobs = platform.settings.jobs;
-  eo.lock_timeout = platform.settings.lock_timeout;
-  eo.grace = platform.settings.shutdown_grace;
+  ExecutorOptions eo = ExecutorOptionsFor(platform.settings, run_id);
   eo.allow_out_of_order = apply.allow_out_of_order;
-  eo.run_id = run_id;
-  eo.history_schema = platform.settings.history_schema;
   log.set_run_id(run_id);
   ProgressPrinter progress(graph, log);
   Executor executor(graph, PostgresFactory(platform, options, run_id), &progress, eo);

@@ -167,19 +167,16 @@ struct Executor::Impl {
   }
 
   Status CheckRollback(const PlatformState& state, const std::vector<bool>& in) {
-    const Model& model = graph.model();
-    std::string outside, no_down;
+    std::string outside;
+    std::vector<int> rolled_back;
     for (int m = 0; m < graph.size(); ++m) {
       if (!in[m] || !state.applied[m]) continue;
-      if (model.migrations[m].down_path.empty()) {
-        std::string up = model.migrations[m].up_path;
-        no_down += "\n  " + graph.IdOf(m) + ": no down file (" +
-                   up.substr(0, up.size() - 7) + ".down.sql)";
-      }
+      rolled_back.push_back(m);
       for (int d : graph.DependentsOf(m)) {
         if (state.applied[d] && !in[d]) outside += (outside.empty() ? "" : ", ") + graph.IdOf(d);
       }
     }
+    std::string no_down = MissingDownFiles(graph, rolled_back);
     if (!no_down.empty()) {
       return Status::BadInput("cannot roll back: these migrations have no down file:" + no_down);
     }

@@ -350,13 +350,7 @@ int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, s
   for (int m : order) {
     if (chosen[m] && state.applied[m]) plan.push_back(m);
   }
-  std::string missing_down;
-  for (int m : plan) {
-    if (!model.migrations[m].down_path.empty()) continue;
-    const std::string& up = model.migrations[m].up_path;
-    missing_down += "\n  " + graph.IdOf(m) + ": no down file (" + up.substr(0, up.size() - 7) +
-                    ".down.sql)";
-  }
+  std::string missing_down = MissingDownFiles(graph, plan);
   if (rollback.sql) {
     if (!missing_down.empty()) {
       log.error() << "lockstep: cannot roll back: these migrations have no down file:" << missing_down
@@ -397,13 +391,7 @@ int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, s
   }
   if (rollback.dry_run || plan.empty()) return kExitOk;
 
-  const Settings& settings = loaded.platform->settings;
-  ExecutorOptions eo;
-  eo.jobs = settings.jobs;
-  eo.lock_timeout = settings.lock_timeout;
-  eo.grace = settings.shutdown_grace;
-  eo.run_id = run_id;
-  eo.history_schema = settings.history_schema;
+  ExecutorOptions eo = ExecutorOptionsFor(loaded.platform->settings, run_id);
   eo.rollback = true;
   log.set_run_id(run_id);
   Executor executor(graph, factory, nullptr, eo);

@@ -366,12 +366,7 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
     }
   }
   const Settings& settings = p->platform->settings;
-  ExecutorOptions eo;
-  eo.jobs = settings.jobs;
-  eo.lock_timeout = settings.lock_timeout;
-  eo.grace = settings.shutdown_grace;
-  eo.run_id = run->id;
-  eo.history_schema = settings.history_schema;
+  ExecutorOptions eo = ExecutorOptionsFor(settings, run->id);
   eo.handle_signals = false;
   eo.rollback = run->action == "rollback";
   RunObserver observer(&mu_, run.get(), &metrics_, graph);

@@ -188,6 +188,16 @@ bool PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool r
   return true;
 }
 
+ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& run_id) {
+  ExecutorOptions o;
+  o.jobs = settings.jobs;
+  o.lock_timeout = settings.lock_timeout;
+  o.grace = settings.shutdown_grace;
+  o.run_id = run_id;
+  o.history_schema = settings.history_schema;
+  return o;
+}
+
 int ExitCodeOf(const Status& status) {
   switch (status.code()) {
     case Status::Code::kOk: return kExitOk;

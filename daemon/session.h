@@ -50,6 +50,9 @@ bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
 
 int ExitCodeOf(const Status& status);
 
+// The executor's options from the platform's settings, for run `run_id`.
+ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& run_id);
+
 // Prints, per database (or only `only`), the script lockstep would run for
 // `order` (the migrations in the order they run). False (after saying why)
 // when `only` names no database of the platform.

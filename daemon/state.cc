@@ -30,6 +30,17 @@ PlatformState Reconcile(const MigrationGraph& graph,
   return state;
 }
 
+std::string MissingDownFiles(const MigrationGraph& graph, const std::vector<int>& migrations) {
+  std::string out;
+  for (int m : migrations) {
+    const Migration& mig = graph.model().migrations[m];
+    if (!mig.down_path.empty()) continue;
+    const std::string& up = mig.up_path;  // ends in ".up.sql"
+    out += "\n  " + graph.IdOf(m) + ": no down file (" + up.substr(0, up.size() - 7) + ".down.sql)";
+  }
+  return out;
+}
+
 std::vector<ServiceSummary> Summarize(const MigrationGraph& graph, const PlatformState& state,
                                       bool* dirty) {
   const Model& model = graph.model();

@@ -37,6 +37,10 @@ struct ServiceSummary {
 std::vector<ServiceSummary> Summarize(const MigrationGraph& graph, const PlatformState& state,
                                       bool* dirty);
 
+// "\n  a:002: no down file (services/a/migrations/002_x.down.sql)" for each
+// of `migrations` without a down file; empty when all have one.
+std::string MissingDownFiles(const MigrationGraph& graph, const std::vector<int>& migrations);
+
 // Matches each database's history rows (by logical database name) to the
 // migrations of the services on that database. `histories` must outlive the
 // result (row_of points into it).

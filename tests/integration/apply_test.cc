@@ -174,17 +174,7 @@ TEST_F(ApplyTest, TerminatedConnectionFailsClearlyAndReRunConverges) {
 
 // Starts apply in the background; returns the pid of lockstep itself.
 std::string StartApply(const std::string& env, const std::string& config, const std::string& dir) {
-  std::string pid;
-  Shell("cd " + dir + " && ( env " + env + " " + LOCKSTEP_BINARY + " -c " + config +
-        " apply >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 & "
-        "while [ ! -s " + dir + "/pid ]; do sleep 0.01; done; cat " + dir + "/pid", &pid);
-  while (!pid.empty() && pid.back() == '\n') pid.pop_back();
-  return pid;
-}
-
-std::string WaitForExit(const std::string& dir) {
-  for (int i = 0; i < 600 && Slurp(dir + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
-  return Slurp(dir + "/rc");
+  return StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + config + " apply", dir);
 }
 
 TEST_F(ApplyTest, SigtermLetsTheRunningMigrationFinishAndStartsNothingNew) {

@@ -111,18 +111,8 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
     // The daemon: start it, ask its probes, stop it as Kubernetes would.
     ++daemons;
     std::string dir = p_.root() + "/daemon";
-    fs::create_directories(dir);
-    Shell("cd " + dir + " && ( env " + env + " " + LOCKSTEP_BINARY + " " + args +
-          " >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 &");
-    std::string port;
-    for (int i = 0; i < 200 && port.empty(); ++i) {
-      std::string out = Slurp(dir + "/out");
-      size_t at = out.find("listening on 127.0.0.1:");
-      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
-        port = out.substr(at + 23, out.find('\n', at) - at - 23);
-      }
-      std::this_thread::sleep_for(50ms);
-    }
+    StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " " + args, dir);
+    std::string port = WaitForPort(dir);
     ASSERT_FALSE(port.empty()) << Slurp(dir + "/err");
     EXPECT_EQ(c.probes.size(), 2u) << c.where;
     for (const std::string& probe : c.probes) {
@@ -134,8 +124,7 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
       EXPECT_EQ(code, "200") << c.where << " " << probe;
     }
     Shell("kill -TERM $(cat " + dir + "/pid)");
-    for (int i = 0; i < 200 && Slurp(dir + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
-    EXPECT_EQ(Slurp(dir + "/rc"), "0\n") << Slurp(dir + "/err");
+    EXPECT_EQ(WaitForExit(dir), "0\n") << Slurp(dir + "/err");
   }
   EXPECT_GE(jobs, 1);
   EXPECT_GE(waits, 1);
@@ -155,18 +144,13 @@ TEST_F(DeployTest, SystemdUnitRunsAsWritten) {
   ASSERT_NE(listen, std::string::npos) << args;
   args.replace(listen, 23, "--listen 127.0.0.1:0");
   std::string env = ExampleEnv() + " LOCKSTEP_CONFIG=" + kExample + " LOCKSTEP_LOG_FORMAT=json";
-  std::string dir = p_.root();
-  Shell("cd " + dir + " && ( env " + env + " " + LOCKSTEP_BINARY + " " + args +
-        " >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 &");
-  for (int i = 0; i < 200 && Slurp(dir + "/out").find("listening") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
-  ASSERT_NE(Slurp(dir + "/out").find("listening on 127.0.0.1:"), std::string::npos) << Slurp(dir + "/err");
+  std::string dir = p_.root() + "/unit";
+  StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " " + args, dir);
+  ASSERT_FALSE(WaitForPort(dir).empty()) << Slurp(dir + "/err");
   Shell("kill -HUP $(cat " + dir + "/pid)");  // ExecReload
   std::this_thread::sleep_for(300ms);
   Shell("kill -TERM $(cat " + dir + "/pid)");
-  for (int i = 0; i < 200 && Slurp(dir + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
-  EXPECT_EQ(Slurp(dir + "/rc"), "0\n") << Slurp(dir + "/err");
+  EXPECT_EQ(WaitForExit(dir), "0\n") << Slurp(dir + "/err");
   EXPECT_NE(Slurp(dir + "/err").find("reloaded"), std::string::npos) << Slurp(dir + "/err");
 }
 

@@ -22,6 +22,39 @@ using namespace std::chrono_literals;
 inline const std::string kExample = std::string(LOCKSTEP_EXAMPLES) + "/lyss/lockstep.yaml";
 inline const char* kExampleDatabases[] = {"identity", "platform", "billing", "chat"};
 
+// Starts `command` (a shell command line) in the background in `dir`, which
+// then holds its out, err, pid and, once it ends, rc. Returns its pid.
+inline std::string StartInBackground(const std::string& command, const std::string& dir) {
+  std::string pid;
+  Shell("mkdir -p " + dir + " && cd " + dir + " && ( " + command +
+            " >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 & "
+            "while [ ! -s " + dir + "/pid ]; do sleep 0.01; done; cat " + dir + "/pid",
+        &pid);
+  while (!pid.empty() && pid.back() == '\n') pid.pop_back();
+  return pid;
+}
+
+// The port a `lockstep serve --listen 127.0.0.1:0` started in `dir` listens
+// on, once it does; empty after 10 s without.
+inline std::string WaitForPort(const std::string& dir) {
+  for (int i = 0; i < 200; ++i) {
+    std::string out = Slurp(dir + "/out");
+    size_t at = out.find("listening on 127.0.0.1:");
+    if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+      return out.substr(at + 23, out.find('\n', at) - at - 23);
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return "";
+}
+
+// The exit code line ("0\n") of what StartInBackground started in `dir`;
+// empty when it is still running after 30 s.
+inline std::string WaitForExit(const std::string& dir) {
+  for (int i = 0; i < 600 && Slurp(dir + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
+  return Slurp(dir + "/rc");
+}
+
 class IntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(pg_.ok()) << pg_.error(); }

@@ -2,7 +2,6 @@
 // auth, scheduled rounds, drift, reload, drain, a database restart, and the
 // status page in headless Chromium.
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <fstream>
 
@@ -30,21 +29,10 @@ class ServeTest : public IntegrationTest {
   // Starts `lockstep serve` in the background and waits until it listens.
   void StartDaemon(const std::string& env, const std::string& config, const std::string& extra = "") {
     dir_ = p_.root() + "/daemon";
-    mkdir(dir_.c_str(), 0755);
-    Shell("cd " + dir_ + " && ( env " + env + " " + LOCKSTEP_BINARY + " -c " + config +
-          " serve --listen 127.0.0.1:0 --refresh 300ms " + extra +
-          " >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 &");
-    for (int i = 0; i < 200; ++i) {
-      std::string out = Slurp(dir_ + "/out");
-      size_t at = out.find("listening on 127.0.0.1:");
-      if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
-        port_ = out.substr(at + 23, out.find('\n', at) - at - 23);
-        break;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    pid_ = Slurp(dir_ + "/pid");
-    while (!pid_.empty() && pid_.back() == '\n') pid_.pop_back();
+    pid_ = StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + config +
+                                 " serve --listen 127.0.0.1:0 --refresh 300ms " + extra,
+                             dir_);
+    port_ = WaitForPort(dir_);
     ASSERT_FALSE(port_.empty()) << Slurp(dir_ + "/err");
   }
 
@@ -73,8 +61,7 @@ class ServeTest : public IntegrationTest {
   }
 
   std::string WaitForExit() {
-    for (int i = 0; i < 400 && Slurp(dir_ + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
-    std::string rc = Slurp(dir_ + "/rc");
+    std::string rc = lockstep::WaitForExit(dir_);
     if (!rc.empty()) pid_.clear();
     return rc;
   }
