@@ -93,7 +93,8 @@ class Database {
   virtual Status CaptureSchema(SchemaSnapshot* snapshot) = 0;
   // Stores `snapshot` as what the applied migrations made. REQUIRES: the lock.
   virtual Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string& run_id) = 0;
-  // The latest stored snapshot; *found is false when there is none.
+  // The latest stored snapshot; *found is false when there is none. With a
+  // null `snapshot`, only whether there is one (without reading it).
   virtual Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) = 0;
 
   // Records `rows` (status baseline: run nothing) with an events row each;

@@ -257,17 +257,17 @@ class PostgresDatabase : public Database {
 
   Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) override {
     return Guard("read the schema snapshot", [&] {
-      snapshot->clear();
+      if (snapshot) snapshot->clear();
       *found = false;
       pqxx::nontransaction tx(*conn_);
       if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("schema_snapshots"))[0].as<bool>()) {
         return;
       }
-      pqxx::result r = tx.exec("SELECT snapshot::text FROM " + Table("schema_snapshots") +
-                               " ORDER BY id DESC LIMIT 1");
+      pqxx::result r = tx.exec(std::string("SELECT ") + (snapshot ? "snapshot::text" : "NULL") +
+                               " FROM " + Table("schema_snapshots") + " ORDER BY id DESC LIMIT 1");
       if (r.empty()) return;
       *found = true;
-      *snapshot = nlohmann::json::parse(r[0][0].as<std::string>()).get<SchemaSnapshot>();
+      if (snapshot) *snapshot = nlohmann::json::parse(r[0][0].as<std::string>()).get<SchemaSnapshot>();
     });
   }
 

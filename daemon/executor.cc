@@ -92,9 +92,8 @@ struct Executor::Impl {
     if (result.failed >= 0) failed[lanes.lane_of_migration[result.failed]] = true;
     for (size_t lane = 0; lane < dbs.size(); ++lane) {
       if (!touched[lane] || failed[lane] || !dbs[lane]) continue;
-      SchemaSnapshot stored;
       bool found = false;
-      if (!applied[lane] && (!dbs[lane]->LoadSnapshot(&stored, &found).ok() || found)) continue;
+      if (!applied[lane] && (!dbs[lane]->LoadSnapshot(nullptr, &found).ok() || found)) continue;
       SchemaSnapshot live;
       Status s = dbs[lane]->CaptureSchema(&live);
       if (s.ok()) s = dbs[lane]->SaveSnapshot(live, options.run_id);

@@ -72,7 +72,7 @@ class FakeDatabase : public Database {
     std::lock_guard<std::mutex> lock(c_->mu_);
     auto it = c_->snapshots_.find(name_);
     *found = it != c_->snapshots_.end();
-    if (*found) *snapshot = it->second;
+    if (*found && snapshot) *snapshot = it->second;
     return Status::Ok();
   }
 
