@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -12,90 +11,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include "graph/suggest.h"
-#include "manifests/durations.h"
 #include "manifests/migration_files.h"
+#include "manifests/settings.h"
+#include "manifests/yaml_file.h"
 
 namespace lockstep {
 namespace {
 
 namespace fs = std::filesystem;
-
-// yaml-cpp access for one file, turning its exceptions and wrong types into
-// diagnostics with line and column.
-class YamlFile {
- public:
-  YamlFile(std::string path, Diagnostics* diag) : path_(std::move(path)), diag_(diag) {}
-
-  const std::string& path() const { return path_; }
-
-  // Reads and parses the file; false (with a diagnostic) when it cannot.
-  bool Load(YAML::Node* root, const char* hint = "") {
-    std::string text, error;
-    if (!ReadWholeFile(path_, &text, &error)) {
-      diag_->Error(path_, 0, error + hint);
-      return false;
-    }
-    if (int bad = FirstInvalidUtf8Line(text)) {
-      diag_->Error(path_, bad, "not valid UTF-8; save the file as UTF-8");
-      return false;
-    }
-    try {
-      *root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      diag_->Error(path_, e.mark.line + 1, "invalid YAML: " + e.msg, e.mark.column + 1);
-      return false;
-    }
-    if (!root->IsMap()) {
-      Error(*root, "expected a mapping of keys to values at the top of the file");
-      return false;
-    }
-    return true;
-  }
-
-  void Error(const YAML::Node& node, const std::string& message) {
-    diag_->Error(path_, Line(node), message, Column(node));
-  }
-  void Warning(const YAML::Node& node, const std::string& message) {
-    diag_->Warning(path_, Line(node), message, Column(node));
-  }
-
-  static int Line(const YAML::Node& node) {
-    return node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
-  }
-  static int Column(const YAML::Node& node) {
-    return node.Mark().column >= 0 ? node.Mark().column + 1 : 0;
-  }
-
-  // Reports keys of `map` that are not in `known`, with a "did you mean".
-  void CheckKeys(const YAML::Node& map, const std::vector<std::string_view>& known,
-                 const std::string& where) {
-    for (const auto& entry : map) {
-      std::string key = entry.first.Scalar();
-      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      Error(entry.first, "unknown key '" + key + "' in " + where + DidYouMean(key, known));
-    }
-  }
-
-  // The scalar at `map[key]`: nullopt (and an error when `required`) if it is
-  // missing, or if it is not a scalar.
-  std::optional<std::string> Scalar(const YAML::Node& map, const char* key,
-                                    bool required, const std::string& where) {
-    YAML::Node node = map[key];
-    if (!node) {
-      if (required) Error(map, where + " needs '" + key + "'");
-      return std::nullopt;
-    }
-    if (!node.IsScalar()) {
-      Error(node, "'" + std::string(key) + "' must be a single value");
-      return std::nullopt;
-    }
-    return node.Scalar();
-  }
-
- private:
-  std::string path_;
-  Diagnostics* diag_;
-};
 
 bool IsServiceName(std::string_view name) {
   if (name.empty()) return false;
@@ -105,123 +28,6 @@ bool IsServiceName(std::string_view name) {
     if (!ok) return false;
   }
   return true;
-}
-
-bool IsIdentifier(std::string_view name) {
-  if (name.empty() || name.size() > 63 || (name[0] >= '0' && name[0] <= '9')) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-}
-
-bool ParseJobs(std::string_view text, int* jobs, std::string* error) {
-  int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > 1024) {
-    *error = "'" + std::string(text) + "' is not a number of jobs; write a whole number from 1 to 1024";
-    return false;
-  }
-  *jobs = value;
-  return true;
-}
-
-bool ParseBool(std::string_view text, bool* out, std::string* error) {
-  if (text == "true" || text == "yes" || text == "on") return *out = true, true;
-  if (text == "false" || text == "no" || text == "off") return *out = false, true;
-  *error = "'" + std::string(text) + "' is not true or false";
-  return false;
-}
-
-bool ParseSchema(std::string_view text, std::string* out, std::string* error) {
-  if (!IsIdentifier(text)) {
-    *error = "'" + std::string(text) +
-             "' is not a plain schema name; use lower-case letters, digits and '_'";
-    return false;
-  }
-  *out = std::string(text);
-  return true;
-}
-
-// One setting: its key under `settings:`, its parser and where it goes.
-struct SettingField {
-  const char* key;
-  std::function<bool(std::string_view, Settings*, std::string*)> parse;
-};
-
-const std::vector<SettingField>& SettingFields() {
-  static const std::vector<SettingField> fields = {
-      {"lock_timeout", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseDuration(t, &s->lock_timeout, e);
-       }},
-      {"statement_timeout", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseDuration(t, &s->statement_timeout, e);
-       }},
-      {"jobs", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseJobs(t, &s->jobs, e);
-       }},
-      {"history_schema", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseSchema(t, &s->history_schema, e);
-       }},
-      {"shutdown_grace", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseDuration(t, &s->shutdown_grace, e);
-       }},
-  };
-  return fields;
-}
-
-std::string EnvName(std::string_view key) {
-  std::string name = "LOCKSTEP_";
-  for (char c : key) name += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-  return name;
-}
-
-// The one place settings are filled in: defaults (in the struct), then the
-// file's `settings:`, then LOCKSTEP_<NAME> from the environment.
-Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* file,
-                      Diagnostics* diag) {
-  Settings settings;
-  std::vector<std::string_view> known{"schedule"};
-  for (const auto& f : SettingFields()) known.push_back(f.key);
-  if (node) {
-    if (!node.IsMap()) {
-      file->Error(node, "'settings' must be a mapping of setting names to values");
-    } else {
-      file->CheckKeys(node, known, "settings");
-      for (const auto& entry : node) {  // in file order, so errors read top-down
-        const std::string key = entry.first.Scalar();
-        for (const auto& f : SettingFields()) {
-          if (key != f.key) continue;
-          auto value = file->Scalar(node, f.key, false, "settings");
-          std::string error;
-          if (value && !f.parse(*value, &settings, &error)) {
-            file->Error(entry.second, key + ": " + error);
-          }
-        }
-      }
-      YAML::Node schedule = node["schedule"];
-      if (schedule && !schedule.IsMap()) {
-        file->Error(schedule, "'schedule' must be a mapping, e.g. {interval: 15m, apply_pending: true}");
-      } else if (schedule) {
-        file->CheckKeys(schedule, {"interval", "apply_pending"}, "settings.schedule");
-        std::string error;
-        auto interval = file->Scalar(schedule, "interval", true, "settings.schedule");
-        if (interval && !ParseDuration(*interval, &settings.schedule.interval, &error)) {
-          file->Error(schedule["interval"], "interval: " + error);
-        }
-        auto apply = file->Scalar(schedule, "apply_pending", false, "settings.schedule");
-        if (apply && !ParseBool(*apply, &settings.schedule.apply_pending, &error)) {
-          file->Error(schedule["apply_pending"], "apply_pending: " + error);
-        }
-      }
-    }
-  }
-  for (const auto& f : SettingFields()) {
-    std::string name = EnvName(f.key);
-    auto value = env(name);
-    std::string error;
-    if (value && !f.parse(*value, &settings, &error)) diag->Error("", 0, name + ": " + error);
-  }
-  return settings;
 }
 
 std::vector<DatabaseConfig> ReadDatabases(const YAML::Node& node, YamlFile* file) {
