@@ -13,10 +13,6 @@
 namespace lockstep {
 namespace {
 
-std::string Count(size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 nlohmann::ordered_json DiagnosticsJson(const Diagnostics& diag, Diagnostic::Severity severity) {
   auto list = nlohmann::ordered_json::array();
   for (const Diagnostic& d : diag.all()) {

@@ -174,8 +174,7 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& 
 int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
-  std::set<std::string> names;
-  for (const Service& s : loaded.platform->model.services) names.insert(s.database);
+  std::set<std::string> names = DatabasesOf(*loaded.platform);
   std::vector<DatabaseDrift> drift =
       CheckDrift({names.begin(), names.end()},
                  PostgresFactory(*loaded.platform, options, NewRunId()));

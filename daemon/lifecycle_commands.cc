@@ -39,8 +39,7 @@ bool SelectRollback(const MigrationGraph& graph, const PlatformState& state,
     return true;
   }
   int service = -1;
-  if (!o.service.empty() && (service = graph.FindService(o.service)) < 0) {
-    log.error() << "lockstep: rollback: unknown service '" << o.service << "'\n";
+  if (!o.service.empty() && (service = FindServiceOrSay(graph, o.service, "rollback", log)) < 0) {
     return false;
   }
   std::vector<int> applied;
@@ -184,8 +183,8 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
   const MigrationGraph& graph = *loaded.graph;
   const Model& model = graph.model();
   int service = -1;
-  if (!baseline.service.empty() && (service = graph.FindService(baseline.service)) < 0) {
-    log.error() << "lockstep: baseline: unknown service '" << baseline.service << "'\n";
+  if (!baseline.service.empty() &&
+      (service = FindServiceOrSay(graph, baseline.service, "baseline", log)) < 0) {
     return kExitBadInput;
   }
   std::string run_id = NewRunId();
@@ -279,11 +278,8 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
-  int service = graph.FindService(repair.service);
-  if (service < 0) {
-    log.error() << "lockstep: repair: unknown service '" << repair.service << "'\n";
-    return kExitBadInput;
-  }
+  int service = FindServiceOrSay(graph, repair.service, "repair", log);
+  if (service < 0) return kExitBadInput;
   std::string run_id = NewRunId();
   DatabaseFactory factory = PostgresFactory(*loaded.platform, options, run_id);
   std::string database = DatabaseOfService(graph.model(), service);

@@ -69,10 +69,13 @@ int WritePair(const Service& service, const std::string& stem, const std::string
   return kExitOk;
 }
 
-int FindServiceOrSay(const MigrationGraph& graph, const std::string& name, Log& log) {
-  int s = graph.FindService(name);
-  if (s < 0) log.error() << "lockstep: unknown service '" << name << "'\n";
-  return s;
+// Loads the platform and finds `name` in it; -1 (after saying why) when
+// either fails.
+int LoadService(const CommonOptions& options, const std::string& name, const std::string& what,
+                Loaded* loaded, Log& log) {
+  *loaded = Load(options, log);
+  if (!loaded->graph) return -1;
+  return FindServiceOrSay(*loaded->graph, name, what, log);
 }
 
 }  // namespace
@@ -84,11 +87,10 @@ int RunNew(const CommonOptions& options, const NewOptions& o, std::ostream& out,
                    "(e.g. add_users_phone)\n";
     return kExitBadInput;
   }
-  Loaded loaded = Load(options, log);
-  if (!loaded.graph) return kExitBadInput;
-  const MigrationGraph& graph = *loaded.graph;
-  int service = FindServiceOrSay(graph, o.service, log);
+  Loaded loaded;
+  int service = LoadService(options, o.service, "new", &loaded, log);
   if (service < 0) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
   for (const std::string& id : o.requires_ids) {
     std::string error;
     if (graph.Resolve(id, &error) < 0) {
@@ -111,11 +113,10 @@ int RunNew(const CommonOptions& options, const NewOptions& o, std::ostream& out,
 
 int RunHeads(const CommonOptions& options, const std::string& service_name, std::ostream& out,
              Log& log) {
-  Loaded loaded = Load(options, log);
-  if (!loaded.graph) return kExitBadInput;
-  const MigrationGraph& graph = *loaded.graph;
-  int service = FindServiceOrSay(graph, service_name, log);
+  Loaded loaded;
+  int service = LoadService(options, service_name, "heads", &loaded, log);
   if (service < 0) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
   std::vector<int> heads = graph.Heads(service);
   for (int m : heads) out << graph.IdOf(m) << "  " << graph.model().migrations[m].name << "\n";
   if (heads.size() > 1) {
@@ -126,11 +127,10 @@ int RunHeads(const CommonOptions& options, const std::string& service_name, std:
 
 int RunMerge(const CommonOptions& options, const std::string& service_name, std::ostream& out,
              Log& log) {
-  Loaded loaded = Load(options, log);
-  if (!loaded.graph) return kExitBadInput;
-  const MigrationGraph& graph = *loaded.graph;
-  int service = FindServiceOrSay(graph, service_name, log);
+  Loaded loaded;
+  int service = LoadService(options, service_name, "merge", &loaded, log);
   if (service < 0) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
   std::vector<int> heads = graph.Heads(service);
   if (heads.size() < 2) {
     log.error() << "lockstep: merge: " << service_name << " has one head; nothing to merge\n";

@@ -29,12 +29,6 @@ double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::set<std::string> DatabasesOf(const Platform& platform) {
-  std::set<std::string> names;
-  for (const Service& s : platform.model.services) names.insert(s.database);
-  return names;
-}
-
 // Feeds a run's progress into its record and the metrics. Executor thread.
 class RunObserver : public ExecutionObserver {
  public:

@@ -25,10 +25,6 @@ std::string ConfigPath(const CommonOptions& options) {
   return "lockstep.yaml";
 }
 
-std::string Count(size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 std::string AppliedBy(const Environment& env) {
   char host[256] = "";
   gethostname(host, sizeof host - 1);
@@ -41,6 +37,27 @@ std::string AppliedBy(const Environment& env) {
 }
 
 }  // namespace
+
+std::string Count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+int FindServiceOrSay(const MigrationGraph& graph, const std::string& name, const std::string& what,
+                     Log& log) {
+  int s = graph.FindService(name);
+  if (s >= 0) return s;
+  std::vector<std::string_view> names;
+  for (const Service& service : graph.model().services) names.push_back(service.name);
+  log.error() << "lockstep: " << what << ": unknown service '" << name << "'" << DidYouMean(name, names)
+              << "\n";
+  return -1;
+}
+
+std::set<std::string> DatabasesOf(const Platform& platform) {
+  std::set<std::string> names;
+  for (const Service& s : platform.model.services) names.insert(s.database);
+  return names;
+}
 
 Loaded Load(const CommonOptions& options, Log& log) {
   Loaded loaded;
@@ -79,12 +96,8 @@ bool Select(const MigrationGraph& graph, const std::vector<std::string>& target_
     }
   }
   for (const std::string& name : services) {
-    int s = graph.FindService(name);
+    int s = FindServiceOrSay(graph, name, "--service", log);
     if (s < 0) {
-      std::vector<std::string_view> names;
-      for (const Service& service : graph.model().services) names.push_back(service.name);
-      log.error() << "lockstep: --service: unknown service '" << name << "'" << DidYouMean(name, names)
-          << "\n";
       ok = false;
       continue;
     }
@@ -125,10 +138,8 @@ DatabaseFactory PostgresFactory(const Platform& platform, const CommonOptions& o
 
 bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
                    std::map<std::string, std::vector<HistoryRow>>* histories, Log& log) {
-  std::set<std::string> names;
-  for (const Service& s : platform.model.services) names.insert(s.database);
   bool ok = true;
-  for (const std::string& name : names) {
+  for (const std::string& name : DatabasesOf(platform)) {
     std::string error;
     std::unique_ptr<Database> db = factory(name, &error);
     Status status = db ? db->Open() : Status::BadInput(error);

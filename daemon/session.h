@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -35,6 +36,17 @@ Loaded Load(const CommonOptions& options, Log& log);
 bool Select(const MigrationGraph& graph, const std::vector<std::string>& targets,
             const std::vector<std::string>& services, std::vector<bool>* wanted,
             Log& log);
+
+// The index of the service named `name`; -1 after saying, with a "did you
+// mean", that there is none. `what` prefixes the message ("rollback").
+int FindServiceOrSay(const MigrationGraph& graph, const std::string& name, const std::string& what,
+                     Log& log);
+
+// The logical databases the platform's services use, sorted.
+std::set<std::string> DatabasesOf(const Platform& platform);
+
+// "1 service", "3 services".
+std::string Count(size_t n, const char* one, const char* many);
 
 // A fresh run id: 12 hex digits.
 std::string NewRunId();
