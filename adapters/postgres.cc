@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
@@ -131,6 +132,8 @@ class PostgresDatabase : public Database {
   explicit PostgresDatabase(PostgresOptions options) : o_(std::move(options)) {}
 
   Status Open() override {
+    std::string problem = ConnectionStringProblem(o_.url, &secrets_);
+    if (!problem.empty()) return Status::BadInput("database '" + o_.database + "': " + problem);
     try {
       auto conn = std::make_unique<pqxx::connection>(o_.url);
       notices_ = std::make_unique<NoticeSink>(*conn);
@@ -144,7 +147,7 @@ class PostgresDatabase : public Database {
       return Status::Ok();
     } catch (const std::exception& e) {
       return Status::Failed("database '" + o_.database +
-                            "': cannot connect: " + RedactPassword(OneLine(e.what())));
+                            "': cannot connect: " + Scrub(OneLine(e.what()), secrets_));
     }
   }
 
@@ -212,6 +215,11 @@ class PostgresDatabase : public Database {
   }
 
   Status Apply(const MigrationToRun& run) override {
+    Status s = ApplyOrSay(run);
+    return s.ok() ? s : s.WithMessage(Scrub(s.message(), secrets_));
+  }
+
+  Status ApplyOrSay(const MigrationToRun& run) {
     size_t current = 0;  // statement being run, for the error's file:line
     auto start = Clock::now();
     try {
@@ -369,6 +377,12 @@ class PostgresDatabase : public Database {
   // libpqxx would reconnect silently on a later call, without our lock.
   template <typename F>
   Status Guard(const std::string& what, F&& body) {
+    Status s = GuardOrSay(what, std::forward<F>(body));
+    return s.ok() ? s : s.WithMessage(Scrub(s.message(), secrets_));
+  }
+
+  template <typename F>
+  Status GuardOrSay(const std::string& what, F&& body) {
     if (!conn_) return Status::Failed("database '" + o_.database + "': not connected");
     try {
       body();
@@ -529,12 +543,62 @@ class PostgresDatabase : public Database {
   }
 
   PostgresOptions o_;
+  std::vector<std::string> secrets_;  // the password, for scrubbing messages
   std::mutex mu_;  // guards conn_ against Cancel() from another thread
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<NoticeSink> notices_;
 };
 
 }  // namespace
+
+std::string ConnectionStringProblem(const std::string& url, std::vector<std::string>* secrets) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end != std::string::npos) {
+    std::string scheme = url.substr(0, scheme_end);
+    bool plain = !scheme.empty() && scheme.size() < 20 &&
+                 scheme.find_first_not_of("abcdefghijklmnopqrstuvwxyz+.-") == std::string::npos;
+    if (scheme != "postgresql" && scheme != "postgres") {
+      return (plain ? "'" + scheme + "://' is not a PostgreSQL URL" : "not a PostgreSQL URL") +
+             std::string("; write postgresql://user:password@host:port/dbname");
+    }
+  }
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (error) PQfreemem(error);  // it quotes the offending text: never shown
+  if (!options) {
+    return "libpq cannot parse the connection URL (not shown: it may hold a password); "
+           "percent-encode special characters in the user name and password ('%' as %25, "
+           "'#' as %23, '@' as %40, '/' as %2F, '?' as %3F, ':' as %3A), or use key=value form";
+  }
+  if (secrets) {
+    secrets->clear();
+    for (PQconninfoOption* o = options; o->keyword; ++o) {
+      if (o->val && std::string(o->keyword) == "password") secrets->push_back(o->val);
+    }
+    // The password as written, percent-encoded, between "user:" and "@".
+    if (scheme_end != std::string::npos) {
+      size_t start = scheme_end + 3;
+      size_t at = url.rfind('@', url.find_first_of("/?", start));
+      size_t colon = url.find(':', start);
+      if (at != std::string::npos && colon != std::string::npos && colon < at) {
+        secrets->push_back(url.substr(colon + 1, at - colon - 1));
+      }
+    }
+  }
+  PQconninfoFree(options);
+  return "";
+}
+
+std::string Scrub(std::string text, const std::vector<std::string>& secrets) {
+  text = RedactPassword(text);
+  for (const std::string& secret : secrets) {
+    if (secret.size() < 3) continue;
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
+      text.replace(at, secret.size(), "***");
+    }
+  }
+  return text;
+}
 
 std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
   std::string q = "\"" + schema + "\".";

@@ -28,6 +28,18 @@ inline constexpr int64_t kAdvisoryLockKey = 0x6c6f636b73746570;
 
 std::unique_ptr<Database> NewPostgresDatabase(PostgresOptions options);
 
+// Checks a connection string with libpq's own parser (PQconninfoParse)
+// without connecting. Returns "" when libpq accepts it; otherwise why not, in
+// words that never repeat any part of it (libpq's own message quotes the
+// offending text, which may be the password). Fills *secrets, when given,
+// with the password as written and as decoded, for scrubbing messages.
+std::string ConnectionStringProblem(const std::string& url,
+                                    std::vector<std::string>* secrets = nullptr);
+
+// `text` with the passwords of RedactPassword and every one of `secrets` (of
+// 3 characters or more) replaced by "***".
+std::string Scrub(std::string text, const std::vector<std::string>& secrets);
+
 // The statements that create lockstep's schema and tables when missing (also
 // written into `plan --sql` scripts).
 std::vector<std::string> HistoryTablesDdl(const std::string& schema);

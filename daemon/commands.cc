@@ -25,8 +25,8 @@ nlohmann::ordered_json DiagnosticsJson(const Diagnostics& diag, Diagnostic::Seve
 
 }  // namespace
 
-int RunValidate(const CommonOptions& options, std::ostream& out, Log& log) {
-  Loaded loaded = Load(options, log);
+int RunValidate(const CommonOptions& options, bool strict, std::ostream& out, Log& log) {
+  Loaded loaded = Load(options, log, strict);
   const Platform& p = *loaded.platform;
   bool valid = loaded.graph.has_value();
   if (options.json) {
@@ -61,7 +61,7 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
   if (!plan.offline) {
     std::map<std::string, std::vector<HistoryRow>> histories;
     DatabaseFactory factory = PostgresFactory(*loaded.platform, options, NewRunId());
-    if (!ReadHistories(*loaded.platform, factory, &histories, log)) return kExitFailed;
+    if (int code = ReadHistories(*loaded.platform, factory, &histories, log)) return code;
     applied = Reconcile(graph, histories).applied;
   }
   Lanes lanes = Lanes::Of(graph);

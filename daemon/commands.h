@@ -4,6 +4,7 @@
 #ifndef LOCKSTEP_DAEMON_COMMANDS_H_
 #define LOCKSTEP_DAEMON_COMMANDS_H_
 
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ namespace lockstep {
 struct CommonOptions {
   std::string config_path;  // -c; empty: LOCKSTEP_CONFIG, then ./lockstep.yaml
   bool json = false;        // --json: machine-readable result on stdout
+  bool verbose = false;     // --verbose: every warning, not a summary of repeated ones
   Environment env = ProcessEnvironment();
 };
 
@@ -45,13 +47,19 @@ struct WaitOptions {
 int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream& out, Log& log);
 
 struct RollbackOptions {
-  std::string to;      // --to ID: roll back what depends on ID, keep ID
+  // --to SERVICE:VERSION: that service's migrations after VERSION, and what
+  // depends on those; what depends only on VERSION and before stays.
+  std::string to;
   std::string target;  // --target ID: roll back ID and what depends on it
   int steps = 0;       // --steps N: the N most recently applied (of --service)
   std::string service;
   bool dry_run = false;
   bool sql = false;       // print the SQL script of each database instead of running
   std::string database;   // with sql: only this database's script
+  bool yes = false;       // --yes: do not ask
+  // Asks a person to confirm the printed plan; null when no one can answer
+  // (stdin is not a terminal): then a rollback needs --yes or --dry-run.
+  std::function<bool(const std::string& question)> confirm;
 };
 
 int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, std::ostream& out,
@@ -106,7 +114,8 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& 
 int RunDrift(const CommonOptions& options, std::ostream& out, Log& log);
 int RunHistory(const CommonOptions& options, std::ostream& out, Log& log);
 
-int RunValidate(const CommonOptions& options, std::ostream& out, Log& log);
+// `strict`: every warning is an error (for CI).
+int RunValidate(const CommonOptions& options, bool strict, std::ostream& out, Log& log);
 int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out,
             Log& log);
 // `format`: dot, mermaid or json.

@@ -108,9 +108,14 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
 
   for (const std::string& w : result.warnings) log.warning() << "lockstep: warning: " << w << "\n";
   if (!result.status.ok()) log.error() << "lockstep: " << result.status.message() << "\n";
-  log.info() << "lockstep: applied " << result.applied.size() << ", already applied "
-      << result.already_applied << ", failed " << (result.failed >= 0 ? 1 : 0)
-      << ", not started " << result.not_started << " in " << Millis(wall) << "\n";
+  // A run refused before it began (configuration, a failed or edited
+  // migration) did not run: no summary that reads as if it had.
+  bool refused = result.status.code() == Status::Code::kBadInput && result.applied.empty();
+  if (!refused) {
+    log.info() << "lockstep: applied " << result.applied.size() << ", already applied "
+               << result.already_applied << ", failed " << (result.failed >= 0 ? 1 : 0)
+               << ", not started " << result.not_started << " in " << Millis(wall) << "\n";
+  }
   if (options.json) {
     ordered_json j;
     j["run_id"] = run_id;
@@ -134,7 +139,7 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& 
   const Model& model = graph.model();
   std::map<std::string, std::vector<HistoryRow>> histories;
   DatabaseFactory factory = PostgresFactory(*loaded.platform, options, NewRunId());
-  if (!ReadHistories(*loaded.platform, factory, &histories, log)) return kExitFailed;
+  if (int code = ReadHistories(*loaded.platform, factory, &histories, log)) return code;
   PlatformState state = Reconcile(graph, histories);
 
   bool dirty = false;
@@ -178,9 +183,10 @@ int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
   std::vector<DatabaseDrift> drift =
       CheckDrift({names.begin(), names.end()},
                  PostgresFactory(*loaded.platform, options, NewRunId()));
-  bool found = false, unreachable = false;
+  bool found = false, unreachable = false, misconfigured = false;
   for (const DatabaseDrift& d : drift) {
     found |= !d.items.empty();
+    misconfigured |= d.misconfigured;
     unreachable |= d.state == DatabaseDrift::State::kUnreachable;
     if (options.json) continue;
     switch (d.state) {
@@ -209,6 +215,7 @@ int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
     }
   }
   if (options.json) out << DriftJson(drift).dump(2) << "\n";
+  if (misconfigured) return kExitBadInput;
   if (found) return kExitDrift;
   return unreachable ? kExitFailed : kExitOk;
 }
@@ -218,7 +225,7 @@ int RunHistory(const CommonOptions& options, std::ostream& out, Log& log) {
   if (!loaded.graph) return kExitBadInput;
   std::map<std::string, std::vector<HistoryRow>> histories;
   DatabaseFactory factory = PostgresFactory(*loaded.platform, options, NewRunId());
-  if (!ReadHistories(*loaded.platform, factory, &histories, log)) return kExitFailed;
+  if (int code = ReadHistories(*loaded.platform, factory, &histories, log)) return code;
   std::vector<std::pair<std::string, const HistoryRow*>> all;
   for (const auto& [db, rows] : histories) {
     for (const HistoryRow& r : rows) all.emplace_back(db, &r);

@@ -46,6 +46,7 @@ std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
     if (!s.ok()) {
       d.state = DatabaseDrift::State::kUnreachable;
       d.error = s.message();
+      d.misconfigured = s.code() == Status::Code::kBadInput;
     } else if (!locked) {
       d.state = DatabaseDrift::State::kBusy;
       d.error = "a migration run holds the lock: " + holder.ToString();

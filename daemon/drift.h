@@ -27,6 +27,7 @@ struct DatabaseDrift {
   std::string database;
   enum class State { kChecked, kNoSnapshot, kBusy, kUnreachable } state = State::kChecked;
   std::string error;  // for kUnreachable
+  bool misconfigured = false;  // kUnreachable for a configuration error (an unset variable)
   std::vector<DriftItem> items;
 };
 

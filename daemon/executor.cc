@@ -175,9 +175,9 @@ struct Executor::Impl {
         if (state.applied[d] && !in[d]) outside += (outside.empty() ? "" : ", ") + graph.IdOf(d);
       }
     }
-    std::string no_down = MissingDownFiles(graph, rolled_back);
+    std::string no_down = DownFileProblems(graph, rolled_back);
     if (!no_down.empty()) {
-      return Status::BadInput("cannot roll back: these migrations have no down file:" + no_down);
+      return Status::BadInput("cannot roll back: these migrations have no down file that can run:" + no_down);
     }
     if (!outside.empty()) {
       return Status::BadInput("cannot roll back: " + outside +

@@ -15,9 +15,12 @@ namespace {
 
 using nlohmann::ordered_json;
 
-// The migrations a rollback selects: --to keeps the target and rolls back
-// what depends on it; --target rolls back the target too; --steps N takes the
-// N most recently applied (of --service), and everything that depends on them.
+
+// The migrations a rollback selects: --to SERVICE:VERSION brings that service
+// back to VERSION (its migrations after VERSION that VERSION does not need,
+// and what depends on those); --target rolls back the target and what depends
+// on it; --steps N takes the N most recently applied (of --service), and
+// everything that depends on them.
 bool SelectRollback(const MigrationGraph& graph, const PlatformState& state,
                     const RollbackOptions& o, std::vector<bool>* chosen, Log& log) {
   int selectors = !o.to.empty() + !o.target.empty() + (o.steps > 0);
@@ -34,8 +37,12 @@ bool SelectRollback(const MigrationGraph& graph, const PlatformState& state,
       log.error() << "lockstep: rollback: " << error << "\n";
       return false;
     }
-    *chosen = graph.Dependents({m});
-    (*chosen)[m] = !o.target.empty();
+    if (!o.to.empty()) {
+      *chosen = graph.BackTo(m);
+    } else {
+      *chosen = graph.Dependents({m});
+      (*chosen)[m] = true;
+    }
     return true;
   }
   int service = -1;
@@ -334,7 +341,7 @@ int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, s
   std::map<std::string, std::vector<HistoryRow>> histories;
   std::string run_id = NewRunId();
   DatabaseFactory factory = PostgresFactory(*loaded.platform, options, run_id);
-  if (!ReadHistories(*loaded.platform, factory, &histories, log)) return kExitFailed;
+  if (int code = ReadHistories(*loaded.platform, factory, &histories, log)) return code;
   PlatformState state = Reconcile(graph, histories);
   std::vector<bool> chosen;
   if (!SelectRollback(graph, state, rollback, &chosen, log)) return kExitBadInput;
@@ -346,10 +353,10 @@ int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, s
   for (int m : order) {
     if (chosen[m] && state.applied[m]) plan.push_back(m);
   }
-  std::string missing_down = MissingDownFiles(graph, plan);
+  std::string missing_down = DownFileProblems(graph, plan);
   if (rollback.sql) {
     if (!missing_down.empty()) {
-      log.error() << "lockstep: cannot roll back: these migrations have no down file:" << missing_down
+      log.error() << "lockstep: cannot roll back: these migrations have no down file that can run:" << missing_down
                   << "\n";
       return kExitBadInput;
     }
@@ -381,11 +388,25 @@ int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, s
     }
   }
   if (!missing_down.empty()) {
-    log.error() << "lockstep: cannot roll back: these migrations have no down file:" << missing_down
+    log.error() << "lockstep: cannot roll back: these migrations have no down file that can run:" << missing_down
                 << "\n";
     return kExitBadInput;
   }
   if (rollback.dry_run || plan.empty()) return kExitOk;
+  if (!rollback.yes) {
+    std::string what = "roll back " + Count(plan.size(), "migration", "migrations") +
+                       " (their down files run; what they drop is lost)";
+    if (!rollback.confirm) {
+      log.error() << "lockstep: rollback: would " << what
+                  << "; nothing was touched. Run it again with --yes to go ahead, or --dry-run "
+                     "to only see the plan\n";
+      return kExitBadInput;
+    }
+    if (!rollback.confirm("lockstep: " + what + "?")) {
+      log.error() << "lockstep: rollback: not confirmed; nothing was touched\n";
+      return kExitBadInput;
+    }
+  }
 
   ExecutorOptions eo = ExecutorOptionsFor(loaded.platform->settings, run_id);
   eo.rollback = true;

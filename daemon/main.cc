@@ -1,5 +1,7 @@
 // lockstep's command line: the table of commands and their options, nothing
 // more. The commands themselves are in daemon/commands.cc.
+#include <unistd.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -9,6 +11,18 @@
 #include "daemon/daemon.h"
 #include "daemon/exit_codes.h"
 #include "manifests/durations.h"
+
+namespace {
+
+// Asks on the terminal; true only for an answer that starts with y.
+bool AskOnTerminal(const std::string& question) {
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace lockstep;
@@ -28,6 +42,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-format", log_format,
                  "Logs on stderr as text (default) or json, one object per line "
                  "(or $LOCKSTEP_LOG_FORMAT)");
+  app.add_flag("-v,--verbose", common.verbose,
+               "List every warning; repeated ones are otherwise summarised in one line");
   app.add_option("-c,--config", common.config_path,
                  "Platform file (default: $LOCKSTEP_CONFIG, then ./lockstep.yaml)");
   app.require_subcommand(1);
@@ -39,6 +55,8 @@ int main(int argc, char** argv) {
   CLI::App* validate = app.add_subcommand(
       "validate", "Load every manifest and migration and check the graph; touch no database");
   validate->add_flag("--json", common.json, "Print the result as JSON on stdout");
+  bool strict = false;
+  validate->add_flag("--strict", strict, "Treat every warning as an error (for CI)");
 
   CLI::App* plan_cmd = app.add_subcommand(
       "plan", "Show what apply would do, in waves, per database");
@@ -67,15 +85,22 @@ int main(int argc, char** argv) {
   RollbackOptions rollback;
   CLI::App* rollback_cmd = app.add_subcommand(
       "rollback", "Run down migrations, dependents first, across services and databases");
-  rollback_cmd->add_option("--to", rollback.to,
-                           "Roll back everything that depends on this migration; keep it");
-  rollback_cmd->add_option("--target", rollback.target,
-                           "Roll back this migration and everything that depends on it");
+  rollback_cmd->add_option(
+      "--to", rollback.to,
+      "SERVICE:VERSION: bring that service back to that version: roll back its later "
+      "migrations and what depends on them; what depends only on the kept version stays. "
+      "E.g. --to accounts:001");
+  rollback_cmd->add_option(
+      "--target", rollback.target,
+      "ID: roll back this migration and everything that depends on it, on any service. "
+      "E.g. --target accounts:002");
   rollback_cmd->add_option("--steps", rollback.steps,
                            "Roll back the N most recently applied migrations (and their dependents)")
       ->check(CLI::PositiveNumber);
   rollback_cmd->add_option("--service", rollback.service, "With --steps: only this service's");
   rollback_cmd->add_flag("--dry-run", rollback.dry_run, "Print the plan; change nothing");
+  rollback_cmd->add_flag("-y,--yes", rollback.yes,
+                         "Run without asking (needed when stdin is not a terminal)");
   rollback_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   rollback_cmd->add_flag("--sql", rollback.sql,
                          "Print, per database, the SQL script of the rollback; change nothing");
@@ -179,7 +204,7 @@ int main(int argc, char** argv) {
   Log log(*format_of_logs);
 
   try {
-    if (validate->parsed()) return RunValidate(common, std::cout, log);
+    if (validate->parsed()) return RunValidate(common, strict, std::cout, log);
     if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);
     if (graph->parsed()) return RunGraph(common, format, std::cout, log);
     if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, log);
@@ -189,7 +214,10 @@ int main(int argc, char** argv) {
     if (merge_cmd->parsed()) return RunMerge(common, merge_service, std::cout, log);
     if (baseline_cmd->parsed()) return RunBaseline(common, baseline, std::cout, log);
     if (repair_cmd->parsed()) return RunRepair(common, repair, std::cout, log);
-    if (rollback_cmd->parsed()) return RunRollback(common, rollback, std::cout, log);
+    if (rollback_cmd->parsed()) {
+      if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) rollback.confirm = AskOnTerminal;
+      return RunRollback(common, rollback, std::cout, log);
+    }
     if (status->parsed()) return RunStatus(common, check, std::cout, log);
     if (history->parsed()) return RunHistory(common, std::cout, log);
     if (drift->parsed()) return RunDrift(common, std::cout, log);

@@ -354,9 +354,9 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
         run->finished_at = NowIso();
         return;
       }
-      // apply: the target and what it needs; rollback: what depends on the
-      // target (as `lockstep rollback --to`).
-      wanted = run->action == "rollback" ? graph.Dependents({m}) : graph.Closure({m});
+      // apply: the target and what it needs; rollback: the target's service
+      // back to the target (as `lockstep rollback --to`).
+      wanted = run->action == "rollback" ? graph.BackTo(m) : graph.Closure({m});
     }
   }
   const Settings& settings = p->platform->settings;

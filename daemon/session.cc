@@ -59,17 +59,20 @@ std::set<std::string> DatabasesOf(const Platform& platform) {
   return names;
 }
 
-Loaded Load(const CommonOptions& options, Log& log) {
+Loaded Load(const CommonOptions& options, Log& log, bool strict) {
   Loaded loaded;
   loaded.platform = std::make_unique<Platform>(
       LoadPlatform(ConfigPath(options), options.env, &loaded.diag));
   if (!loaded.diag.has_errors()) {
     MigrationGraph graph = MigrationGraph::Build(loaded.platform->model, &loaded.diag);
+    if (strict) loaded.diag.MakeWarningsErrors();
     if (!loaded.diag.has_errors()) loaded.graph.emplace(std::move(graph));
+  } else if (strict) {
+    loaded.diag.MakeWarningsErrors();
   }
-  for (const Diagnostic& d : loaded.diag.all()) {
-    (d.severity == Diagnostic::Severity::kWarning ? log.warning() : log.error())
-        << d.ToString() << "\n";
+  for (const DiagnosticLine& line : DiagnosticLines(loaded.diag, options.verbose)) {
+    (line.severity == Diagnostic::Severity::kWarning ? log.warning() : log.error())
+        << line.text << "\n";
   }
   if (loaded.diag.has_errors()) {
     int warnings = static_cast<int>(loaded.diag.all().size()) - loaded.diag.error_count();
@@ -136,9 +139,9 @@ DatabaseFactory PostgresFactory(const Platform& platform, const CommonOptions& o
   };
 }
 
-bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
-                   std::map<std::string, std::vector<HistoryRow>>* histories, Log& log) {
-  bool ok = true;
+int ReadHistories(const Platform& platform, const DatabaseFactory& factory,
+                  std::map<std::string, std::vector<HistoryRow>>* histories, Log& log) {
+  int code = kExitOk;
   for (const std::string& name : DatabasesOf(platform)) {
     std::string error;
     std::unique_ptr<Database> db = factory(name, &error);
@@ -146,10 +149,11 @@ bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
     if (status.ok()) status = db->ReadHistory(&(*histories)[name]);
     if (!status.ok()) {
       log.error() << "lockstep: " << status.message() << "\n";
-      ok = false;
+      // Configuration (an unset variable, a malformed URL) outranks a failure.
+      if (code != kExitBadInput) code = ExitCodeOf(status);
     }
   }
-  return ok;
+  return code;
 }
 
 bool PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,

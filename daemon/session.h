@@ -27,8 +27,9 @@ struct Loaded {
   Diagnostics diag;
 };
 
-// Loads and checks everything; prints every diagnostic to `err`.
-Loaded Load(const CommonOptions& options, Log& log);
+// Loads and checks everything; prints the diagnostics to `log`, repeated
+// warnings summarised unless options.verbose. `strict`: warnings are errors.
+Loaded Load(const CommonOptions& options, Log& log, bool strict = false);
 
 // Migrations selected by --target and --service: those and all they need;
 // empty (meaning all) when neither is given. False (after printing why) on an
@@ -56,8 +57,10 @@ DatabaseFactory PostgresFactory(const Platform& platform, const CommonOptions& o
                                 const std::string& run_id);
 
 // Reads the history of every database the platform's services use, without
-// the lock. False (after printing why) when a database cannot be read.
-bool ReadHistories(const Platform& platform, const DatabaseFactory& factory,
+// the lock. Returns kExitOk, or (after printing why) the exit code of what
+// went wrong: 2 for configuration (an unset variable, a malformed URL), 1
+// for a database that cannot be read.
+int ReadHistories(const Platform& platform, const DatabaseFactory& factory,
                    std::map<std::string, std::vector<HistoryRow>>* histories, Log& log);
 
 int ExitCodeOf(const Status& status);

@@ -30,13 +30,19 @@ PlatformState Reconcile(const MigrationGraph& graph,
   return state;
 }
 
-std::string MissingDownFiles(const MigrationGraph& graph, const std::vector<int>& migrations) {
+std::string DownFileProblems(const MigrationGraph& graph, const std::vector<int>& migrations) {
   std::string out;
   for (int m : migrations) {
     const Migration& mig = graph.model().migrations[m];
-    if (!mig.down_path.empty()) continue;
-    const std::string& up = mig.up_path;  // ends in ".up.sql"
-    out += "\n  " + graph.IdOf(m) + ": no down file (" + up.substr(0, up.size() - 7) + ".down.sql)";
+    std::string id = "\n  " + graph.IdOf(m) + ": ";
+    if (mig.down_path.empty()) {
+      const std::string& up = mig.up_path;  // ends in ".up.sql"
+      out += id + "no down file (" + up.substr(0, up.size() - 7) + ".down.sql)";
+    } else if (!mig.down_problems.empty()) {
+      for (const std::string& p : mig.down_problems) out += id + "its down file cannot run: " + p;
+    } else if (mig.down_empty) {
+      out += id + "its down file holds no SQL statement: irreversible (" + mig.down_path + ")";
+    }
   }
   return out;
 }

@@ -37,9 +37,11 @@ struct ServiceSummary {
 std::vector<ServiceSummary> Summarize(const MigrationGraph& graph, const PlatformState& state,
                                       bool* dirty);
 
-// "\n  a:002: no down file (services/a/migrations/002_x.down.sql)" for each
-// of `migrations` without a down file; empty when all have one.
-std::string MissingDownFiles(const MigrationGraph& graph, const std::vector<int>& migrations);
+// Why some of `migrations` cannot be rolled back, a line each: no down file
+// ("\n  a:002: no down file (services/a/migrations/002_x.down.sql)"), an empty
+// one (irreversible), or one with problems (its transaction shape, a lexer
+// error). Empty when every one has a down file that can run.
+std::string DownFileProblems(const MigrationGraph& graph, const std::vector<int>& migrations);
 
 // Matches each database's history rows (by logical database name) to the
 // migrations of the services on that database. `histories` must outlive the

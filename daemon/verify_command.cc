@@ -106,7 +106,7 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
       log.error() << "lockstep: verify: cannot make a scratch database for '" << db << "': "
                   << s.message() << "\n";
       cleanup();
-      return kExitFailed;
+      return ExitCodeOf(s);
     }
     out << "scratch database " << scratch_name[db] << " for " << db << "\n";
   }
@@ -130,8 +130,16 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
       break;  // everything after it needs it
     }
     ++checked;
-    if (mig.down_path.empty()) {
-      out << "skip  " << graph.IdOf(m) << ": no down file\n";
+    if (mig.down_path.empty() || mig.down_empty) {
+      out << "skip  " << graph.IdOf(m) << ": "
+          << (mig.down_path.empty() ? "no down file" : "empty down file (irreversible)") << "\n";
+      continue;
+    }
+    if (!mig.down_problems.empty()) {
+      out << "FAIL  " << graph.IdOf(m) << ": its down file cannot run:";
+      for (const std::string& p : mig.down_problems) out << "\n    " << p;
+      out << "\n";
+      ++problems;
       continue;
     }
     s = db.Apply(down);

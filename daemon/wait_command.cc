@@ -83,6 +83,10 @@ int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream&
         status = conn->Open();
       }
       if (status.ok()) status = conn->ReadHistory(&histories[db]);
+      if (status.code() == Status::Code::kBadInput) {  // configuration: waiting cannot fix it
+        log.error() << "lockstep: " << status.message() << "\n";
+        return kExitBadInput;
+      }
       if (!status.ok()) {
         trouble = status.message();
         conn.reset();  // reconnect next round: the database may not be up yet

@@ -17,6 +17,10 @@ struct Diagnostic {
   int line = 0;      // 1-based; 0 when the whole file is meant
   int column = 0;    // 1-based; 0 when unknown
   std::string message;
+  // Warnings a platform may hold by the hundred (empty down files, say) share
+  // a group: the plural phrase that summarises them in one line. Empty for
+  // the rest, which are summarised only when their messages are equal.
+  std::string group;
 
   // "file:line:column: message", "file:line: message", "file: message" or
   // "message", with "warning: " before the message for warnings.
@@ -28,8 +32,11 @@ struct Diagnostic {
 class Diagnostics {
  public:
   void Error(std::string file, int line, std::string message, int column = 0);
-  void Warning(std::string file, int line, std::string message, int column = 0);
+  void Warning(std::string file, int line, std::string message, int column = 0,
+               std::string group = "");
   void Append(const Diagnostics& other);
+  // Every warning becomes an error (validate --strict).
+  void MakeWarningsErrors();
 
   bool has_errors() const { return error_count_ > 0; }
   int error_count() const { return error_count_; }
@@ -42,6 +49,17 @@ class Diagnostics {
   std::vector<Diagnostic> all_;
   int error_count_ = 0;
 };
+
+// The lines to print for `diag`: every error, and warnings of one group (or
+// of one message) summarised as one line with a count when there are several
+// of them and `verbose` is false ("warning: 122 down files hold no SQL
+// statement: ... (e.g. FILE; --verbose lists them)"). In the order of `diag`,
+// a summary where the group's first warning stood.
+struct DiagnosticLine {
+  Diagnostic::Severity severity;
+  std::string text;
+};
+std::vector<DiagnosticLine> DiagnosticLines(const Diagnostics& diag, bool verbose);
 
 }  // namespace lockstep
 

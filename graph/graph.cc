@@ -330,6 +330,18 @@ std::vector<bool> MigrationGraph::Closure(const std::vector<int>& targets) const
   return in;
 }
 
+std::vector<bool> MigrationGraph::BackTo(int m) const {
+  const Migration& kept = model_->migrations[m];
+  std::vector<bool> needed = Closure({m});
+  std::vector<int> later;
+  for (int x : MigrationsOf(kept.service)) {
+    if (!needed[x] && kept.version < model_->migrations[x].version) later.push_back(x);
+  }
+  std::vector<bool> out = Dependents(later);
+  for (int x : later) out[x] = true;
+  return out;
+}
+
 std::vector<bool> MigrationGraph::Dependents(const std::vector<int>& targets) const {
   std::vector<bool> in(size(), false);
   std::vector<int> stack(targets.begin(), targets.end());

@@ -68,6 +68,11 @@ class MigrationGraph {
   // targets themselves not included unless one depends on another).
   std::vector<bool> Dependents(const std::vector<int>& targets) const;
 
+  // What takes m's service back to m (`rollback --to`): the migrations of its
+  // service after m that m does not need, and everything that depends on
+  // those. What depends only on m and what came before stays.
+  std::vector<bool> BackTo(int m) const;
+
   // Every migration, dependencies before dependents; among the ready ones,
   // lower index first. REQUIRES: the graph is acyclic.
   std::vector<int> TopologicalOrder() const;

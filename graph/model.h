@@ -37,6 +37,10 @@ struct Migration {
   bool has_parents_directive = false;
   bool no_transaction = false;
   bool down_no_transaction = false;
+  bool down_empty = false;  // a down file without statements: irreversible
+  // What is wrong with the down file ("file:line: message"); only what runs
+  // it (rollback, verify) is refused because of them.
+  std::vector<std::string> down_problems;
   std::vector<Statement> up;
   std::vector<Statement> down;
 };

@@ -32,6 +32,8 @@ class Status {
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  // The same code with another message (a reworded or redacted one).
+  Status WithMessage(std::string message) const { return Status(code_, std::move(message)); }
 
  private:
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}

@@ -166,14 +166,15 @@ std::optional<ServiceEntry> ReadServiceManifest(const std::string& path, const P
 }
 
 // Reads every service's migrations folder, a few services at a time.
-void LoadFolders(const std::vector<ServiceEntry>& entries, Model* model, Diagnostics* diag) {
+void LoadFolders(const std::vector<ServiceEntry>& entries, const std::string& root, Model* model,
+                 Diagnostics* diag) {
   std::vector<std::vector<Migration>> found(entries.size());
   std::vector<Diagnostics> diags(entries.size());
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t i; (i = next++) < entries.size();) {
       if (entries[i].folder.empty()) continue;
-      found[i] = LoadMigrationFolder(static_cast<int>(i), entries[i].folder, &diags[i]);
+      found[i] = LoadMigrationFolder(static_cast<int>(i), entries[i].folder, root, &diags[i]);
     }
   };
   size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
@@ -235,7 +236,10 @@ Platform LoadPlatform(const std::string& config_path, const Environment& env,
     }
   }
   for (const auto& e : entries) platform.model.services.push_back(e.service);
-  LoadFolders(entries, &platform.model, diag);
+  std::error_code ec;
+  std::string canonical_root =
+      fs::weakly_canonical(platform.root.empty() ? "." : platform.root, ec).string();
+  LoadFolders(entries, canonical_root, &platform.model, diag);
   return platform;
 }
 
@@ -254,7 +258,8 @@ bool ResolveDatabaseUrl(const Platform& platform, const DatabaseConfig& db,
   fs::path path = fs::path(expanded).is_absolute() ? fs::path(expanded)
                                                    : fs::path(platform.root) / expanded;
   std::string contents;
-  if (!ReadWholeFile(path.string(), &contents, error)) {
+  constexpr size_t kUrlFileLimit = 64 * 1024;
+  if (!ReadWholeFile(path.string(), &contents, error, AT_FDCWD, kUrlFileLimit)) {
     *error = "database '" + db.name + "': url_file " + path.string() + ": " + *error;
     return false;
   }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <map>
 
 #include "graph/suggest.h"
@@ -27,34 +28,58 @@ constexpr std::string_view kNamingRule =
 
 }  // namespace
 
-bool ReadWholeFile(const std::string& path, std::string* out, std::string* error, int dir_fd) {
-  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC);
+bool ReadWholeFile(const std::string& path, std::string* out, std::string* error, int dir_fd,
+                   size_t max_bytes) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+  int fd = ::openat(dir_fd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     *error = std::string("cannot read: ") + std::strerror(errno);
     return false;
   }
-  // One read of size + 1 bytes ends a regular file that did not grow; the
-  // loop covers files that did, and pipes.
   struct stat st;
-  size_t want = ::fstat(fd, &st) == 0 && st.st_size > 0 ? st.st_size + 1 : 65536;
-  size_t used = out->size();
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    *error = "cannot read: not a regular file";
+    ::close(fd);
+    return false;
+  }
+  if (max_bytes > 0 && static_cast<size_t>(st.st_size) > max_bytes) {
+    *error = "cannot read: larger than " + std::to_string(max_bytes / 1024) + " KiB";
+    ::close(fd);
+    return false;
+  }
+  // One read of size + 1 bytes ends a regular file that did not grow; the
+  // loop covers files that did.
+  size_t want = st.st_size > 0 ? st.st_size + 1 : 65536;
+  size_t used = out->size(), start = used;
   for (;;) {
     out->resize(used + want);
     ssize_t n = ::read(fd, out->data() + used, want);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       *error = std::string("cannot read: ") + std::strerror(errno);
-      out->resize(used);
+      out->resize(start);
       ::close(fd);
       return false;
     }
     used += static_cast<size_t>(n);
+    if (max_bytes > 0 && used - start > max_bytes) {
+      *error = "cannot read: larger than " + std::to_string(max_bytes / 1024) + " KiB";
+      out->resize(start);
+      ::close(fd);
+      return false;
+    }
     if (static_cast<size_t>(n) < want) break;
     want = 65536;
   }
   out->resize(used);
   ::close(fd);
   return true;
+}
+
+int FirstNulLine(std::string_view text) {
+  size_t at = text.find('\0');
+  if (at == std::string_view::npos) return 0;
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
 }
 
 namespace {
@@ -124,6 +149,15 @@ struct FilePair {
   std::string up, down;  // file names in the folder
 };
 
+constexpr const char* kNulMessage =
+    "holds a NUL byte; PostgreSQL would never see what follows it: remove it";
+constexpr const char* kEmptyDownGroup =
+    "down files hold no SQL statement: those migrations are irreversible, and rollback refuses "
+    "them";
+constexpr const char* kBrokenDownGroup =
+    "down files cannot run as written: rollback and verify refuse them until they are fixed; "
+    "apply is not affected";
+
 // Reads `file` of the folder open as `dir_fd`; `path` is how to show it.
 bool LoadSqlFile(int dir_fd, const std::string& file, const std::string& path, bool up_file,
                  std::string* text, Directives* directives, std::vector<Statement>* statements,
@@ -137,6 +171,10 @@ bool LoadSqlFile(int dir_fd, const std::string& file, const std::string& path, b
     diag->Error(path, bad, "not valid UTF-8; save the file as UTF-8");
     return false;
   }
+  if (int line = FirstNulLine(*text)) {
+    diag->Error(path, line, kNulMessage);
+    return false;
+  }
   std::string_view body = *text;
   if (body.substr(0, 3) == "\xEF\xBB\xBF") body.remove_prefix(3);  // BOM
   *directives = ParseDirectives(body, up_file, path, diag);
@@ -144,7 +182,53 @@ bool LoadSqlFile(int dir_fd, const std::string& file, const std::string& path, b
   for (const LexError& e : lexed.errors) diag->Error(path, e.line, e.message);
   *statements = PrepareStatements(lexed, directives->no_transaction, path, diag);
   if (statements->empty() && lexed.errors.empty()) {
-    diag->Warning(path, 0, "holds no SQL statement");
+    if (up_file) {
+      diag->Warning(path, 0, "holds no SQL statement");
+    } else {
+      diag->Warning(path, 0, "holds no SQL statement: the migration is irreversible", 0,
+                    kEmptyDownGroup);
+    }
+  }
+  return true;
+}
+
+// A down file's problems block only what would run it: they become warnings
+// here, and the migration keeps them for rollback and verify to refuse.
+void LoadDownFile(int dir_fd, const std::string& file, Migration* m, Diagnostics* diag) {
+  Diagnostics down;
+  std::string text;
+  Directives directives;
+  LoadSqlFile(dir_fd, file, m->down_path, false, &text, &directives, &m->down, &down);
+  if (int line = FirstNulLine(text)) {  // a corrupt file, not an old mistake
+    diag->Error(m->down_path, line, kNulMessage);
+    return;
+  }
+  m->down_no_transaction = directives.no_transaction;
+  m->down_empty = m->down.empty();
+  for (const Diagnostic& d : down.all()) {
+    if (d.severity == Diagnostic::Severity::kWarning) {
+      diag->Warning(d.file, d.line, d.message, d.column, d.group);
+      continue;
+    }
+    m->down_problems.push_back(d.ToString());
+    diag->Warning(d.file, d.line, d.message, d.column, kBrokenDownGroup);
+  }
+}
+
+// False (with an error) when `file` in `folder` is a symlink that leads
+// outside the platform root `root` (canonical), or cannot be resolved.
+bool InsideRoot(const std::string& folder, const std::string& file, const std::string& root,
+                Diagnostics* diag) {
+  std::error_code ec;
+  std::filesystem::path target = std::filesystem::canonical(folder + "/" + file, ec);
+  std::string relative = ec ? "" : target.lexically_relative(root).string();
+  if (ec || relative.empty() || relative.starts_with("..")) {
+    diag->Error(folder + "/" + file, 0,
+                ec ? "symbolic link that leads nowhere (" + ec.message() + "); fix or remove it"
+                   : "symbolic link to " + target.string() +
+                         ", outside the platform root " + root +
+                         "; lockstep runs only files under the root: copy the file in instead");
+    return false;
   }
   return true;
 }
@@ -241,7 +325,7 @@ int FirstInvalidUtf8Line(std::string_view text) {
 }
 
 std::vector<Migration> LoadMigrationFolder(int service, const std::string& folder,
-                                           Diagnostics* diag) {
+                                           const std::string& root, Diagnostics* diag) {
   std::map<std::string, FilePair> pairs;  // by stem
   DIR* dir = ::opendir(folder.c_str());
   if (dir == nullptr) {
@@ -254,6 +338,7 @@ std::vector<Migration> LoadMigrationFolder(int service, const std::string& folde
     if (file.empty() || file[0] == '.' || entry->d_type == DT_DIR) continue;
     std::string error;
     auto name = ParseMigrationFileName(file, &error);
+    if (name && entry->d_type != DT_REG && !InsideRoot(folder, file, root, diag)) continue;
     if (!name) {
       bool looks_like_migration = file.ends_with(kUp) || file.ends_with(kDown);
       if (looks_like_migration) diag->Error(path_of(file), 0, error);
@@ -287,11 +372,7 @@ std::vector<Migration> LoadMigrationFolder(int service, const std::string& folde
     m.no_transaction = directives.no_transaction;
     if (!pair.down.empty()) {
       m.down_path = path_of(pair.down);
-      std::string down_text;
-      Directives down_directives;
-      LoadSqlFile(dir_fd, pair.down, m.down_path, false, &down_text, &down_directives, &m.down,
-                  diag);
-      m.down_no_transaction = down_directives.no_transaction;
+      LoadDownFile(dir_fd, pair.down, &m, diag);
     }
     out.push_back(std::move(m));
   }

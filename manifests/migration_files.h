@@ -40,19 +40,27 @@ struct Directives {
 Directives ParseDirectives(std::string_view text, bool up_file,
                            const std::string& path, Diagnostics* diag);
 
-// Appends a whole file to *out; `path` is relative to the directory open as
-// `dir_fd` (or to the working directory). On failure returns false and sets
-// *error to "cannot read: <reason>".
+// Appends a whole regular file to *out; `path` is relative to the directory
+// open as `dir_fd` (or to the working directory). Anything else (a FIFO, a
+// device such as /dev/zero, a folder) and, with `max_bytes` > 0, a file larger
+// than that are refused. On failure returns false and sets *error to "cannot
+// read: <reason>".
 bool ReadWholeFile(const std::string& path, std::string* out, std::string* error,
-                   int dir_fd = AT_FDCWD);
+                   int dir_fd = AT_FDCWD, size_t max_bytes = 0);
+
+// The line of the first NUL byte, or 0 if there is none.
+int FirstNulLine(std::string_view text);
 
 // The line of the first byte that is not valid UTF-8, or 0 if all are.
 int FirstInvalidUtf8Line(std::string_view text);
 
 // Reads every migration in `folder` (display path) for service index
-// `service`, in version order. Errors go to `diag`.
+// `service`, in version order. A migration file that is a symlink must lead
+// inside `root` (the platform root, canonical). Problems of up files are
+// errors in `diag`; those of down files are warnings there, kept in the
+// migration's down_problems for rollback and verify.
 std::vector<Migration> LoadMigrationFolder(int service, const std::string& folder,
-                                           Diagnostics* diag);
+                                           const std::string& root, Diagnostics* diag);
 
 }  // namespace lockstep
 

@@ -4,6 +4,7 @@
 #define LOCKSTEP_MANIFESTS_YAML_FILE_H_
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,12 +35,17 @@ class YamlFile {
       diag_->Error(path_, bad, "not valid UTF-8; save the file as UTF-8");
       return false;
     }
+    if (int line = FirstNulLine(text)) {
+      diag_->Error(path_, line, "holds a NUL byte; remove it");
+      return false;
+    }
     try {
       *root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       diag_->Error(path_, e.mark.line + 1, "invalid YAML: " + e.msg, e.mark.column + 1);
       return false;
     }
+    if (!CheckDuplicateKeys(*root)) return false;
     if (!root->IsMap()) {
       Error(*root, "expected a mapping of keys to values at the top of the file");
       return false;
@@ -88,8 +94,38 @@ class YamlFile {
   }
 
  private:
+  // yaml-cpp keeps every pair of a mapping, duplicates included, and answers
+  // lookups with the first: a second `databases:` block would be silently
+  // ignored. Reports each key seen twice in one mapping, anywhere.
+  // Aliases are walked again at each use: a budget keeps a hostile file of
+  // nested aliases ("billion laughs") from taking forever.
+  bool CheckDuplicateKeys(const YAML::Node& node) {
+    if (++visited_ > kVisitBudget) return true;
+    bool ok = true;
+    if (node.IsSequence()) {
+      for (const auto& item : node) ok &= CheckDuplicateKeys(item);
+    } else if (node.IsMap()) {
+      std::map<std::string, int> seen;  // key -> its first line
+      for (const auto& entry : node) {
+        if (entry.first.IsScalar()) {
+          auto [it, inserted] = seen.emplace(entry.first.Scalar(), Line(entry.first));
+          if (!inserted) {
+            Error(entry.first, "duplicate key '" + it->first + "' (first on line " +
+                                   std::to_string(it->second) +
+                                   "); YAML keeps only one of them: merge them into one");
+            ok = false;
+          }
+        }
+        ok &= CheckDuplicateKeys(entry.second);
+      }
+    }
+    return ok;
+  }
+
+  static constexpr int kVisitBudget = 1'000'000;
   std::string path_;
   Diagnostics* diag_;
+  int visited_ = 0;
 };
 
 }  // namespace lockstep

@@ -61,7 +61,7 @@ TEST_F(LifecycleTest, ToStepsAndAMissingDownFile) {
   ASSERT_EQ(Lockstep("apply", env).code, 0);
   Result refused = Lockstep("rollback --to a:001", env);
   EXPECT_EQ(refused.code, 2);
-  EXPECT_NE(refused.err.find("these migrations have no down file:\n  a:002: no down file (" +
+  EXPECT_NE(refused.err.find("these migrations have no down file that can run:\n  a:002: no down file (" +
                              p_.Path("services/a/migrations/002_u.down.sql") + ")"),
             std::string::npos) << refused.err;
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "3");  // nothing ran

@@ -1,5 +1,9 @@
 #include "manifests/loader.h"
 
+#include <sys/stat.h>
+
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "manifests/sha256.h"
@@ -275,6 +279,123 @@ TEST_F(LoaderTest, UnsetVariableNamesIt) {
   EXPECT_FALSE(ResolveDatabaseUrl(platform_, platform_.databases[0],
                                   [](const std::string&) { return std::nullopt; }, &url, &error));
   EXPECT_EQ(error, "database 'users': environment variable USERS_DATABASE_URL is not set");
+}
+
+
+TEST_F(LoaderTest, NulByteInMigrationIsAnError) {
+  Basic();
+  p_.WriteMigration("users", "001_init.up.sql",
+                    std::string("CREATE TABLE a3 (id int);\n\0\0DROP TABLE a1;\n", 44));
+  EXPECT_EQ(Load(), "ROOT/services/users/migrations/001_init.up.sql:2: holds a NUL byte; PostgreSQL "
+                    "would never see what follows it: remove it\n");
+}
+
+TEST_F(LoaderTest, NulByteInDownFileIsAnErrorToo) {
+  Basic();
+  p_.WriteMigration("users", "001_init.down.sql", std::string("SELECT 1;\0", 10));
+  EXPECT_EQ(Load(), "ROOT/services/users/migrations/001_init.down.sql:1: holds a NUL byte; "
+                    "PostgreSQL would never see what follows it: remove it\n");
+}
+
+TEST_F(LoaderTest, NulByteInYamlIsAnError) {
+  Basic();
+  p_.Write("services/users/service.yaml", std::string("service: users\n\0database: main\n", 31));
+  EXPECT_EQ(Load(), "ROOT/services/users/service.yaml:2: holds a NUL byte; remove it\n"
+                    "ROOT/lockstep.yaml:5: warning: database 'main' is used by no service\n");
+}
+
+TEST_F(LoaderTest, DuplicateTopLevelKeyIsAnError) {
+  Basic();
+  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\n"
+                            "databases: {main: {url: x}}\n"
+                            "databases:\n  main: {url: y}\n");
+  EXPECT_EQ(Load(), "ROOT/lockstep.yaml:4:1: duplicate key 'databases' (first on line 3); YAML "
+                    "keeps only one of them: merge them into one\n");
+}
+
+TEST_F(LoaderTest, DuplicateNestedKeyIsAnError) {
+  Basic();
+  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\n"
+                            "databases:\n  main: {url: x}\n  main: {url: y}\n");
+  EXPECT_EQ(Load(), "ROOT/lockstep.yaml:5:3: duplicate key 'main' (first on line 4); YAML keeps "
+                    "only one of them: merge them into one\n");
+}
+
+TEST_F(LoaderTest, DuplicateKeyInAServiceManifestIsAnError) {
+  Basic();
+  p_.Write("services/users/service.yaml", "service: users\ndatabase: main\ndatabase: other\n");
+  EXPECT_EQ(Load(), "ROOT/services/users/service.yaml:3:1: duplicate key 'database' (first on "
+                    "line 2); YAML keeps only one of them: merge them into one\n"
+                    "ROOT/lockstep.yaml:5: warning: database 'main' is used by no service\n");
+}
+
+TEST_F(LoaderTest, SymlinkedMigrationOutsideTheRootIsRefused) {
+  Basic();
+  TempPlatform elsewhere;
+  elsewhere.Write("evil.sql", "DROP TABLE users;");
+  std::filesystem::create_symlink(elsewhere.Path("evil.sql"),
+                                  p_.Path("services/users/migrations/002_evil.up.sql"));
+  EXPECT_EQ(Load(), "ROOT/services/users/migrations/002_evil.up.sql: symbolic link to " +
+                        std::filesystem::canonical(elsewhere.Path("evil.sql")).string() +
+                        ", outside the platform root ROOT; lockstep runs only files under the root: copy the file in instead\n");
+}
+
+TEST_F(LoaderTest, SymlinkedMigrationInsideTheRootIsRead) {
+  Basic();
+  p_.Write("shared/002_common.sql", "CREATE TABLE common (id int);");
+  std::filesystem::create_symlink("../../../shared/002_common.sql",
+                                  p_.Path("services/users/migrations/002_common.up.sql"));
+  EXPECT_EQ(Load(), "");
+  ASSERT_EQ(platform_.model.migrations.size(), 2u);
+  EXPECT_EQ(platform_.model.migrations[1].up[0].sql, "CREATE TABLE common (id int)");
+}
+
+TEST_F(LoaderTest, BrokenDownFileIsAWarningKeptForRollback) {
+  Basic();
+  p_.WriteMigration("users", "001_init.down.sql",
+                    "BEGIN;\nDROP INDEX CONCURRENTLY users_email;\nCOMMIT;\n");
+  std::string out = Load();
+  EXPECT_FALSE(diag_.has_errors()) << out;
+  EXPECT_NE(out.find("ROOT/services/users/migrations/001_init.down.sql:2: warning: "),
+            std::string::npos) << out;
+  ASSERT_EQ(platform_.model.migrations.size(), 1u);
+  const Migration& m = platform_.model.migrations[0];
+  ASSERT_EQ(m.down_problems.size(), 1u);
+  EXPECT_EQ(m.down_problems[0].rfind(p_.Path("services/users/migrations/001_init.down.sql:2: "), 0),
+            0u) << m.down_problems[0];
+}
+
+TEST_F(LoaderTest, EmptyDownFileIsIrreversible) {
+  Basic();
+  p_.WriteMigration("users", "001_init.down.sql", "-- nothing to undo\n");
+  EXPECT_EQ(Load(), "ROOT/services/users/migrations/001_init.down.sql: warning: holds no SQL "
+                    "statement: the migration is irreversible\n");
+  EXPECT_TRUE(platform_.model.migrations[0].down_empty);
+  EXPECT_TRUE(platform_.model.migrations[0].down_problems.empty());
+}
+
+TEST_F(LoaderTest, UrlFileMustBeASmallRegularFile) {
+  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
+                            "  zero: {url_file: /dev/zero}\n  dir: {url_file: secrets}\n"
+                            "  big: {url_file: secrets/big}\n  fifo: {url_file: secrets/fifo}\n");
+  p_.Write("secrets/big", std::string(70 * 1024, 'x'));
+  ASSERT_EQ(::mkfifo(p_.Path("secrets/fifo").c_str(), 0600), 0);
+  for (const char* db : {"zero", "dir", "big", "fifo"}) p_.WriteService(db, db);
+  Load();
+  std::map<std::string, std::string> expected = {
+      {"zero", "database 'zero': url_file /dev/zero: cannot read: not a regular file"},
+      {"dir", "database 'dir': url_file " + p_.Path("secrets") + ": cannot read: not a regular file"},
+      {"big", "database 'big': url_file " + p_.Path("secrets/big") +
+                  ": cannot read: larger than 64 KiB"},
+      {"fifo", "database 'fifo': url_file " + p_.Path("secrets/fifo") +
+                   ": cannot read: not a regular file"},
+  };
+  for (const auto& [db, message] : expected) {
+    std::string url, error;
+    EXPECT_FALSE(ResolveDatabaseUrl(platform_, *platform_.FindDatabase(db),
+                                    [](const std::string&) { return std::nullopt; }, &url, &error));
+    EXPECT_EQ(error, message);
+  }
 }
 
 }  // namespace
