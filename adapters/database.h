@@ -25,7 +25,10 @@ struct HistoryRow {
   std::string version;   // as the file names it ("001")
   std::string name;
   std::string checksum;
-  std::string status;    // "applied", "failed" or "baseline"
+  // "applied", "baseline", "failed", or "running": a no-transaction
+  // migration whose run is alive (holds the lock). A `running` row whose run
+  // is gone reads as "failed".
+  std::string status;
   std::string started_at, finished_at;  // ISO 8601, UTC
   int64_t execution_ms = 0;
   std::string applied_by;
@@ -80,8 +83,8 @@ class Database {
 
   // Runs the migration's up statements and records it: in one transaction
   // with its history row, or for no-transaction migrations statement by
-  // statement, recording it `failed` when one fails. With run.down, runs the
-  // down statements and deletes the history row instead (an `events` row
+  // statement, recorded `running` while they run and `failed` when one
+  // fails. With run.down, runs the down statements and deletes the history row instead (an `events` row
   // either way). The error names file:line, SQLSTATE, message, detail and
   // hint. REQUIRES: the lock is held.
   virtual Status Apply(const MigrationToRun& run) = 0;

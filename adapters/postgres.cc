@@ -79,6 +79,11 @@ UNION ALL
 SELECT 'extension ' || extname, 'version ' || extversion FROM pg_extension WHERE extname <> 'plpgsql'
 )SQL";
 
+// A bigint advisory key shows in pg_locks as classid (high 32 bits) and
+// objid (low 32 bits) with objsubid 1.
+constexpr int64_t kLockClassId = static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) >> 32);
+constexpr int64_t kLockObjId = static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) & 0xffffffffu);
+
 // Notices (RAISE NOTICE, "... does not exist, skipping") are kept out of
 // stderr; libpqxx would print them raw.
 class NoticeSink : public pqxx::errorhandler {
@@ -157,8 +162,7 @@ class PostgresDatabase : public Database {
       *acquired = tx.exec_params1("SELECT pg_try_advisory_lock($1)", kAdvisoryLockKey)[0]
                       .as<bool>();
       if (*acquired) return;
-      // The holder: a bigint advisory key shows in pg_locks as classid (high
-      // 32 bits) and objid (low 32 bits) with objsubid 1.
+      // The holder, from pg_locks.
       pqxx::result r = tx.exec_params(
           "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), "
           "'local'), coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', "
@@ -167,8 +171,7 @@ class PostgresDatabase : public Database {
           "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
           "(SELECT oid FROM pg_database WHERE datname = current_database()) "
           "AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1 LIMIT 1",
-          static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) >> 32),
-          static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) & 0xffffffffu));
+          kLockClassId, kLockObjId);
       *holder = LockHolder();
       if (!r.empty()) {
         holder->pid = r[0][0].as<int>();
@@ -191,12 +194,19 @@ class PostgresDatabase : public Database {
       rows->clear();
       pqxx::nontransaction tx(*conn_);
       if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("history"))[0].as<bool>()) return;
-      pqxx::result r = tx.exec(
-          "SELECT service, version, name, checksum, status, "
+      // A `running` row whose run no longer holds this database's lock was
+      // left by a run that died: it reads as failed.
+      pqxx::result r = tx.exec_params(
+          "SELECT service, version, name, checksum, CASE WHEN status = 'running' AND NOT EXISTS ("
+          "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE "
+          "l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND "
+          "l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = "
+          "current_database()) AND a.application_name = 'lockstep/' || h.run_id) "
+          "THEN 'failed' ELSE status END, "
           "coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
           "coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
           "coalesce(execution_ms, 0), applied_by, run_id FROM " + Table("history") +
-          " ORDER BY started_at, service, version");
+          " h ORDER BY started_at, service, version", kLockClassId, kLockObjId);
       for (const auto& row : r) {
         HistoryRow h;
         h.service = row[0].as<std::string>();
@@ -308,12 +318,12 @@ class PostgresDatabase : public Database {
           mark_applied
               ? tx.exec_params("UPDATE " + Table("history") +
                                    " SET status = 'applied', checksum = $3, finished_at = now(), "
-                                   "run_id = $4 WHERE service = $1 AND version = $2 AND status = "
-                                   "'failed' RETURNING name",
+                                   "run_id = $4 WHERE service = $1 AND version = $2 AND status IN "
+                                   "('failed', 'running') RETURNING name",
                                service, version, checksum, run_id)
               : tx.exec_params("DELETE FROM " + Table("history") +
-                                   " WHERE service = $1 AND version = $2 AND status = 'failed' "
-                                   "RETURNING name",
+                                   " WHERE service = $1 AND version = $2 AND status IN "
+                                   "('failed', 'running') RETURNING name",
                                service, version);
       if (r.empty()) throw std::runtime_error(service + ":" + version + " is not recorded as failed");
       tx.exec_params("INSERT INTO " + Table("events") +
@@ -490,9 +500,10 @@ class PostgresDatabase : public Database {
     }
   }
 
-  // no-transaction: a `failed` row first, so that a crash half-way leaves a
-  // record that stops later runs; `applied` (or, rolling back, no row) once
-  // every statement ran.
+  // no-transaction: a `running` row first, so that a crash half-way leaves a
+  // record that stops later runs (a `running` row whose run no longer holds
+  // the lock reads as failed); `failed` when a statement fails; `applied`
+  // (or, rolling back, no row) once every statement ran.
   void ApplyStatementByStatement(const MigrationToRun& run, size_t* current,
                                  Clock::time_point start) {
     const Migration& m = *run.migration;
@@ -500,28 +511,47 @@ class PostgresDatabase : public Database {
     {
       pqxx::work tx(*conn_);
       if (run.down) {
-        tx.exec_params("UPDATE " + Table("history") + " SET status = 'failed', finished_at = NULL, "
+        tx.exec_params("UPDATE " + Table("history") + " SET status = 'running', finished_at = NULL, "
                        "run_id = $3 WHERE service = $1 AND version = $2",
                        run.service, m.version.text(), run.run_id);
       } else {
-        tx.exec(RecordSql(run, "failed", start, "started"));
+        tx.exec(RecordSql(run, "running", start, "started"));
         tx.exec_params("UPDATE " + Table("history") +
                            " SET finished_at = NULL WHERE service = $1 AND version = $2",
                        run.service, m.version.text());
       }
       tx.commit();
     }
-    {
+    try {
       pqxx::nontransaction tx(*conn_);
       if (!run.schema.empty()) tx.exec("SET search_path TO " + tx.quote_name(run.schema));
       for (*current = 0; *current < statements.size(); ++*current) tx.exec(statements[*current].sql);
       if (!run.schema.empty()) tx.exec("RESET search_path");
       tx.commit();
+    } catch (const pqxx::broken_connection&) {
+      throw;  // the row stays `running`; with this run gone it reads as failed
+    } catch (...) {
+      MarkFailed(run);
+      throw;
     }
     *current = statements.size();
     pqxx::work done(*conn_);
     done.exec(DoneSql(run, start));
     done.commit();
+  }
+
+  // Best effort: when even this fails, the `running` row reads as failed
+  // once this run lets go of the lock.
+  void MarkFailed(const MigrationToRun& run) {
+    try {
+      pqxx::nontransaction tx(*conn_);
+      if (!run.schema.empty()) tx.exec("RESET search_path");
+      tx.exec_params("UPDATE " + Table("history") +
+                         " SET status = 'failed' WHERE service = $1 AND version = $2 AND status = "
+                         "'running'",
+                     run.service, run.migration->version.text());
+    } catch (const std::exception&) {
+    }
   }
 
   std::string FailureText(const MigrationToRun& run, size_t current, const std::string& sqlstate,
@@ -609,7 +639,8 @@ std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
     version          text        NOT NULL,
     name             text        NOT NULL,
     checksum         text        NOT NULL,
-    status           text        NOT NULL CHECK (status IN ('applied', 'failed', 'baseline')),
+    status           text        NOT NULL CONSTRAINT history_status_check
+                                 CHECK (status IN ('applied', 'failed', 'baseline', 'running')),
     started_at       timestamptz NOT NULL,
     finished_at      timestamptz,
     execution_ms     bigint,
@@ -617,6 +648,12 @@ std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
     run_id           text        NOT NULL,
     lockstep_version text        NOT NULL,
     PRIMARY KEY (service, version)))",
+      // Tables made before `running` existed: widen their status check once.
+      "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '" + q +
+          "history'::regclass AND conname = 'history_status_check' AND "
+          "pg_get_constraintdef(oid) NOT LIKE '%running%') THEN ALTER TABLE " + q +
+          "history DROP CONSTRAINT history_status_check, ADD CONSTRAINT history_status_check "
+          "CHECK (status IN ('applied', 'failed', 'baseline', 'running')); END IF; END $$",
       "CREATE TABLE IF NOT EXISTS " + q + R"(schema_snapshots (
     id               bigserial   PRIMARY KEY,
     taken_at         timestamptz NOT NULL DEFAULT clock_timestamp(),

@@ -161,6 +161,7 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& 
         for (int m : l) what += " " + model.migrations[m].version.text();
       };
       list("pending", r.pending);
+      list("running", r.running);
       list("FAILED", r.failed);
       list("CHECKSUM MISMATCH", r.mismatched);
       list("OUT OF ORDER", r.out_of_order);

@@ -124,6 +124,16 @@ struct Executor::Impl {
           model.services[model.migrations[m].service].name +
           " --mark-applied (finished) or --forget (undone); lockstep stops at it until then");
     }
+    for (int m : state.running) {
+      // Under our lock no other run can be alive: its lock is not a lock (a
+      // connection pooler in transaction mode hands sessions around).
+      if (!in[m]) continue;
+      return Status::Failed(graph.IdOf(m) + " is recorded running in run " +
+                            state.row_of[m]->run_id +
+                            ", which still holds the migration lock, while this run holds it too: "
+                            "the advisory lock is not holding (a connection pooler in transaction "
+                            "mode?); connect directly");
+    }
     for (int m : state.mismatched) {
       if (!in[m]) continue;
       const Migration& mig = model.migrations[m];

@@ -21,6 +21,7 @@ nlohmann::ordered_json StatusJson(const MigrationGraph& graph, const PlatformSta
                              {"applied", rows[s].applied},
                              {"total", rows[s].total},
                              {"pending", ids(rows[s].pending)},
+                             {"running", ids(rows[s].running)},
                              {"failed", ids(rows[s].failed)},
                              {"checksum_mismatched", ids(rows[s].mismatched)},
                              {"out_of_order", ids(rows[s].out_of_order)}});

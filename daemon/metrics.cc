@@ -64,9 +64,12 @@ void Metrics::RunSucceeded(double unix_time) {
   last_success_ = unix_time;
 }
 
-void Metrics::SetPending(std::map<std::string, int> by_service) {
+void Metrics::SetRecorded(std::map<std::string, int> pending, std::map<std::string, int> running,
+                          std::map<std::string, int> failed) {
   std::lock_guard<std::mutex> lock(mu_);
-  pending_ = std::move(by_service);
+  pending_ = std::move(pending);
+  running_ = std::move(running);
+  failed_now_ = std::move(failed);
 }
 
 void Metrics::SetDrift(std::map<std::string, int> objects_by_database) {
@@ -92,6 +95,12 @@ std::string Metrics::Render() const {
   lock_wait_.Render("lockstep_lock_wait_seconds", &out);
   Header("lockstep_pending_migrations", "gauge", "Migrations not yet applied, by service.", &out);
   Labelled("lockstep_pending_migrations", "service", pending_, &out);
+  Header("lockstep_running_migrations", "gauge",
+         "No-transaction migrations running now in a live run, by service.", &out);
+  Labelled("lockstep_running_migrations", "service", running_, &out);
+  Header("lockstep_failed_migrations", "gauge",
+         "Migrations recorded failed (lockstep repair resolves them), by service.", &out);
+  Labelled("lockstep_failed_migrations", "service", failed_now_, &out);
   Header("lockstep_drift_objects", "gauge",
          "Schema objects added, removed or changed by hand since the last apply, by database.", &out);
   Labelled("lockstep_drift_objects", "database", drift_, &out);

@@ -16,7 +16,10 @@ class Metrics {
   void MigrationFailed(double seconds);
   void LockWaited(double seconds);
   void RunSucceeded(double unix_time);
-  void SetPending(std::map<std::string, int> by_service);
+  // By service: not yet applied; running now in a live run (no-transaction);
+  // recorded failed (waiting for `lockstep repair`).
+  void SetRecorded(std::map<std::string, int> pending, std::map<std::string, int> running,
+                   std::map<std::string, int> failed);
   void SetDrift(std::map<std::string, int> objects_by_database);
   void SetReachable(std::map<std::string, bool> by_database);
 
@@ -38,7 +41,7 @@ class Metrics {
   Histogram duration_{{0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600, 3600}};
   Histogram lock_wait_{{0.01, 0.1, 1, 10, 60, 300}};
   double last_success_ = 0;
-  std::map<std::string, int> pending_, drift_;
+  std::map<std::string, int> pending_, running_, failed_now_, drift_;
   std::map<std::string, bool> reachable_;
 };
 

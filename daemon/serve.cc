@@ -205,12 +205,15 @@ void Daemon::Refresh() {
 
   bool dirty = false;
   std::vector<ServiceSummary> rows = Summarize(*p->graph, obs->state, &dirty);
-  std::map<std::string, int> pending, drift;
+  std::map<std::string, int> pending, running, failed, drift;
   for (size_t s = 0; s < rows.size(); ++s) {
-    pending[p->graph->model().services[s].name] = static_cast<int>(rows[s].pending.size());
+    const std::string& name = p->graph->model().services[s].name;
+    pending[name] = static_cast<int>(rows[s].pending.size());
+    running[name] = static_cast<int>(rows[s].running.size());
+    failed[name] = static_cast<int>(rows[s].failed.size());
   }
   for (const DatabaseDrift& d : obs->drift) drift[d.database] = static_cast<int>(d.items.size());
-  metrics_.SetPending(std::move(pending));
+  metrics_.SetRecorded(std::move(pending), std::move(running), std::move(failed));
   metrics_.SetDrift(std::move(drift));
   metrics_.SetReachable(std::move(up));
   for (const auto& [db, error] : obs->unreachable) {

@@ -21,6 +21,10 @@ PlatformState Reconcile(const MigrationGraph& graph,
         state.failed.push_back(m);
         continue;
       }
+      if (row.status == "running") {
+        state.running.push_back(m);
+        continue;
+      }
       state.applied[m] = true;
       if (row.status == "applied" && row.checksum != model.migrations[m].checksum) {
         state.mismatched.push_back(m);
@@ -74,6 +78,7 @@ std::vector<ServiceSummary> Summarize(const MigrationGraph& graph, const Platfor
     }
   }
   for (int m : state.failed) rows[model.migrations[m].service].failed.push_back(m);
+  for (int m : state.running) rows[model.migrations[m].service].running.push_back(m);
   for (int m : state.mismatched) rows[model.migrations[m].service].mismatched.push_back(m);
   *dirty = !state.failed.empty() || !state.mismatched.empty();
   for (const ServiceSummary& r : rows) *dirty |= !r.pending.empty();

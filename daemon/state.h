@@ -20,7 +20,8 @@ struct UnknownRow {
 struct PlatformState {
   std::vector<bool> applied;             // by migration: recorded applied or baseline
   std::vector<const HistoryRow*> row_of; // by migration; nullptr when never run
-  std::vector<int> failed;               // recorded failed
+  std::vector<int> failed;               // recorded failed (or running in a run that died)
+  std::vector<int> running;              // running now in a live run (no-transaction)
   std::vector<int> mismatched;           // applied, but the file's checksum differs
   std::vector<UnknownRow> unknown;       // recorded, but no such migration file here
 };
@@ -29,11 +30,13 @@ struct PlatformState {
 struct ServiceSummary {
   int applied = 0, total = 0;
   std::vector<int> pending, failed, mismatched;
+  std::vector<int> running;       // no-transaction, running now in a live run
   std::vector<int> out_of_order;  // pending, but older than the service's latest applied
 };
 
 // By service index; *dirty is set when anything is pending, failed or
-// checksum-mismatched.
+// checksum-mismatched. A migration running now in a live run is neither: it
+// is shown as running (`wait` blocks until it is in).
 std::vector<ServiceSummary> Summarize(const MigrationGraph& graph, const PlatformState& state,
                                       bool* dirty);
 

@@ -38,7 +38,7 @@ TEST_F(LifecycleTest, RollingBackARequiredMigrationRollsBackItsDependentsOnAnoth
                      "  dba  a:001  a1\n");
   EXPECT_EQ(Count("dbb", "SELECT count(*) FROM lockstep.history"), "2");  // dry run: nothing done
 
-  Result r = Lockstep("rollback --target a:001", env);
+  Result r = Lockstep("rollback --target a:001 --yes", env);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(Count("dba", "SELECT count(*) FROM lockstep.history"), "0");
   EXPECT_EQ(Count("dbb", "SELECT count(*) FROM lockstep.history"), "0");
@@ -59,18 +59,124 @@ TEST_F(LifecycleTest, ToStepsAndAMissingDownFile) {
   p_.WriteMigration("a", "003_v.up.sql", "CREATE TABLE v (x int);");
   p_.WriteMigration("a", "003_v.down.sql", "DROP TABLE v;");
   ASSERT_EQ(Lockstep("apply", env).code, 0);
-  Result refused = Lockstep("rollback --to a:001", env);
+  Result refused = Lockstep("rollback --to a:001 --yes", env);
   EXPECT_EQ(refused.code, 2);
   EXPECT_NE(refused.err.find("these migrations have no down file that can run:\n  a:002: no down file (" +
                              p_.Path("services/a/migrations/002_u.down.sql") + ")"),
             std::string::npos) << refused.err;
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "3");  // nothing ran
-  ASSERT_EQ(Lockstep("rollback --steps 1", env).code, 0);
+  ASSERT_EQ(Lockstep("rollback --steps 1 --yes", env).code, 0);
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,002");
   p_.WriteMigration("a", "002_u.down.sql", "DROP TABLE u;");
-  ASSERT_EQ(Lockstep("rollback --to a:001", env).code, 0);
+  ASSERT_EQ(Lockstep("rollback --to a:001 --yes", env).code, 0);
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.events WHERE action = 'rollback'"), "2");
+}
+
+// accounts:001 <- invoices:001, accounts:002 <- invoices:002 (and invoices:001
+// <- invoices:002 as its parent).
+class RollbackToTest : public LifecycleTest {
+ protected:
+  std::string Platform() {
+    std::string env = SmallPlatform("acc,inv");
+    p_.Write("services/accounts/service.yaml", "service: accounts\ndatabase: acc\n");
+    p_.Write("services/invoices/service.yaml", "service: invoices\ndatabase: inv\n");
+    p_.WriteMigration("accounts", "001_accounts.up.sql", "CREATE TABLE accounts (id int);");
+    p_.WriteMigration("accounts", "001_accounts.down.sql", "DROP TABLE accounts;");
+    p_.WriteMigration("accounts", "002_email.up.sql", "ALTER TABLE accounts ADD email text;");
+    p_.WriteMigration("accounts", "002_email.down.sql", "ALTER TABLE accounts DROP email;");
+    p_.WriteMigration("invoices", "001_invoices.up.sql",
+                      "-- lockstep:requires accounts:001\nCREATE TABLE invoices (id int);");
+    p_.WriteMigration("invoices", "001_invoices.down.sql", "DROP TABLE invoices;");
+    p_.WriteMigration("invoices", "002_email.up.sql",
+                      "-- lockstep:requires accounts:002\nALTER TABLE invoices ADD email text;");
+    p_.WriteMigration("invoices", "002_email.down.sql", "ALTER TABLE invoices DROP email;");
+    EXPECT_EQ(Lockstep("apply", env).code, 0);
+    pg_.Query("inv", "INSERT INTO invoices VALUES (1), (2)");
+    return env;
+  }
+};
+
+TEST_F(RollbackToTest, RollbackToKeepsDependentsOfKeptVersion) {
+  std::string env = Platform();
+  Result dry = Lockstep("rollback --to accounts:001 --dry-run", env);
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  EXPECT_EQ(dry.out, "rollback: 2 migrations, dependents first\n"
+                     "  inv  invoices:002  email\n  acc  accounts:002  email\n");
+  Result r = Lockstep("rollback --to accounts:001 --yes", env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Count("acc", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
+  EXPECT_EQ(Count("inv", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
+  EXPECT_EQ(Count("inv", "SELECT count(*) FROM invoices"), "2");  // its rows are still there
+}
+
+TEST_F(RollbackToTest, RollbackTargetStillTakesEverythingThatDependsOnIt) {
+  std::string env = Platform();
+  Result dry = Lockstep("rollback --target accounts:001 --dry-run", env);
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  EXPECT_EQ(dry.out, "rollback: 4 migrations, dependents first\n"
+                     "  inv  invoices:002  email\n  inv  invoices:001  invoices\n"
+                     "  acc  accounts:002  email\n  acc  accounts:001  accounts\n");
+}
+
+TEST_F(RollbackToTest, RollbackWithoutYesIsRefusedWhenNoOneCanAnswer) {
+  std::string env = Platform();
+  Result r = Lockstep("rollback --to accounts:001 </dev/null", env);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("rollback: would roll back 2 migrations (their down files run; what they "
+                       "drop is lost); nothing was touched. Run it again with --yes to go ahead, "
+                       "or --dry-run to only see the plan"),
+            std::string::npos) << r.err;
+  EXPECT_EQ(Count("acc", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
+            "001,002");
+}
+
+TEST_F(RollbackToTest, RollbackAsksOnATerminal) {
+  std::string env = Platform();
+  // `script` gives lockstep a terminal; the answer comes through it.
+  auto on_terminal = [&](const std::string& answer) {
+    std::string out;
+    int code = Shell("printf '" + answer + "\\n' | env " + env + " script -qec '" +
+                         LOCKSTEP_BINARY + " -c " + p_.config() +
+                         " rollback --to accounts:001' /dev/null",
+                     &out);
+    return std::make_pair(code, out);
+  };
+  auto [no_code, no_out] = on_terminal("n");
+  EXPECT_NE(no_out.find("roll back 2 migrations (their down files run; what they drop is lost)? "
+                        "[y/N]"),
+            std::string::npos) << no_out;
+  EXPECT_NE(no_out.find("not confirmed; nothing was touched"), std::string::npos) << no_out;
+  EXPECT_EQ(Count("acc", "SELECT count(*) FROM lockstep.history"), "2");
+  auto [yes_code, yes_out] = on_terminal("y");
+  EXPECT_EQ(yes_code, 0) << yes_out;
+  EXPECT_EQ(Count("acc", "SELECT count(*) FROM lockstep.history"), "1");
+}
+
+// crates.io's history holds a down file with CREATE INDEX CONCURRENTLY inside
+// a transaction: nobody ever ran it, and it must not stop a deploy.
+TEST_F(LifecycleTest, BrokenDownFileDoesNotBlockApply) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  p_.WriteMigration("a", "001_t.down.sql",
+                    "BEGIN;\nDROP TABLE t;\nCREATE INDEX CONCURRENTLY t_x ON t (x);\nCOMMIT;\n");
+  p_.WriteMigration("a", "002_u.up.sql", "CREATE TABLE u (x int);");
+  p_.WriteMigration("a", "002_u.down.sql", "DROP TABLE u;");
+  Result apply = Lockstep("apply", env);
+  ASSERT_EQ(apply.code, 0) << apply.err;
+  EXPECT_NE(apply.err.find("001_t.down.sql:3: warning: "), std::string::npos) << apply.err;
+  EXPECT_EQ(Lockstep("rollback --to a:001 --yes", env).code, 0);  // 002's down is fine
+  Result refused = Lockstep("rollback --target a:001 --yes", env);
+  EXPECT_EQ(refused.code, 2);
+  EXPECT_NE(refused.err.find("a:001: its down file cannot run: " +
+                             p_.Path("services/a/migrations/001_t.down.sql") + ":3: "),
+            std::string::npos) << refused.err;
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "1");
+  Result strict = Lockstep("validate --strict", env);
+  EXPECT_EQ(strict.code, 2);
+  EXPECT_NE(strict.err.find("001_t.down.sql:3: "), std::string::npos) << strict.err;
+  EXPECT_EQ(Lockstep("validate", env).code, 0);
 }
 
 TEST_F(LifecycleTest, AnEditedAppliedFileIsCaught) {
