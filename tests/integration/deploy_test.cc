@@ -211,6 +211,59 @@ TEST_F(DeployTest, WaitExitsOneWhenAMigrationFailed) {
   EXPECT_NE(r.err.find("a:001 is recorded as failed"), std::string::npos) << r.err;
 }
 
+// A long CREATE INDEX CONCURRENTLY is running, not failed: init containers
+// keep waiting and CI gates do not fail while its run is alive.
+TEST_F(DeployTest, RunningNoTransactionMigrationIsNotFailed) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  p_.WriteMigration("a", "002_index.up.sql",
+                    "-- lockstep:no-transaction\nSELECT pg_sleep(4);\n"
+                    "CREATE INDEX CONCURRENTLY t_x ON t (x);");
+  std::string dir = p_.root() + "/apply";
+  StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply", dir);
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                              "'%pg_sleep(4)%' AND application_name LIKE 'lockstep/%'"));
+  EXPECT_EQ(Count("main", "SELECT status FROM lockstep.history WHERE version = '002'"), "running");
+  Result wait = RunLockstep("-c " + p_.config() + " wait --for a:002 --timeout 1s", env);
+  EXPECT_EQ(wait.code, 5) << wait.err;
+  Result check = RunLockstep("-c " + p_.config() + " status --check", env);
+  EXPECT_EQ(check.code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("running 002"), std::string::npos) << check.out;
+  nlohmann::json status = nlohmann::json::parse(RunLockstep("-c " + p_.config() + " status --json", env).out);
+  EXPECT_EQ(status["services"][0]["running"], nlohmann::json::array({"a:002"}));
+  EXPECT_TRUE(status["services"][0]["failed"].empty());
+  Result done = RunLockstep("-c " + p_.config() + " wait --for a:002 --timeout 30s", env);
+  EXPECT_EQ(done.code, 0) << done.err;
+  EXPECT_EQ(WaitForExit(dir), "0\n");
+  EXPECT_EQ(Count("main", "SELECT status FROM lockstep.history WHERE version = '002'"), "applied");
+}
+
+// A `running` row whose run died (kill -9) is a failure: wait exits 1, apply
+// stops at it, repair resolves it.
+TEST_F(DeployTest, RunningRowOfADeadRunIsFailed) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_slow.up.sql", "-- lockstep:no-transaction\nSELECT pg_sleep(2);");
+  std::string dir = p_.root() + "/apply";
+  std::string pid =
+      StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply", dir);
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                              "'%pg_sleep(2)%' AND application_name LIKE 'lockstep/%'"));
+  ASSERT_EQ(Shell("kill -9 " + pid), 0);
+  // The backend lets go of the lock once its statement ends.
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory'"));
+  Result wait = RunLockstep("-c " + p_.config() + " wait --for a:001 --timeout 30s", env);
+  EXPECT_EQ(wait.code, 1) << wait.err;
+  EXPECT_NE(wait.err.find("a:001 is recorded as failed"), std::string::npos) << wait.err;
+  Result apply = RunLockstep("-c " + p_.config() + " apply", env);
+  EXPECT_EQ(apply.code, 1);
+  EXPECT_NE(apply.err.find("a:001 is recorded as failed"), std::string::npos) << apply.err;
+  Result repair = RunLockstep("-c " + p_.config() + " repair --service a --mark-applied", env);
+  EXPECT_EQ(repair.code, 0) << repair.err;
+  EXPECT_EQ(Count("main", "SELECT status FROM lockstep.history"), "applied");
+}
+
 TEST_F(DeployTest, WaitBadIdExitsTwo) {
   std::string env = ExampleEnv();
   Result r = RunLockstep("-c " + kExample + " wait --for user-service:042", env);
