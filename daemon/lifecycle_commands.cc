@@ -119,12 +119,16 @@ std::vector<int> MatchForeign(const MigrationGraph& graph, const std::string& to
     }
     return hits;
   };
+  // sqitch names changes: the migration's name must be the change's name.
+  // alembic names revisions by id: the name is the id, or starts with it
+  // ("10967fd178d8_add_users"). Never a substring: "users" must not match
+  // "users_phone".
   auto by_name = [&](const std::string& text) {
     std::vector<int> hits;
     for (int s : services) {
       for (int m : graph.MigrationsOf(s)) {
         const std::string& name = model.migrations[m].name;
-        if (name == text || name.find(text) != std::string::npos) hits.push_back(m);
+        if (name == text || (tool == "alembic" && name.rfind(text + "_", 0) == 0)) hits.push_back(m);
       }
     }
     return hits;
@@ -216,6 +220,10 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
       if (before[m]) record[DatabaseOfService(model, service)].push_back(m);
     }
   }
+  // Everything is read and matched under every lock first (databases in name
+  // order, as the executor takes them); only when all of it matched is
+  // anything recorded, so that a refused import leaves no partial state.
+  std::map<std::string, std::unique_ptr<Database>> locked;
   for (const auto& [database, services] : services_of) {
     if (baseline.import_tool.empty() && !record.count(database)) continue;
     Status status;
@@ -250,8 +258,17 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
       for (const std::string& line : unmatched) out << "  unmatched  " << line << "\n";
       if (!unmatched.empty()) code = kExitFailed;
     }
+    locked[database] = std::move(db);
+  }
+  if (code != kExitOk) {
+    log.error() << "lockstep: baseline: nothing was recorded: every entry must match a lockstep "
+                   "migration (fix the files or pass --service), or record by hand with "
+                   "--service S --version V\n";
+    return code;
+  }
+  for (auto& [database, db] : locked) {
     std::vector<HistoryRow> existing;
-    status = db->ReadHistory(&existing);
+    Status status = db->ReadHistory(&existing);
     std::set<std::string> have;
     for (const HistoryRow& r : existing) have.insert(r.service + ":" + r.version);
     std::vector<HistoryRow> rows;
@@ -272,7 +289,7 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
     }
     db->Unlock();
   }
-  return code;
+  return kExitOk;
 }
 
 int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out,

@@ -256,6 +256,10 @@ TEST_F(LifecycleTest, ImportFromOtherToolsHistory) {
   EXPECT_NE(flyway.out.find("matched    1 -> a:001"), std::string::npos) << flyway.out;
   EXPECT_NE(flyway.out.find("matched    2 -> a:002"), std::string::npos);
   EXPECT_NE(flyway.out.find("unmatched  7 (no lockstep migration matches)"), std::string::npos);
+  // An import that exits 1 writes nothing: half an import is an out-of-order state.
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "0");
+  pg_.Query("main", "DELETE FROM flyway_schema_history WHERE version = '7'");
+  ASSERT_EQ(Lockstep("baseline --import flyway", env).code, 0);
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,002");
 
   pg_.CreateDatabase("main");
@@ -287,6 +291,41 @@ TEST_F(LifecycleTest, ImportFromOtherToolsHistory) {
   Result alembic = Lockstep("baseline --import alembic", env);
   EXPECT_EQ(alembic.code, 0) << alembic.out << alembic.err;
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,002");
+}
+
+TEST_F(LifecycleTest, SqitchImportMatchesChangeNamesExactly) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_users.up.sql", "CREATE TABLE users (x int);");
+  p_.WriteMigration("a", "002_users_phone.up.sql", "ALTER TABLE users ADD phone text;");
+  pg_.Query("main", "CREATE TABLE users (x int); CREATE SCHEMA sqitch; CREATE TABLE sqitch.changes "
+                    "(change text, committed_at timestamptz); INSERT INTO sqitch.changes VALUES "
+                    "('users', now());");
+  Result sqitch = Lockstep("baseline --import sqitch", env);
+  EXPECT_EQ(sqitch.code, 0) << sqitch.out << sqitch.err;
+  EXPECT_NE(sqitch.out.find("matched    users -> a:001\n"), std::string::npos) << sqitch.out;
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
+  ASSERT_EQ(Lockstep("apply", env).code, 0);  // 002 runs: its column exists
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'phone'"),
+            "1");
+}
+
+TEST_F(LifecycleTest, ImportThatMatchesOnOneDatabaseButNotAnotherWritesNothing) {
+  std::string env = SmallPlatform("dba,dbb");
+  p_.Write("services/a/service.yaml", "service: a\ndatabase: dba\n");
+  p_.Write("services/b/service.yaml", "service: b\ndatabase: dbb\n");
+  p_.WriteMigration("a", "001_x.up.sql", "SELECT 1;");
+  p_.WriteMigration("b", "001_y.up.sql", "SELECT 1;");
+  for (const char* db : {"dba", "dbb"}) {
+    pg_.Query(db, "CREATE TABLE schema_migrations (version varchar(255) PRIMARY KEY);");
+  }
+  pg_.Query("dba", "INSERT INTO schema_migrations VALUES ('001')");
+  pg_.Query("dbb", "INSERT INTO schema_migrations VALUES ('001'), ('099')");
+  Result dbmate = Lockstep("baseline --import dbmate", env);
+  EXPECT_EQ(dbmate.code, 1) << dbmate.out << dbmate.err;
+  EXPECT_NE(dbmate.err.find("nothing was recorded"), std::string::npos) << dbmate.err;
+  EXPECT_EQ(Count("dba", "SELECT count(*) FROM lockstep.history"), "0");
+  EXPECT_EQ(Count("dbb", "SELECT count(*) FROM lockstep.history"), "0");
 }
 
 TEST_F(LifecycleTest, RepairForgetsOrMarksAFailedMigration) {
