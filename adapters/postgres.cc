@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <cstring>
 #include <stdexcept>
 
 #include <libpq-fe.h>
@@ -132,6 +133,61 @@ std::string ServerMessage(const std::string& what) {
   return RedactPassword(out);
 }
 
+// What libpq said when a connection broke. libpqxx 6.4 replaces it with
+// "Could not obtain client encoding" (it asks the dead connection for its
+// encoding before it reads the error), so the connection policy below keeps
+// the PGconn it makes and reads libpq's own message from it.
+struct LibpqWatch {
+  PGconn* conn = nullptr;
+  std::string last_error;  // libpq's message when the connection was closed
+
+  std::string Reason() const {
+    std::string text = conn ? PQerrorMessage(conn) : last_error;
+    for (const char* prefix : {"FATAL:  ", "ERROR:  "}) {
+      if (text.rfind(prefix, 0) == 0) text = text.substr(std::strlen(prefix));
+    }
+    return OneLine(text);
+  }
+};
+
+// Set while a WatchedConnection is built on this thread, so its policy finds
+// the watch (libpqxx builds the policy itself, from the options string only).
+thread_local LibpqWatch* g_watch_being_built = nullptr;
+
+class WatchedConnect : public pqxx::connect_direct {
+ public:
+  explicit WatchedConnect(const std::string& options)
+      : pqxx::connect_direct(options), watch_(g_watch_being_built) {}
+
+  handle do_startconnect(handle orig) override {
+    handle h = pqxx::connect_direct::do_startconnect(orig);
+    if (watch_) watch_->conn = h;
+    return h;
+  }
+  handle do_dropconnect(handle orig) noexcept override {
+    Forget(orig);
+    return pqxx::connect_direct::do_dropconnect(orig);
+  }
+  handle do_disconnect(handle orig) noexcept override {
+    Forget(orig);
+    return pqxx::connect_direct::do_disconnect(orig);
+  }
+
+ private:
+  void Forget(handle orig) noexcept {
+    if (!watch_ || !orig) return;
+    try {
+      watch_->last_error = PQerrorMessage(orig);
+    } catch (...) {
+    }
+    watch_->conn = nullptr;
+  }
+
+  LibpqWatch* watch_;
+};
+
+using WatchedConnection = pqxx::basic_connection_base<WatchedConnect>;
+
 class PostgresDatabase : public Database {
  public:
   explicit PostgresDatabase(PostgresOptions options) : o_(std::move(options)) {}
@@ -140,7 +196,15 @@ class PostgresDatabase : public Database {
     std::string problem = ConnectionStringProblem(o_.url, &secrets_);
     if (!problem.empty()) return Status::BadInput("database '" + o_.database + "': " + problem);
     try {
-      auto conn = std::make_unique<pqxx::connection>(o_.url);
+      g_watch_being_built = &watch_;
+      std::unique_ptr<WatchedConnection> conn;
+      try {
+        conn = std::make_unique<WatchedConnection>(o_.url);
+      } catch (...) {
+        g_watch_being_built = nullptr;
+        throw;
+      }
+      g_watch_being_built = nullptr;
       notices_ = std::make_unique<NoticeSink>(*conn);
       pqxx::nontransaction tx(*conn);
       tx.exec("SET application_name = " + tx.quote("lockstep/" + o_.run_id));
@@ -242,9 +306,10 @@ class PostgresDatabase : public Database {
     } catch (const pqxx::sql_error& e) {
       return Status::Failed(FailureText(run, current, e.sqlstate(), ServerMessage(e.what())));
     } catch (const pqxx::broken_connection& e) {
+      std::string reason = LostReason(e);
       Drop();
       return Status::Failed(FailureText(run, current, "", "lost the connection to the database: " +
-                                                              RedactPassword(OneLine(e.what()))));
+                                                              reason));
     } catch (const std::exception& e) {
       return Status::Failed(FailureText(run, current, "", RedactPassword(OneLine(e.what()))));
     }
@@ -398,9 +463,10 @@ class PostgresDatabase : public Database {
       body();
       return Status::Ok();
     } catch (const pqxx::broken_connection& e) {
+      std::string reason = LostReason(e);
       Drop();
       return Status::Failed("database '" + o_.database + "': lost the connection while trying to " +
-                            what + ": " + RedactPassword(OneLine(e.what())));
+                            what + ": " + reason);
     } catch (const pqxx::sql_error& e) {
       return Status::Failed("database '" + o_.database + "': cannot " + what + " (SQLSTATE " +
                             e.sqlstate() + "): " + ServerMessage(e.what()));
@@ -408,6 +474,13 @@ class PostgresDatabase : public Database {
       return Status::Failed("database '" + o_.database + "': cannot " + what + ": " +
                             RedactPassword(OneLine(e.what())));
     }
+  }
+
+  // The server's reason for a broken connection ("terminating connection due
+  // to administrator command"), or libpqxx's text when libpq has none.
+  std::string LostReason(const pqxx::broken_connection& e) const {
+    std::string reason = watch_.Reason();
+    return reason.empty() ? RedactPassword(OneLine(e.what())) : reason;
   }
 
   void Drop() {
@@ -434,7 +507,7 @@ class PostgresDatabase : public Database {
                         Clock::time_point start, const std::string& event = "") {
     const Migration& m = *run.migration;
     int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-    pqxx::connection& c = *conn_;
+    pqxx::connection_base& c = *conn_;
     std::string service = c.quote(run.service), version = c.quote(m.version.text()),
                 name = c.quote(m.name), by = c.quote(o_.applied_by), run_id = c.quote(run.run_id);
     return "WITH h AS (INSERT INTO " + Table("history") +
@@ -462,7 +535,7 @@ class PostgresDatabase : public Database {
 
   // A rollback's record: the history row goes, an events row says so.
   std::string ForgetSql(const MigrationToRun& run) {
-    pqxx::connection& c = *conn_;
+    pqxx::connection_base& c = *conn_;
     std::string service = c.quote(run.service), version = c.quote(run.migration->version.text());
     return "WITH h AS (DELETE FROM " + Table("history") + " WHERE service = " + service +
            " AND version = " + version + " RETURNING 1) INSERT INTO " + Table("events") +
@@ -575,13 +648,18 @@ class PostgresDatabase : public Database {
   PostgresOptions o_;
   std::vector<std::string> secrets_;  // the password, for scrubbing messages
   std::mutex mu_;  // guards conn_ against Cancel() from another thread
-  std::unique_ptr<pqxx::connection> conn_;
+  LibpqWatch watch_;  // declared before conn_: the connection's policy points at it
+  std::unique_ptr<WatchedConnection> conn_;
   std::unique_ptr<NoticeSink> notices_;
 };
 
 }  // namespace
 
 std::string ConnectionStringProblem(const std::string& url, std::vector<std::string>* secrets) {
+  if (url.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return "the connection URL is empty (libpq would quietly connect to its defaults); write "
+           "postgresql://user:password@host:port/dbname";
+  }
   size_t scheme_end = url.find("://");
   if (scheme_end != std::string::npos) {
     std::string scheme = url.substr(0, scheme_end);

@@ -108,9 +108,11 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
 
   for (const std::string& w : result.warnings) log.warning() << "lockstep: warning: " << w << "\n";
   if (!result.status.ok()) log.error() << "lockstep: " << result.status.message() << "\n";
-  // A run refused before it began (configuration, a failed or edited
-  // migration) did not run: no summary that reads as if it had.
-  bool refused = result.status.code() == Status::Code::kBadInput && result.applied.empty();
+  // A run stopped before any migration began (configuration, a database out
+  // of reach, a failed or edited migration) did not run: no summary that
+  // reads as if it had.
+  bool refused = !result.status.ok() && result.applied.empty() && result.failed < 0 &&
+                 result.status.code() != Status::Code::kCancelled;
   if (!refused) {
     log.info() << "lockstep: applied " << result.applied.size() << ", already applied "
                << result.already_applied << ", failed " << (result.failed >= 0 ? 1 : 0)

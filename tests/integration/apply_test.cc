@@ -166,6 +166,10 @@ TEST_F(ApplyTest, TerminatedConnectionFailsClearlyAndReRunConverges) {
   EXPECT_EQ(Slurp(dir + "/rc"), "1\n");
   EXPECT_NE(Slurp(dir + "/err").find("001_slow.up.sql:2: a:001 failed on database 'main'"),
             std::string::npos) << Slurp(dir + "/err");
+  // The server's reason, not libpqxx's "Could not obtain client encoding".
+  EXPECT_NE(Slurp(dir + "/err").find("lost the connection to the database: terminating "
+                                     "connection due to administrator command"),
+            std::string::npos) << Slurp(dir + "/err");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "0");
   Result r = Apply(env, p_.config());
   ASSERT_EQ(r.code, 0) << r.err;
@@ -244,6 +248,46 @@ TEST_F(ApplyTest, RequirementOnAnotherDatabaseWaitsForIt) {
   std::string a_done = Count("dba", "SELECT extract(epoch FROM finished_at) FROM lockstep.history");
   std::string b_start = Count("dbb", "SELECT extract(epoch FROM started_at) FROM lockstep.history");
   EXPECT_LE(std::stod(a_done), std::stod(b_start) + 0.001) << a_done << " " << b_start;
+}
+
+// libpq's own parse errors quote the text they choke on, which can be the
+// password; lockstep never shows any part of a URL that failed to parse.
+TEST_F(ApplyTest, PasswordNeverLeaksFromAMalformedUrl) {
+  SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  p_.WriteMigration("a", "001_t.down.sql", "DROP TABLE t;");
+  const char* commands[] = {"apply", "plan", "status", "history", "drift", "rollback --to a:001 --yes",
+                            "baseline --service a --version 001", "repair --service a --forget",
+                            "verify", "wait --for a:001 --timeout 2s"};
+  for (const char* url : {"postgresql://u:%ZZsecret-pw@db/x", "postgresql://u:secret-pw@db/x?bogus=1",
+                          "mysql://u:secret-pw@db/x"}) {
+    for (const char* command : commands) {
+      Result r = RunLockstep("-c " + p_.config() + " " + command,
+                             std::string("MAIN_DATABASE_URL='") + url + "'");
+      EXPECT_EQ(r.code, 2) << command << " " << url << "\n" << r.err;
+      EXPECT_EQ((r.out + r.err).find("secret-pw"), std::string::npos) << command << "\n" << r.err;
+      EXPECT_EQ(r.err.find("applied 0"), std::string::npos) << command << "\n" << r.err;
+    }
+  }
+}
+
+// An unset ${VAR}, an empty URL and a URL that is not PostgreSQL's are
+// configuration: exit 2 whatever the command.
+TEST_F(ApplyTest, ConfigurationErrorsExitTwoEverywhere) {
+  SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  p_.WriteMigration("a", "001_t.down.sql", "DROP TABLE t;");
+  const char* commands[] = {"apply", "plan", "status", "history", "drift", "rollback --to a:001 --yes",
+                            "baseline --service a --version 001", "repair --service a --forget",
+                            "verify", "wait --for a:001 --timeout 2s"};
+  for (const char* env : {"", "MAIN_DATABASE_URL=", "MAIN_DATABASE_URL=mysql://u@h/db"}) {
+    for (const char* command : commands) {
+      Result r = RunLockstep("-c " + p_.config() + " " + command, env);
+      EXPECT_EQ(r.code, 2) << command << " [" << env << "]\n" << r.err;
+    }
+  }
 }
 
 TEST_F(ApplyTest, PasswordsNeverAppearInOutput) {
