@@ -16,7 +16,10 @@ namespace {
 
 using nlohmann::ordered_json;
 
-HttpResponse Json(int status, const ordered_json& body) { return {status, "application/json", body.dump(2)}; }
+// Invalid UTF-8 from a request (a path echoed in a 404) is replaced, never thrown.
+HttpResponse Json(int status, const ordered_json& body) {
+  return {status, "application/json", body.dump(2, ' ', false, ordered_json::error_handler_t::replace)};
+}
 
 HttpResponse Error(int status, const std::string& message) {
   return Json(status, ordered_json{{"error", message}});
@@ -98,18 +101,27 @@ HttpResponse Daemon::Ready() const {
 
 HttpResponse Daemon::PostRun(const HttpRequest& request) {
   nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  const char* kShape = "send a JSON object: {\"action\": \"apply\", \"target\": \"service:version\"} "
+                       "(target optional)";
   if (!body.is_object() || !body.contains("action") || !body["action"].is_string()) {
-    return Error(400, "send a JSON object: {\"action\": \"apply\", \"target\": \"service:version\"} "
-                      "(target optional)");
+    return Error(400, kShape);
+  }
+  // A mistyped or wrongly typed field must never widen a run to everything
+  // pending: refuse what is not exactly understood.
+  for (const auto& [key, value] : body.items()) {
+    if (key != "action" && key != "target") return Error(400, "unknown field '" + key + "'; " + kShape);
+  }
+  if (body.contains("target") && !body["target"].is_string()) {
+    return Error(400, "target must be a string (\"service:version\"); " + std::string(kShape));
   }
   std::string action = body["action"];
-  std::string target = body.contains("target") && body["target"].is_string() ? std::string(body["target"]) : "";
+  std::string target = body.contains("target") ? std::string(body["target"]) : "";
   if (action != "apply" && action != "rollback") {
     return Error(400, "action must be \"apply\" or \"rollback\"");
   }
   if (action == "rollback" && target.empty()) {
-    return Error(400, "a rollback needs a target: everything that depends on it is rolled back, "
-                      "the target itself stays");
+    return Error(400, "a rollback needs a target: its service goes back to that version, with "
+                      "what depends on the later ones (as rollback --to)");
   }
   if (!target.empty()) {
     std::string error;

@@ -39,6 +39,7 @@ struct ServeOptions {
   std::string token_file;   // else LOCKSTEP_API_TOKEN
   bool open_reads = false;  // read endpoints open to every client, not only loopback
   std::chrono::milliseconds refresh{30'000};  // how often state and drift are re-read
+  int max_connections = 256;  // HTTP clients served at once; past it, 503
 };
 
 int RunServe(const CommonOptions& options, const ServeOptions& serve, std::ostream& out, Log& log);

@@ -1,9 +1,13 @@
 #include "daemon/http_server.h"
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <optional>
+#include <string_view>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -29,10 +33,36 @@ std::string ErrorJson(const std::string& message) {
   return out + "\"}";
 }
 
+bool ValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size() || (n == 2 && c < 0xC2)) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// Counts the connections being served; one is released when its Session goes.
+class Slot {
+ public:
+  explicit Slot(std::shared_ptr<std::atomic<int>> open) : open_(std::move(open)) { ++*open_; }
+  ~Slot() { --*open_; }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+
+ private:
+  std::shared_ptr<std::atomic<int>> open_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::Handler> handler)
-      : stream_(std::move(socket)), handler_(std::move(handler)) {
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Handler> handler,
+          std::shared_ptr<std::atomic<int>> open)
+      : stream_(std::move(socket)), handler_(std::move(handler)), slot_(std::move(open)) {
     beast::error_code ec;
     auto remote = stream_.socket().remote_endpoint(ec);
     loopback_ = !ec && remote.address().is_loopback();
@@ -42,6 +72,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Start() { Read(); }
+
+  // Answers 503 at once and closes: the server is at its connection cap.
+  void Refuse() {
+    Reject(503, "too many connections; try again in a moment");
+  }
 
  private:
   void Read() {
@@ -63,6 +98,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Reject(400, "malformed HTTP request: " + ec.message());
 
     const auto& req = parser_->get();
+    if (!ValidUtf8({req.target().data(), req.target().size()})) return Reject(400, "malformed HTTP request: the target is not UTF-8");
     HttpRequest request;
     request.method = std::string(req.method_string());
     std::string target(req.target());
@@ -110,8 +146,14 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<HttpServer::Handler> handler_;
+  Slot slot_;
   bool loopback_ = false;
 };
+
+bool OutOfDescriptors(const beast::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+         ec == asio::error::no_memory || ec.value() == ENFILE;
+}
 
 }  // namespace
 
@@ -119,22 +161,46 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   asio::io_context& io;
   std::shared_ptr<Handler> handler;
   tcp::acceptor acceptor;
+  asio::steady_timer backoff;
+  int max_connections;
+  std::shared_ptr<std::atomic<int>> open = std::make_shared<std::atomic<int>>(0);
 
-  Impl(asio::io_context& i, Handler h)
-      : io(i), handler(std::make_shared<Handler>(std::move(h))), acceptor(asio::make_strand(i)) {}
+  Impl(asio::io_context& i, Handler h, int max)
+      : io(i), handler(std::make_shared<Handler>(std::move(h))), acceptor(asio::make_strand(i)),
+        backoff(i), max_connections(max) {}
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(io),
                           [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-                            if (ec == asio::error::operation_aborted) return;
-                            if (!ec) std::make_shared<Session>(std::move(socket), self->handler)->Start();
-                            if (self->acceptor.is_open()) self->Accept();
+                            self->Accepted(ec, std::move(socket));
                           });
+  }
+
+  void Accepted(beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (OutOfDescriptors(ec)) {
+      // The pending connection stays in the backlog; accepting again at once
+      // would fail again at once, and spin.
+      backoff.expires_after(std::chrono::milliseconds(100));
+      backoff.async_wait([self = shared_from_this()](beast::error_code wait) {
+        if (!wait && self->acceptor.is_open()) self->Accept();
+      });
+      return;
+    }
+    if (!ec) {
+      auto session = std::make_shared<Session>(std::move(socket), handler, open);
+      if (open->load() > max_connections) {
+        session->Refuse();
+      } else {
+        session->Start();
+      }
+    }
+    Accept();
   }
 };
 
-HttpServer::HttpServer(asio::io_context& io, Handler handler)
-    : impl_(std::make_shared<Impl>(io, std::move(handler))) {}
+HttpServer::HttpServer(asio::io_context& io, Handler handler, int max_connections)
+    : impl_(std::make_shared<Impl>(io, std::move(handler), max_connections)) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -177,6 +243,7 @@ uint16_t HttpServer::port() const {
 void HttpServer::Stop() {
   beast::error_code ec;
   impl_->acceptor.close(ec);
+  impl_->backoff.cancel();
 }
 
 }  // namespace lockstep

@@ -38,8 +38,12 @@ class HttpServer {
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
   // Limits: request bodies over 64 KiB get 413, headers over 16 KiB 431,
-  // malformed requests 400; an idle connection is closed after 30 s.
-  HttpServer(boost::asio::io_context& io, Handler handler);
+  // malformed requests (a target that is not UTF-8 included) 400; an idle
+  // connection is closed after 30 s. Past `max_connections` open at once a
+  // new client gets 503 and is closed. When accept fails for want of file
+  // descriptors (EMFILE and the like) the server waits a moment before it
+  // accepts again, instead of spinning.
+  HttpServer(boost::asio::io_context& io, Handler handler, int max_connections = 256);
   ~HttpServer();
 
   // Binds "HOST:PORT" ("127.0.0.1:8080", "[::1]:0", "0.0.0.0:8080") and

@@ -175,6 +175,9 @@ int main(int argc, char** argv) {
                         "File holding the API token (default: $LOCKSTEP_API_TOKEN)");
   serve_cmd->add_flag("--open-reads", serve.open_reads,
                       "Serve read endpoints to every client, not only loopback ones");
+  serve_cmd->add_option("--max-connections", serve.max_connections,
+                        "HTTP clients served at once; past it a client gets 503 (default 256)")
+      ->check(CLI::Range(1, 100000));
   std::string refresh = "30s";
   serve_cmd->add_option("--refresh", refresh,
                         "How often to re-read every database's state and drift (default 30s)");

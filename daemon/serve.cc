@@ -86,7 +86,7 @@ Daemon::Daemon(CommonOptions options, ServeOptions serve, Log& log)
     : options_(std::move(options)),
       serve_(std::move(serve)),
       log_(log),
-      server_(io_, [this](const HttpRequest& r) { return Handle(r); }),
+      server_(io_, [this](const HttpRequest& r) { return Handle(r); }, serve_.max_connections),
       refresh_timer_(io_),
       round_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP) {}

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -166,6 +167,92 @@ TEST_F(ServeTest, RunsStartedThroughTheApiNeedTheRightToken) {
   ASSERT_EQ(back.code, 202) << back.body;
   EXPECT_EQ(WaitForRun(back.Json()["id"]), "succeeded");
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
+}
+
+// A wrongly typed or misspelt field once started a run of everything pending.
+TEST_F(ServeTest, WrongJsonTypesAreRefusedAndApplyNothing) {
+  std::string env = SmallPlatform() + " LOCKSTEP_API_TOKEN=s3cret";
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  StartDaemon(env, p_.config());
+  for (const char* body : {R"({"action": "apply", "target": 123})",
+                           R"({"action": "apply", "target": {"id": "a:001"}})",
+                           R"({"action": "apply", "target": null})",
+                           R"({"action": "apply", "taget": "a:001"})", R"({"action": 1})", "[]"}) {
+    Http r = Request("POST", "/v1/runs", body, "s3cret");
+    EXPECT_EQ(r.code, 400) << body << "\n" << r.body;
+  }
+  EXPECT_EQ(Get("/v1/runs").Json()["runs"].size(), 0u);
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename = 't'"), "0");
+}
+
+// Raw bytes on the socket: a path that is not UTF-8 is the client's error.
+TEST_F(ServeTest, InvalidUtf8InThePathIsABadRequest) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  StartDaemon(env, p_.config());
+  std::string answer;
+  Shell("python3 -c 'import socket; s = socket.create_connection((\"127.0.0.1\", " + port_ +
+            ")); s.sendall(b\"GET /v1/\\xff\\xfe HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\"); "
+            "print(s.recv(4096).decode(\"latin-1\"))'",
+        &answer);
+  EXPECT_NE(answer.find("HTTP/1.1 400"), std::string::npos) << answer;
+  EXPECT_EQ(answer.find("HTTP/1.1 500"), std::string::npos) << answer;
+  EXPECT_EQ(Get("/healthz").code, 200);
+}
+
+// Past --max-connections a client gets 503 at once; the others are served.
+TEST_F(ServeTest, ConnectionsPastTheCapGet503) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  StartDaemon(env, p_.config(), "--max-connections 3");
+  std::string answer;
+  Shell("python3 -c 'import socket, time\n"
+        "held = [socket.create_connection((\"127.0.0.1\", " + port_ + ")) for _ in range(3)]\n"
+        "time.sleep(0.3)\n"
+        "s = socket.create_connection((\"127.0.0.1\", " + port_ + "))\n"
+        "s.sendall(b\"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\")\n"
+        "print(s.recv(4096).decode())'",
+        &answer);
+  EXPECT_NE(answer.find("HTTP/1.1 503"), std::string::npos) << answer;
+  EXPECT_EQ(Get("/healthz").code, 200);  // the held ones are gone: served again
+}
+
+// With its file descriptors exhausted the daemon neither spins nor stops
+// answering once they come back.
+TEST_F(ServeTest, OutOfFileDescriptorsBacksOffAndRecovers) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  StartDaemon(env, p_.config());
+  ASSERT_TRUE(Until("/readyz", [](const Http& h) { return h.code == 200; }));
+  ASSERT_EQ(Shell("prlimit --pid " + pid_ + " --nofile=40:40"), 0);
+  auto cpu = [&] {
+    std::string stat = Slurp("/proc/" + pid_ + "/stat");
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    long ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14 || i == 15) ticks += std::stol(field);  // utime, stime
+    }
+    return ticks;
+  };
+  // More clients than descriptors: the rest wait in the listen backlog, and
+  // every accept of them fails with EMFILE until the held ones close.
+  std::ofstream(dir_ + "/hold.py")
+      << "import socket, time\n"
+         "held = [socket.create_connection(('127.0.0.1', " << port_ << ")) for _ in range(60)]\n"
+         "time.sleep(2)\n";
+  StartInBackground("python3 " + dir_ + "/hold.py", dir_ + "/hold");
+  std::this_thread::sleep_for(700ms);
+  long before = cpu();
+  std::this_thread::sleep_for(800ms);
+  long after = cpu();
+  EXPECT_LT(after - before, 40) << "CPU ticks in 0.8 s out of descriptors (spinning: about 80)";
+  EXPECT_EQ(lockstep::WaitForExit(dir_ + "/hold"), "0\n") << Slurp(dir_ + "/hold/err");
+  EXPECT_TRUE(Until("/healthz", [](const Http& h) { return h.code == 200; }, 10s));
 }
 
 TEST_F(ServeTest, ScheduledRoundAppliesAMigrationAddedWhileRunning) {
