@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -288,6 +289,54 @@ TEST_F(ApplyTest, ConfigurationErrorsExitTwoEverywhere) {
       EXPECT_EQ(r.code, 2) << command << " [" << env << "]\n" << r.err;
     }
   }
+}
+
+// A history the size of a real project's (kratos and crates.io carry over a
+// hundred empty down files, crates.io one broken down): it applies, re-runs
+// as a no-op, and the warnings stay a handful of lines.
+TEST_F(ApplyTest, RealWorldSizedHistoryAppliesWithBoundedWarnings) {
+  std::string env = SmallPlatform();
+  int empty = 0, broken = 0;
+  for (const char* service : {"accounts", "billing", "search"}) {
+    p_.WriteService(service);
+    for (int v = 1; v <= 100; ++v) {
+      char version[8];
+      snprintf(version, sizeof version, "%03d", v);
+      std::string table = std::string(service) + "_" + version;
+      std::string stem = std::string(version) + "_step";
+      p_.WriteMigration(service, stem + ".up.sql", "CREATE TABLE " + table + " (id int);");
+      if (v % 5 == 0) {
+        p_.WriteMigration(service, stem + ".down.sql", "-- irreversible\n");
+        ++empty;
+      } else if (v == 51) {
+        p_.WriteMigration(service, stem + ".down.sql",
+                          "BEGIN;\nCREATE INDEX CONCURRENTLY i_" + table + " ON " + table + " (id);\nCOMMIT;\n");
+        ++broken;
+      } else if (v % 7 != 0) {
+        p_.WriteMigration(service, stem + ".down.sql", "DROP TABLE " + table + ";");
+      }
+    }
+  }
+  ASSERT_EQ(empty, 60);
+  ASSERT_EQ(broken, 3);
+  Result first = Apply(env, p_.config());
+  ASSERT_EQ(first.code, 0) << first.err;
+  auto warning_lines = [](const std::string& err) {
+    int n = 0;
+    std::istringstream lines(err);
+    for (std::string line; std::getline(lines, line);) n += line.find("warning: ") != std::string::npos;
+    return n;
+  };
+  EXPECT_LE(warning_lines(first.err), 3) << first.err;
+  EXPECT_NE(first.err.find("warning: 60 down files hold no SQL statement"), std::string::npos)
+      << first.err;
+  EXPECT_NE(first.err.find("applied 300, already applied 0"), std::string::npos) << first.err;
+  Result again = Apply(env, p_.config());
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.err.find("applied 0, already applied 300"), std::string::npos) << again.err;
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "300");
+  Result verbose = RunLockstep("-c " + p_.config() + " --verbose validate", env);
+  EXPECT_EQ(warning_lines(verbose.err), 63) << verbose.err;
 }
 
 TEST_F(ApplyTest, PasswordsNeverAppearInOutput) {
