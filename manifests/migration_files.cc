@@ -211,7 +211,10 @@ void LoadDownFile(int dir_fd, const std::string& file, Migration* m, Diagnostics
       continue;
     }
     m->down_problems.push_back(d.ToString());
-    diag->Warning(d.file, d.line, d.message, d.column, kBrokenDownGroup);
+    diag->Warning(d.file, d.line,
+                  d.message + " (a down file: rollback and verify refuse it until it is fixed; "
+                              "apply is not affected)",
+                  d.column, kBrokenDownGroup);
   }
 }
 
