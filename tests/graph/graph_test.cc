@@ -88,6 +88,36 @@ TEST_F(GraphTest, RequiresOfTheSameServiceCloseABranch) {
   EXPECT_EQ(Build(), "");
 }
 
+std::string Chosen(const Model& model, const std::vector<bool>& chosen) {
+  std::vector<int> ids;
+  for (size_t m = 0; m < chosen.size(); ++m) {
+    if (chosen[m]) ids.push_back(static_cast<int>(m));
+  }
+  return Ids(model, ids);
+}
+
+// The trust issue's platform: rollback --to accounts:001 must not take
+// invoices:001 (and its rows) with it.
+TEST_F(GraphTest, BackToKeepsWhatDependsOnlyOnTheKeptVersion) {
+  b_.Migration("accounts:001")
+      .Migration("accounts:002")
+      .Migration("invoices:001", {"accounts:001"})
+      .Migration("invoices:002", {"accounts:002"})
+      .Migration("reports:001", {"invoices:002"});
+  EXPECT_EQ(Build(), "");
+  EXPECT_EQ(Chosen(b_.model(), graph_->BackTo(Id("accounts:001"))),
+            "accounts:002 invoices:002 reports:001");
+  EXPECT_EQ(Chosen(b_.model(), graph_->BackTo(Id("accounts:002"))), "");
+}
+
+TEST_F(GraphTest, BackToLeavesASiblingBranchThatTheVersionNeeds) {
+  b_.Migration("a:001").Migration("a:002").Migration("a:003", {}, {"001"}).Migration(
+      "a:004", {}, {"002", "003"});
+  EXPECT_EQ(Build(), "");
+  // a:003 came later than a:002 but a:002 does not need it: it goes; a:001 stays.
+  EXPECT_EQ(Chosen(b_.model(), graph_->BackTo(Id("a:002"))), "a:003 a:004");
+}
+
 TEST_F(GraphTest, CycleIsReportedWithItsPath) {
   b_.Migration("billing-service:001")
       .Migration("billing-service:002", {"user-service:004"})
