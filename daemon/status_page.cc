@@ -59,8 +59,11 @@ function drawServices(status) {
     const add = (cls, text) => td.append(el("span", {class: "badge " + cls}, text), " ");
     if (s.failed.length) add("failed", "failed " + s.failed.join(", "));
     if (s.checksum_mismatched.length) add("failed", "checksum mismatch " + s.checksum_mismatched.join(", "));
+    if (s.running.length) add("pending", "running " + s.running.join(", "));
     if (s.pending.length) add("pending", "pending " + s.pending.join(", "));
-    if (!s.failed.length && !s.pending.length && !s.checksum_mismatched.length) add("ok", "up to date");
+    if (!s.failed.length && !s.pending.length && !s.running.length && !s.checksum_mismatched.length) {
+      add("ok", "up to date");
+    }
     tr.append(td);
     body.append(tr);
   }
@@ -69,6 +72,7 @@ function drawGraph(graph, status) {
   const state = {};
   for (const s of status.services) {
     for (const id of s.pending) state[id] = "pending";
+    for (const id of s.running) state[id] = "pending";
     for (const id of s.failed) state[id] = "failed";
   }
   const depth = {}, needs = {};
