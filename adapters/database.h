@@ -9,6 +9,7 @@
 #define LOCKSTEP_ADAPTERS_DATABASE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -121,6 +122,11 @@ class Database {
   // Asks the server to cancel what runs now. Any thread.
   virtual void Cancel() = 0;
 };
+
+// Makes the Database of a logical database name; nullptr with *error set when
+// it cannot (an unset variable, say). Called on one thread at a time.
+using DatabaseFactory =
+    std::function<std::unique_ptr<Database>(const std::string& database, std::string* error)>;
 
 }  // namespace lockstep
 

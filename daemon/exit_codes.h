@@ -2,6 +2,8 @@
 #ifndef LOCKSTEP_DAEMON_EXIT_CODES_H_
 #define LOCKSTEP_DAEMON_EXIT_CODES_H_
 
+#include "graph/status.h"
+
 namespace lockstep {
 
 enum ExitCode : int {
@@ -12,6 +14,18 @@ enum ExitCode : int {
   kExitDrift = 4,        // drift or mismatch found
   kExitWaitTimeout = 5,  // `wait` timed out
 };
+
+// 0 for ok, 2 for bad input, 3 for a lock timeout, 1 for the rest.
+inline int ExitCodeOf(const Status& status) {
+  switch (status.code()) {
+    case Status::Code::kOk: return kExitOk;
+    case Status::Code::kBadInput: return kExitBadInput;
+    case Status::Code::kLockTimeout: return kExitLockTimeout;
+    case Status::Code::kFailed:
+    case Status::Code::kCancelled: break;
+  }
+  return kExitFailed;
+}
 
 }  // namespace lockstep
 

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "graph/diagnostic.h"
+
 namespace spdlog {
 class logger;
 }
@@ -78,6 +80,11 @@ class Log {
   std::string run_id_;  // set before any thread logs
   std::shared_ptr<spdlog::logger> logger_;
 };
+
+// Writes the diagnostics of a load, repeated warnings summarised unless
+// `verbose`, and when there are errors a last line that counts them and says
+// nothing was touched.
+void LogDiagnostics(const Diagnostics& diag, bool verbose, Log& log);
 
 }  // namespace lockstep
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/executor.h"
+#include "daemon/engine/executor.h"
 
 namespace lockstep {
 

@@ -6,8 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "adapters/database.h"
-#include "daemon/executor.h"
+#include "adapters/database_wrapper.h"
 
 namespace lockstep {
 
@@ -18,36 +17,26 @@ struct Faults {
   int apply_call = -1;        // the Nth Apply() (0-based) loses its connection
 };
 
-class FaultyDatabase : public Database {
+class FaultyDatabase : public DatabaseWrapper {
  public:
   FaultyDatabase(std::unique_ptr<Database> inner, Faults faults, bool armed)
-      : inner_(std::move(inner)), faults_(std::move(faults)), armed_(armed) {}
+      : DatabaseWrapper(inner.get()), inner_(std::move(inner)), faults_(std::move(faults)),
+        armed_(armed) {}
 
   Status Open() override {
     if (armed_ && faults_.open) return Status::Failed("database '" + faults_.database + "': cannot connect: refused");
-    return inner_->Open();
+    return DatabaseWrapper::Open();
   }
-  Status TryLock(bool* acquired, LockHolder* holder) override { return inner_->TryLock(acquired, holder); }
-  Status Unlock() override { return inner_->Unlock(); }
-  Status EnsureSchema() override { return inner_->EnsureSchema(); }
   Status ReadHistory(std::vector<HistoryRow>* rows) override {
     if (armed_ && faults_.read_history) return Status::Failed("database '" + faults_.database + "': cannot read the history");
-    return inner_->ReadHistory(rows);
+    return DatabaseWrapper::ReadHistory(rows);
   }
   Status Apply(const MigrationToRun& run) override {
     if (armed_ && applies_++ == faults_.apply_call) {
       return Status::Failed(run.migration->up_path + ": lost the connection to the database");
     }
-    return inner_->Apply(run);
+    return DatabaseWrapper::Apply(run);
   }
-  Status CaptureSchema(SchemaSnapshot* snapshot) override { return inner_->CaptureSchema(snapshot); }
-  Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string& run_id) override {
-    return inner_->SaveSnapshot(snapshot, run_id);
-  }
-  Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) override {
-    return inner_->LoadSnapshot(snapshot, found);
-  }
-  void Cancel() override { inner_->Cancel(); }
 
  private:
   std::unique_ptr<Database> inner_;

@@ -1,0 +1,56 @@
+// A Database that forwards every call to another one.
+#ifndef LOCKSTEP_ADAPTERS_DATABASE_WRAPPER_H_
+#define LOCKSTEP_ADAPTERS_DATABASE_WRAPPER_H_
+
+#include <string>
+#include <vector>
+
+#include "adapters/database.h"
+
+namespace lockstep {
+
+// Forwards every call to another Database, as leveldb's EnvWrapper does: a
+// wrapper overrides only what it changes (the fault-injecting test database)
+// and loses no method of what it wraps. Does not own `target`.
+class DatabaseWrapper : public Database {
+ public:
+  explicit DatabaseWrapper(Database* target) : target_(target) {}
+
+  Database* target() const { return target_; }
+
+  Status Open() override { return target_->Open(); }
+  Status TryLock(bool* acquired, LockHolder* holder) override {
+    return target_->TryLock(acquired, holder);
+  }
+  Status Unlock() override { return target_->Unlock(); }
+  Status EnsureSchema() override { return target_->EnsureSchema(); }
+  Status ReadHistory(std::vector<HistoryRow>* rows) override { return target_->ReadHistory(rows); }
+  Status Apply(const MigrationToRun& run) override { return target_->Apply(run); }
+  Status CaptureSchema(SchemaSnapshot* snapshot) override { return target_->CaptureSchema(snapshot); }
+  Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string& run_id) override {
+    return target_->SaveSnapshot(snapshot, run_id);
+  }
+  Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) override {
+    return target_->LoadSnapshot(snapshot, found);
+  }
+  Status RecordBaseline(const std::vector<HistoryRow>& rows) override {
+    return target_->RecordBaseline(rows);
+  }
+  Status Repair(const std::string& service, const std::string& version, bool mark_applied,
+                const std::string& checksum, const std::string& run_id) override {
+    return target_->Repair(service, version, mark_applied, checksum, run_id);
+  }
+  Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
+                            bool* found) override {
+    return target_->ReadForeignHistory(tool, entries, found);
+  }
+  Status Execute(const std::string& sql) override { return target_->Execute(sql); }
+  void Cancel() override { target_->Cancel(); }
+
+ private:
+  Database* target_;
+};
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_ADAPTERS_DATABASE_WRAPPER_H_

@@ -1,0 +1,116 @@
+#include "daemon/cli/context.h"
+
+#include <set>
+
+#include "daemon/views/sql_script.h"
+#include "graph/suggest.h"
+
+namespace lockstep {
+
+std::string Count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+int FindServiceOrSay(const MigrationGraph& graph, const std::string& name, const std::string& what,
+                     Log& log) {
+  int s = graph.FindService(name);
+  if (s >= 0) return s;
+  std::vector<std::string_view> names;
+  for (const Service& service : graph.model().services) names.push_back(service.name);
+  log.error() << "lockstep: " << what << ": unknown service '" << name << "'" << DidYouMean(name, names)
+              << "\n";
+  return -1;
+}
+
+Loaded Load(const CommonOptions& options, Log& log, bool strict) {
+  Loaded loaded = LoadAndCheck(ConfigPath(options.config_path, options.env), options.env, strict);
+  LogDiagnostics(loaded.diag, options.verbose, log);
+  return loaded;
+}
+
+bool Select(const MigrationGraph& graph, const std::vector<std::string>& target_ids,
+            const std::vector<std::string>& services, std::vector<bool>* wanted,
+            Log& log) {
+  std::vector<int> targets;
+  bool ok = true;
+  for (const std::string& id : target_ids) {
+    std::string error;
+    int m = graph.Resolve(id, &error);
+    if (m < 0) {
+      log.error() << "lockstep: --target " << id << ": " << error << "\n";
+      ok = false;
+    } else {
+      targets.push_back(m);
+    }
+  }
+  for (const std::string& name : services) {
+    int s = FindServiceOrSay(graph, name, "--service", log);
+    if (s < 0) {
+      ok = false;
+      continue;
+    }
+    for (int m : graph.Heads(s)) targets.push_back(m);
+  }
+  if (ok && !targets.empty()) *wanted = graph.Closure(targets);
+  return ok;
+}
+
+int ReadHistoriesOrSay(const Platform& platform, const DatabaseFactory& factory,
+                       std::map<std::string, std::vector<HistoryRow>>* histories, Log& log) {
+  int code = kExitOk;
+  for (const Status& failure : ReadHistories(platform, factory, histories)) {
+    log.error() << "lockstep: " << failure.message() << "\n";
+    // Configuration (an unset variable, a malformed URL) outranks a failure.
+    if (code != kExitBadInput) code = ExitCodeOf(failure);
+  }
+  return code;
+}
+
+bool PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,
+                     const std::string& only, std::ostream& out, Log& log) {
+  const MigrationGraph& graph = *loaded.graph;
+  const Model& model = graph.model();
+  if (!only.empty() && !loaded.platform->FindDatabase(only)) {
+    log.error() << "lockstep: --database: unknown database '" << only << "'\n";
+    return false;
+  }
+  auto database_of = [&](int m) -> const std::string& {
+    return model.services[model.migrations[m].service].database;
+  };
+  std::vector<bool> in(graph.size(), false);
+  for (int m : order) in[m] = true;
+  std::set<std::string> databases;
+  for (int m : order) databases.insert(database_of(m));
+  std::string run_id = "script-" + NewRunId();
+  for (const std::string& db : databases) {
+    if (!only.empty() && db != only) continue;
+    SqlScript script;
+    script.database = db;
+    script.config_path = loaded.platform->config_path;
+    script.history_schema = loaded.platform->settings.history_schema;
+    script.run_id = run_id;
+    script.rollback = rollback;
+    std::set<std::string> needs;
+    for (int m : order) {
+      if (database_of(m) != db) continue;
+      script.migrations.push_back(m);
+      // What must be done on other databases first: applying, the pending
+      // requirements; rolling back, the dependents being rolled back.
+      std::vector<int> first;
+      if (rollback) {
+        first = graph.DependentsOf(m);
+      } else {
+        for (const Dependency& d : graph.DependenciesOf(m)) first.push_back(d.migration);
+      }
+      for (int f : first) {
+        if (in[f] && database_of(f) != db) needs.insert(graph.IdOf(f) + " (database '" + database_of(f) + "')");
+      }
+    }
+    script.needs.assign(needs.begin(), needs.end());
+    RenderSqlScript(graph, script, out);
+    out << "\n";
+  }
+  return true;
+}
+
+}  // namespace lockstep

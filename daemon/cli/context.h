@@ -1,0 +1,59 @@
+// What every command does first: load and check the platform, pick the
+// selection, and make databases from the platform's connections.
+#ifndef LOCKSTEP_DAEMON_CLI_CONTEXT_H_
+#define LOCKSTEP_DAEMON_CLI_CONTEXT_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "adapters/database.h"
+#include "daemon/cli/commands.h"
+#include "daemon/engine/databases.h"
+#include "daemon/engine/executor.h"
+#include "daemon/engine/loaded.h"
+#include "daemon/exit_codes.h"
+#include "graph/graph.h"
+#include "manifests/platform.h"
+
+namespace lockstep {
+
+// Loads and checks everything; prints the diagnostics to `log`, repeated
+// warnings summarised unless options.verbose. `strict`: warnings are errors.
+Loaded Load(const CommonOptions& options, Log& log, bool strict = false);
+
+// Migrations selected by --target and --service: those and all they need;
+// empty (meaning all) when neither is given. False (after printing why) on an
+// unknown id or service.
+bool Select(const MigrationGraph& graph, const std::vector<std::string>& targets,
+            const std::vector<std::string>& services, std::vector<bool>* wanted,
+            Log& log);
+
+// The index of the service named `name`; -1 after saying, with a "did you
+// mean", that there is none. `what` prefixes the message ("rollback").
+int FindServiceOrSay(const MigrationGraph& graph, const std::string& name, const std::string& what,
+                     Log& log);
+
+// "1 service", "3 services".
+std::string Count(size_t n, const char* one, const char* many);
+
+// Reads the history of every database the platform's services use, without
+// the lock. Returns kExitOk, or (after printing why) the exit code of what
+// went wrong: 2 for configuration (an unset variable, a malformed URL), 1
+// for a database that cannot be read.
+int ReadHistoriesOrSay(const Platform& platform, const DatabaseFactory& factory,
+                       std::map<std::string, std::vector<HistoryRow>>* histories, Log& log);
+
+// Prints, per database (or only `only`), the script lockstep would run for
+// `order` (the migrations in the order they run). False (after saying why)
+// when `only` names no database of the platform.
+bool PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,
+                     const std::string& only, std::ostream& out, Log& log);
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_DAEMON_CLI_CONTEXT_H_

@@ -1,0 +1,98 @@
+#include "daemon/cli/commands.h"
+
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/exit_codes.h"
+#include "daemon/views/render.h"
+#include "graph/graph.h"
+#include "graph/plan.h"
+#include "daemon/cli/context.h"
+#include "daemon/engine/state.h"
+
+namespace lockstep {
+namespace {
+
+nlohmann::ordered_json DiagnosticsJson(const Diagnostics& diag, Diagnostic::Severity severity) {
+  auto list = nlohmann::ordered_json::array();
+  for (const Diagnostic& d : diag.all()) {
+    if (d.severity != severity) continue;
+    list.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column},
+                    {"message", d.message}, {"text", d.ToString()}});
+  }
+  return list;
+}
+
+}  // namespace
+
+int RunValidate(const CommonOptions& options, bool strict, std::ostream& out, Log& log) {
+  Loaded loaded = Load(options, log, strict);
+  const Platform& p = *loaded.platform;
+  bool valid = loaded.graph.has_value();
+  if (options.json) {
+    nlohmann::ordered_json j;
+    j["valid"] = valid;
+    j["config"] = p.config_path;
+    j["services"] = p.model.services.size();
+    j["migrations"] = p.model.migrations.size();
+    j["databases"] = p.databases.size();
+    j["errors"] = DiagnosticsJson(loaded.diag, Diagnostic::Severity::kError);
+    j["warnings"] = DiagnosticsJson(loaded.diag, Diagnostic::Severity::kWarning);
+    out << j.dump(2) << "\n";
+  } else if (valid) {
+    int warnings = static_cast<int>(loaded.diag.all().size());
+    out << "ok: " << p.config_path << ": " << Count(p.model.services.size(), "service", "services")
+        << ", " << Count(p.model.migrations.size(), "migration", "migrations") << ", "
+        << Count(p.databases.size(), "database", "databases");
+    if (warnings > 0) out << " (" << Count(warnings, "warning", "warnings") << ")";
+    out << "\n";
+  }
+  return valid ? kExitOk : kExitBadInput;
+}
+
+int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out,
+            Log& log) {
+  Loaded loaded = Load(options, log);
+  if (!loaded.graph) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
+  std::vector<bool> wanted;
+  if (!Select(graph, plan.targets, plan.services, &wanted, log)) return kExitBadInput;
+  std::vector<bool> applied;
+  if (!plan.offline) {
+    std::map<std::string, std::vector<HistoryRow>> histories;
+    DatabaseFactory factory = MakeDatabases(options, *loaded.platform, NewRunId());
+    if (int code = ReadHistoriesOrSay(*loaded.platform, factory, &histories, log)) return code;
+    applied = Reconcile(graph, histories).applied;
+  }
+  Lanes lanes = Lanes::Of(graph);
+  std::vector<bool> pending = PendingSet(graph, wanted, applied);
+  PlanView view{&graph, &lanes, Waves(graph, pending, lanes), plan.offline};
+  if (plan.sql) {
+    std::vector<int> order;
+    for (const auto& wave : view.waves) order.insert(order.end(), wave.begin(), wave.end());
+    return PrintSqlScripts(loaded, order, /*rollback=*/false, plan.database, out, log) ? kExitOk
+                                                                                      : kExitBadInput;
+  }
+  if (options.json) {
+    RenderPlanJson(view, out);
+  } else {
+    RenderPlanText(view, out);
+  }
+  return kExitOk;
+}
+
+int RunGraph(const CommonOptions& options, const std::string& format, std::ostream& out,
+             Log& log) {
+  if (format != "dot" && format != "mermaid" && format != "json") {
+    log.error() << "lockstep: graph: unknown format '" << format << "'; use dot, mermaid or json\n";
+    return kExitBadInput;
+  }
+  Loaded loaded = Load(options, log);
+  if (!loaded.graph) return kExitBadInput;
+  if (format == "dot") RenderDot(*loaded.graph, out);
+  if (format == "mermaid") RenderMermaid(*loaded.graph, out);
+  if (format == "json") RenderGraphJson(*loaded.graph, out);
+  return kExitOk;
+}
+
+}  // namespace lockstep

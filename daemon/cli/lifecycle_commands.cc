@@ -1,0 +1,449 @@
+// The life of a migration after its first apply: rollback, baseline, repair.
+#include <algorithm>
+#include <optional>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/cli/commands.h"
+#include "daemon/exit_codes.h"
+#include "daemon/cli/context.h"
+#include "daemon/engine/state.h"
+
+namespace lockstep {
+namespace {
+
+using nlohmann::ordered_json;
+
+
+// The migrations a rollback selects: --to SERVICE:VERSION brings that service
+// back to VERSION (its migrations after VERSION that VERSION does not need,
+// and what depends on those); --target rolls back the target and what depends
+// on it; --steps N takes the N most recently applied (of --service), and
+// everything that depends on them.
+bool SelectRollback(const MigrationGraph& graph, const PlatformState& state,
+                    const RollbackOptions& o, std::vector<bool>* chosen, Log& log) {
+  int selectors = !o.to.empty() + !o.target.empty() + (o.steps > 0);
+  if (selectors != 1) {
+    log.error() << "lockstep: rollback: give exactly one of --to ID, --target ID, --steps N\n";
+    return false;
+  }
+  std::vector<int> roots;
+  std::string error;
+  if (!o.to.empty() || !o.target.empty()) {
+    const std::string& id = o.to.empty() ? o.target : o.to;
+    int m = graph.Resolve(id, &error);
+    if (m < 0) {
+      log.error() << "lockstep: rollback: " << error << "\n";
+      return false;
+    }
+    if (!o.to.empty()) {
+      *chosen = graph.BackTo(m);
+    } else {
+      *chosen = graph.Dependents({m});
+      (*chosen)[m] = true;
+    }
+    return true;
+  }
+  int service = -1;
+  if (!o.service.empty() && (service = FindServiceOrSay(graph, o.service, "rollback", log)) < 0) {
+    return false;
+  }
+  std::vector<int> applied;
+  for (int m = 0; m < graph.size(); ++m) {
+    if (state.applied[m] && (service < 0 || graph.model().migrations[m].service == service)) {
+      applied.push_back(m);
+    }
+  }
+  // Most recent first; for rows of one instant, later in the graph first.
+  std::vector<int> order = graph.TopologicalOrder();
+  std::vector<int> rank(graph.size());
+  for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = static_cast<int>(i);
+  std::sort(applied.begin(), applied.end(), [&](int a, int b) {
+    const std::string& fa = state.row_of[a]->finished_at;
+    const std::string& fb = state.row_of[b]->finished_at;
+    return fa != fb ? fa > fb : rank[a] > rank[b];
+  });
+  applied.resize(std::min<size_t>(applied.size(), o.steps));
+  *chosen = graph.Dependents(applied);
+  for (int m : applied) (*chosen)[m] = true;
+  return true;
+}
+
+// Opens `name`, takes its lock and makes sure lockstep's tables exist; the
+// lock goes with the connection when the result is destroyed.
+std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFactory& factory,
+                                     const std::string& name, Status* status) {
+  std::string error;
+  std::unique_ptr<Database> db = factory(name, &error);
+  *status = db ? db->Open() : Status::BadInput(error);
+  if (status->ok()) *status = TakeLock(*db, name, platform.settings.lock_timeout, nullptr, nullptr);
+  if (status->ok()) *status = db->EnsureSchema();
+  return status->ok() ? std::move(db) : nullptr;
+}
+
+std::string DatabaseOfService(const Model& model, int service) {
+  return model.services[service].database;
+}
+
+HistoryRow BaselineRow(const MigrationGraph& graph, int m, const std::string& run_id,
+                       const std::string& source) {
+  const Migration& mig = graph.model().migrations[m];
+  HistoryRow row;
+  row.service = graph.model().services[mig.service].name;
+  row.version = mig.version.text();
+  row.name = mig.name;
+  row.checksum = mig.checksum;
+  row.run_id = run_id;
+  row.applied_by = source;  // recorded as the event's detail
+  return row;
+}
+
+// Matches another tool's history entries to lockstep migrations of the
+// services on one database. Returns the migrations to record; fills the
+// report's lines.
+std::vector<int> MatchForeign(const MigrationGraph& graph, const std::string& tool,
+                              const std::vector<std::string>& entries,
+                              const std::vector<int>& services, std::vector<std::string>* matched,
+                              std::vector<std::string>* unmatched, std::string* error) {
+  const Model& model = graph.model();
+  std::set<int> out;
+  auto by_version = [&](const std::string& text, bool and_older) {
+    std::optional<Version> v = Version::Parse(text);
+    std::vector<int> hits;
+    for (int s : services) {
+      for (int m : graph.MigrationsOf(s)) {
+        const Version& mv = model.migrations[m].version;
+        if (v && (and_older ? !(*v < mv) : mv == *v)) hits.push_back(m);
+      }
+    }
+    return hits;
+  };
+  // sqitch names changes: the migration's name must be the change's name.
+  // alembic names revisions by id: the name is the id, or starts with it
+  // ("10967fd178d8_add_users"). Never a substring: "users" must not match
+  // "users_phone".
+  auto by_name = [&](const std::string& text) {
+    std::vector<int> hits;
+    for (int s : services) {
+      for (int m : graph.MigrationsOf(s)) {
+        const std::string& name = model.migrations[m].name;
+        if (name == text || (tool == "alembic" && name.rfind(text + "_", 0) == 0)) hits.push_back(m);
+      }
+    }
+    return hits;
+  };
+  for (const std::string& entry : entries) {
+    std::vector<int> hits;
+    if (tool == "golang-migrate") {
+      if (entry.rfind("dirty:", 0) == 0) {
+        *error = "golang-migrate marks version " + entry.substr(6) +
+                 " dirty: a migration failed half-way; fix it with golang-migrate first";
+        return {};
+      }
+      hits = by_version(entry, /*and_older=*/true);
+    } else if (tool == "flyway" || tool == "dbmate") {
+      hits = by_version(entry, false);
+    } else {  // alembic revisions and sqitch changes are names, not versions
+      hits = by_name(entry);
+      if (tool == "alembic" && hits.size() == 1) {
+        std::vector<bool> ancestors = graph.Closure(hits);
+        for (int m = 0; m < graph.size(); ++m) {
+          if (ancestors[m] && model.migrations[m].service == model.migrations[hits[0]].service) {
+            out.insert(m);
+          }
+        }
+      }
+    }
+    std::set<int> services_hit;
+    for (int m : hits) services_hit.insert(model.migrations[m].service);
+    bool ambiguous = services_hit.size() > 1;
+    if (hits.empty() || ambiguous) {
+      unmatched->push_back(entry + (ambiguous ? " (matches several services; pass --service)"
+                                              : " (no lockstep migration matches)"));
+      continue;
+    }
+    std::string ids;
+    for (int m : hits) {
+      out.insert(m);
+      if (hits.size() <= 3) ids += (ids.empty() ? "" : ", ") + graph.IdOf(m);
+    }
+    if (hits.size() > 3) ids = graph.IdOf(hits.front()) + " .. " + graph.IdOf(hits.back());
+    matched->push_back(entry + " -> " + ids);
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace
+
+int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, std::ostream& out,
+                Log& log) {
+  if (baseline.import_tool.empty() == (baseline.service.empty() || baseline.version.empty())) {
+    log.error() << "lockstep: baseline: give --service S --version V, or --import TOOL "
+                   "[--service S]\n";
+    return kExitBadInput;
+  }
+  static const std::set<std::string> kTools = {"flyway", "golang-migrate", "dbmate", "alembic", "sqitch"};
+  if (!baseline.import_tool.empty() && !kTools.count(baseline.import_tool)) {
+    log.error() << "lockstep: baseline: --import " << baseline.import_tool
+                << ": use flyway, golang-migrate, dbmate, alembic or sqitch\n";
+    return kExitBadInput;
+  }
+  Loaded loaded = Load(options, log);
+  if (!loaded.graph) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
+  const Model& model = graph.model();
+  int service = -1;
+  if (!baseline.service.empty() &&
+      (service = FindServiceOrSay(graph, baseline.service, "baseline", log)) < 0) {
+    return kExitBadInput;
+  }
+  std::string run_id = NewRunId();
+  DatabaseFactory factory = MakeDatabases(options, *loaded.platform, run_id);
+
+  // Which migrations to record, by database.
+  std::map<std::string, std::vector<int>> record;
+  std::map<std::string, std::vector<int>> services_of;
+  for (int s = 0; s < static_cast<int>(model.services.size()); ++s) {
+    if (service < 0 || s == service) services_of[DatabaseOfService(model, s)].push_back(s);
+  }
+  int code = kExitOk;
+  if (baseline.import_tool.empty()) {
+    std::string error;
+    int target = graph.Resolve(baseline.service + ":" + baseline.version, &error);
+    if (target < 0) {
+      log.error() << "lockstep: baseline: " << error << "\n";
+      return kExitBadInput;
+    }
+    std::vector<bool> before = graph.Closure({target});
+    for (int m : graph.MigrationsOf(service)) {
+      if (before[m]) record[DatabaseOfService(model, service)].push_back(m);
+    }
+  }
+  // Everything is read and matched under every lock first (databases in name
+  // order, as the executor takes them); only when all of it matched is
+  // anything recorded, so that a refused import leaves no partial state.
+  std::map<std::string, std::unique_ptr<Database>> locked;
+  for (const auto& [database, services] : services_of) {
+    if (baseline.import_tool.empty() && !record.count(database)) continue;
+    Status status;
+    std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, &status);
+    if (!db) {
+      log.error() << "lockstep: " << status.message() << "\n";
+      return ExitCodeOf(status);
+    }
+    if (!baseline.import_tool.empty()) {
+      std::vector<std::string> entries, matched, unmatched;
+      bool found = false;
+      status = db->ReadForeignHistory(baseline.import_tool, &entries, &found);
+      if (!status.ok()) {
+        log.error() << "lockstep: " << status.message() << "\n";
+        return ExitCodeOf(status);
+      }
+      if (!found) {
+        out << "database " << database << ": no " << baseline.import_tool << " history table\n";
+        continue;
+      }
+      std::string error;
+      record[database] = MatchForeign(graph, baseline.import_tool, entries, services, &matched,
+                                      &unmatched, &error);
+      if (!error.empty()) {
+        log.error() << "lockstep: database " << database << ": " << error << "\n";
+        code = kExitFailed;
+        continue;
+      }
+      out << "database " << database << ": " << entries.size() << " " << baseline.import_tool
+          << " entries, " << matched.size() << " matched, " << unmatched.size() << " not\n";
+      for (const std::string& line : matched) out << "  matched    " << line << "\n";
+      for (const std::string& line : unmatched) out << "  unmatched  " << line << "\n";
+      if (!unmatched.empty()) code = kExitFailed;
+    }
+    locked[database] = std::move(db);
+  }
+  if (code != kExitOk) {
+    log.error() << "lockstep: baseline: nothing was recorded: every entry must match a lockstep "
+                   "migration (fix the files or pass --service), or record by hand with "
+                   "--service S --version V\n";
+    return code;
+  }
+  for (auto& [database, db] : locked) {
+    std::vector<HistoryRow> existing;
+    Status status = db->ReadHistory(&existing);
+    std::set<std::string> have;
+    for (const HistoryRow& r : existing) have.insert(r.service + ":" + r.version);
+    std::vector<HistoryRow> rows;
+    for (int m : record[database]) {
+      if (have.count(graph.IdOf(m))) {
+        out << "  already recorded  " << graph.IdOf(m) << "\n";
+        continue;
+      }
+      rows.push_back(BaselineRow(graph, m, run_id,
+                                 baseline.import_tool.empty() ? "lockstep baseline"
+                                                              : "imported from " + baseline.import_tool));
+      out << "  baseline  " << graph.IdOf(m) << "  " << model.migrations[m].name << "\n";
+    }
+    if (status.ok()) status = db->RecordBaseline(rows);
+    if (!status.ok()) {
+      log.error() << "lockstep: " << status.message() << "\n";
+      return ExitCodeOf(status);
+    }
+    db->Unlock();
+  }
+  return kExitOk;
+}
+
+int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out,
+              Log& log) {
+  if (repair.forget == repair.mark_applied) {
+    log.error() << "lockstep: repair: give --forget (you undid it by hand) or --mark-applied "
+                   "(you finished it by hand)\n";
+    return kExitBadInput;
+  }
+  Loaded loaded = Load(options, log);
+  if (!loaded.graph) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
+  int service = FindServiceOrSay(graph, repair.service, "repair", log);
+  if (service < 0) return kExitBadInput;
+  std::string run_id = NewRunId();
+  DatabaseFactory factory = MakeDatabases(options, *loaded.platform, run_id);
+  std::string database = DatabaseOfService(graph.model(), service);
+  Status status;
+  std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, &status);
+  std::vector<HistoryRow> rows;
+  if (db) status = db->ReadHistory(&rows);
+  if (!status.ok()) {
+    log.error() << "lockstep: " << status.message() << "\n";
+    return ExitCodeOf(status);
+  }
+  std::vector<const HistoryRow*> failed;
+  for (const HistoryRow& r : rows) {
+    if (r.service == repair.service && r.status == "failed" &&
+        (repair.version.empty() || Version::Parse(r.version) == Version::Parse(repair.version))) {
+      failed.push_back(&r);
+    }
+  }
+  if (failed.empty()) {
+    log.error() << "lockstep: repair: nothing to repair: no migration of " << repair.service
+                << (repair.version.empty() ? "" : " version " + repair.version)
+                << " is recorded as failed\n";
+    return kExitBadInput;
+  }
+  if (failed.size() > 1) {
+    log.error() << "lockstep: repair: several migrations of " << repair.service
+                << " are recorded as failed; name one with --version\n";
+    return kExitBadInput;
+  }
+  const HistoryRow& row = *failed[0];
+  std::string error, checksum = row.checksum;
+  int m = graph.Resolve(row.service + ":" + row.version, &error);
+  if (m >= 0) checksum = graph.model().migrations[m].checksum;
+  status = db->Repair(row.service, row.version, repair.mark_applied, checksum, run_id);
+  if (!status.ok()) {
+    log.error() << "lockstep: " << status.message() << "\n";
+    return ExitCodeOf(status);
+  }
+  db->Unlock();
+  out << row.service << ":" << row.version << " " << row.name << ": "
+      << (repair.mark_applied ? "marked applied" : "forgotten (it will run again on the next apply)")
+      << "\n";
+  return kExitOk;
+}
+
+int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, std::ostream& out,
+                Log& log) {
+  Loaded loaded = Load(options, log);
+  if (!loaded.graph) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
+  const Model& model = graph.model();
+  std::map<std::string, std::vector<HistoryRow>> histories;
+  std::string run_id = NewRunId();
+  DatabaseFactory factory = MakeDatabases(options, *loaded.platform, run_id);
+  if (int code = ReadHistoriesOrSay(*loaded.platform, factory, &histories, log)) return code;
+  PlatformState state = Reconcile(graph, histories);
+  std::vector<bool> chosen;
+  if (!SelectRollback(graph, state, rollback, &chosen, log)) return kExitBadInput;
+
+  // The plan, dependents first, before anything is touched.
+  std::vector<int> order = graph.TopologicalOrder();
+  std::reverse(order.begin(), order.end());
+  std::vector<int> plan;
+  for (int m : order) {
+    if (chosen[m] && state.applied[m]) plan.push_back(m);
+  }
+  std::string missing_down = DownFileProblems(graph, plan);
+  if (rollback.sql) {
+    if (!missing_down.empty()) {
+      log.error() << "lockstep: cannot roll back: these migrations have no down file that can run:" << missing_down
+                  << "\n";
+      return kExitBadInput;
+    }
+    return PrintSqlScripts(loaded, plan, /*rollback=*/true, rollback.database, out, log)
+               ? kExitOk
+               : kExitBadInput;
+  }
+  if (options.json && rollback.dry_run) {
+    ordered_json j = ordered_json::array();
+    for (int m : plan) {
+      j.push_back({{"id", graph.IdOf(m)},
+                   {"database", model.services[model.migrations[m].service].database},
+                   {"down", model.migrations[m].down_path.empty()
+                                ? ordered_json(nullptr)
+                                : ordered_json(model.migrations[m].down_path)}});
+    }
+    out << j.dump(2) << "\n";
+  } else if (!options.json) {
+    if (plan.empty()) {
+      out << "nothing to roll back: none of the selected migrations is applied\n";
+      return kExitOk;
+    }
+    out << "rollback: " << plan.size() << (plan.size() == 1 ? " migration" : " migrations")
+        << ", dependents first\n";
+    for (int m : plan) {
+      const Migration& mig = model.migrations[m];
+      out << "  " << model.services[mig.service].database << "  " << graph.IdOf(m) << "  "
+          << mig.name << (mig.down_path.empty() ? "  (NO DOWN FILE)" : "") << "\n";
+    }
+  }
+  if (!missing_down.empty()) {
+    log.error() << "lockstep: cannot roll back: these migrations have no down file that can run:" << missing_down
+                << "\n";
+    return kExitBadInput;
+  }
+  if (rollback.dry_run || plan.empty()) return kExitOk;
+  if (!rollback.yes) {
+    std::string what = "roll back " + Count(plan.size(), "migration", "migrations") +
+                       " (their down files run; what they drop is lost)";
+    if (!rollback.confirm) {
+      log.error() << "lockstep: rollback: would " << what
+                  << "; nothing was touched. Run it again with --yes to go ahead, or --dry-run "
+                     "to only see the plan\n";
+      return kExitBadInput;
+    }
+    if (!rollback.confirm("lockstep: " + what + "?")) {
+      log.error() << "lockstep: rollback: not confirmed; nothing was touched\n";
+      return kExitBadInput;
+    }
+  }
+
+  ExecutorOptions eo = ExecutorOptionsFor(loaded.platform->settings, run_id);
+  eo.rollback = true;
+  log.set_run_id(run_id);
+  Executor executor(graph, factory, nullptr, eo);
+  log.info() << "lockstep: run " << run_id << ": rolling back " << plan.size() << " migrations\n";
+  ExecutionResult result = executor.Run(chosen);
+  for (int m : result.applied) log.info() << "  rolled back  " << graph.IdOf(m) << "\n";
+  if (!result.status.ok()) log.error() << "lockstep: " << result.status.message() << "\n";
+  log.info() << "lockstep: rolled back " << result.applied.size() << ", not started "
+             << result.not_started << "\n";
+  if (options.json) {
+    ordered_json j;
+    j["run_id"] = run_id;
+    j["rolled_back"] = ordered_json::array();
+    for (int m : result.applied) j["rolled_back"].push_back(graph.IdOf(m));
+    j["error"] = result.status.ok() ? ordered_json(nullptr) : ordered_json(result.status.message());
+    out << j.dump(2) << "\n";
+  }
+  return ExitCodeOf(result.status);
+}
+
+}  // namespace lockstep

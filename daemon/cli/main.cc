@@ -1,0 +1,243 @@
+// lockstep's command line: the table of commands and their options, nothing
+// more. The commands themselves are in daemon/commands.cc.
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "daemon/cli/commands.h"
+#include "daemon/server/daemon.h"
+#include "daemon/exit_codes.h"
+#include "manifests/durations.h"
+
+namespace {
+
+// Asks on the terminal; true only for an answer that starts with y.
+bool AskOnTerminal(const std::string& question) {
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace lockstep;
+  CommonOptions common;
+  PlanOptions plan;
+  ApplyOptions apply;
+  bool check = false;
+  std::string format = "dot";
+
+  CLI::App app{"lockstep applies PostgreSQL schema migrations for a whole platform of "
+               "services: one DAG across services and databases, checked before anything "
+               "runs."};
+  const std::string version = std::string("lockstep ") + LOCKSTEP_VERSION + " (commit " +
+                              LOCKSTEP_GIT_COMMIT + ")";
+  app.set_version_flag("--version", version);
+  std::string log_format;
+  app.add_option("--log-format", log_format,
+                 "Logs on stderr as text (default) or json, one object per line "
+                 "(or $LOCKSTEP_LOG_FORMAT)");
+  app.add_flag("-v,--verbose", common.verbose,
+               "List every warning; repeated ones are otherwise summarised in one line");
+  app.add_option("-c,--config", common.config_path,
+                 "Platform file (default: $LOCKSTEP_CONFIG, then ./lockstep.yaml)");
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.footer("Exit codes: 0 done, 1 a migration or database operation failed, 2 bad usage, "
+             "configuration or graph, 3 lock not obtained in time, 4 drift found, 5 wait "
+             "timed out.");
+
+  CLI::App* validate = app.add_subcommand(
+      "validate", "Load every manifest and migration and check the graph; touch no database");
+  validate->add_flag("--json", common.json, "Print the result as JSON on stdout");
+  bool strict = false;
+  validate->add_flag("--strict", strict, "Treat every warning as an error (for CI)");
+
+  CLI::App* plan_cmd = app.add_subcommand(
+      "plan", "Show what apply would do, in waves, per database");
+  plan_cmd->add_flag("--offline", plan.offline,
+                     "Plan as if nothing were applied, connecting to nothing");
+  plan_cmd->add_option("--target", plan.targets,
+                       "Only this migration (service:version) and what it needs; repeatable");
+  plan_cmd->add_option("--service", plan.services,
+                       "Only this service's heads and what they need; repeatable");
+  plan_cmd->add_flag("--json", common.json, "Print the plan as JSON on stdout");
+  plan_cmd->add_flag("--sql", plan.sql,
+                     "Print, per database, the SQL script lockstep would run (for psql -f)");
+  plan_cmd->add_option("--database", plan.database, "With --sql: only this database's script");
+
+  CLI::App* apply_cmd = app.add_subcommand(
+      "apply", "Apply pending migrations: databases in parallel, one migration at a time each");
+  apply_cmd->add_option("--target", apply.targets,
+                        "Only this migration (service:version) and what it needs; repeatable");
+  apply_cmd->add_option("--service", apply.services,
+                        "Only this service's heads and what they need; repeatable");
+  apply_cmd->add_flag("--dry-run", apply.dry_run, "Print what would run; change nothing");
+  apply_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
+  apply_cmd->add_flag("--allow-out-of-order", apply.allow_out_of_order,
+                      "Apply migrations older than their service's latest applied one");
+
+  RollbackOptions rollback;
+  CLI::App* rollback_cmd = app.add_subcommand(
+      "rollback", "Run down migrations, dependents first, across services and databases");
+  rollback_cmd->add_option(
+      "--to", rollback.to,
+      "SERVICE:VERSION: bring that service back to that version: roll back its later "
+      "migrations and what depends on them; what depends only on the kept version stays. "
+      "E.g. --to accounts:001");
+  rollback_cmd->add_option(
+      "--target", rollback.target,
+      "ID: roll back this migration and everything that depends on it, on any service. "
+      "E.g. --target accounts:002");
+  rollback_cmd->add_option("--steps", rollback.steps,
+                           "Roll back the N most recently applied migrations (and their dependents)")
+      ->check(CLI::PositiveNumber);
+  rollback_cmd->add_option("--service", rollback.service, "With --steps: only this service's");
+  rollback_cmd->add_flag("--dry-run", rollback.dry_run, "Print the plan; change nothing");
+  rollback_cmd->add_flag("-y,--yes", rollback.yes,
+                         "Run without asking (needed when stdin is not a terminal)");
+  rollback_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
+  rollback_cmd->add_flag("--sql", rollback.sql,
+                         "Print, per database, the SQL script of the rollback; change nothing");
+  rollback_cmd->add_option("--database", rollback.database, "With --sql: only this database's script");
+
+  BaselineOptions baseline;
+  CLI::App* baseline_cmd = app.add_subcommand(
+      "baseline", "Mark an existing database as already at a version, running nothing");
+  baseline_cmd->add_option("--service", baseline.service, "The service");
+  baseline_cmd->add_option("--version", baseline.version,
+                           "Record this version and everything before it");
+  baseline_cmd->add_option("--import", baseline.import_tool,
+                           "Read another tool's history: flyway, golang-migrate, dbmate, alembic, sqitch");
+
+  RepairOptions repair;
+  CLI::App* repair_cmd = app.add_subcommand(
+      "repair", "Resolve a migration recorded failed (a no-transaction one that stopped half-way)");
+  repair_cmd->add_option("--service", repair.service, "The service")->required();
+  repair_cmd->add_option("--version", repair.version, "Which one, when several are failed");
+  repair_cmd->add_flag("--forget", repair.forget, "You undid it by hand: it runs again next time");
+  repair_cmd->add_flag("--mark-applied", repair.mark_applied, "You finished it by hand");
+
+  NewOptions new_options;
+  CLI::App* new_cmd = app.add_subcommand("new", "Write the next up/down pair of a service");
+  new_cmd->add_option("service", new_options.service, "The service")->required();
+  new_cmd->add_option("name", new_options.name, "What it does: add_users_phone")->required();
+  new_cmd->add_option("--requires", new_options.requires_ids,
+                      "A migration it needs (service:version); repeatable");
+
+  std::string heads_service, merge_service;
+  CLI::App* heads_cmd = app.add_subcommand("heads", "Print a service's heads");
+  heads_cmd->add_option("service", heads_service, "The service")->required();
+  CLI::App* merge_cmd = app.add_subcommand(
+      "merge", "Write a merge migration whose parents are a service's heads");
+  merge_cmd->add_option("service", merge_service, "The service")->required();
+
+  VerifyOptions verify;
+  CLI::App* verify_cmd = app.add_subcommand(
+      "verify", "On scratch databases: up, down, up again for every migration; report downs "
+                "that do not undo their up");
+  verify_cmd->add_option("--service", verify.service, "Only this service (and what it needs)");
+  verify_cmd->add_option("--scratch-url", verify.scratch_url,
+                         "Server to make scratch databases on (default: each database's own)");
+  verify_cmd->add_flag("--keep", verify.keep, "Keep the scratch databases afterwards");
+
+  CLI::App* status = app.add_subcommand(
+      "status", "Per service: applied, pending, failed, checksum-mismatched, unknown-applied");
+  status->add_flag("--check", check,
+                   "Exit 4 when anything is pending, failed or checksum-mismatched");
+  status->add_flag("--json", common.json, "Print the status as JSON on stdout");
+
+  CLI::App* history = app.add_subcommand(
+      "history", "What was applied, when, by whom, how long it took");
+  history->add_flag("--json", common.json, "Print the history as JSON on stdout");
+
+  WaitOptions wait;
+  CLI::App* wait_cmd = app.add_subcommand(
+      "wait", "Block until migrations are applied (an app's init container), or time out");
+  wait_cmd->add_option("--for", wait.targets, "A migration (service:version) to wait for; repeatable");
+  wait_cmd->add_option("--service", wait.services, "Wait for this service's heads; repeatable");
+  wait_cmd->add_option("--timeout", wait.timeout, "Give up after this long, exit 5 (default 5m)");
+
+  CLI::App* drift = app.add_subcommand(
+      "drift", "Compare each database with the schema its migrations made; exit 4 on drift");
+  drift->add_flag("--json", common.json, "Print the drift as JSON on stdout");
+
+  ServeOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "Run the daemon: HTTP API, metrics, status page, scheduled rounds");
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve_cmd->add_option("--token-file", serve.token_file,
+                        "File holding the API token (default: $LOCKSTEP_API_TOKEN)");
+  serve_cmd->add_flag("--open-reads", serve.open_reads,
+                      "Serve read endpoints to every client, not only loopback ones");
+  serve_cmd->add_option("--max-connections", serve.max_connections,
+                        "HTTP clients served at once; past it a client gets 503 (default 256)")
+      ->check(CLI::Range(1, 100000));
+  std::string refresh = "30s";
+  serve_cmd->add_option("--refresh", refresh,
+                        "How often to re-read every database's state and drift (default 30s)");
+
+  CLI::App* version_cmd = app.add_subcommand("version", "Print the version and the build's commit");
+
+  CLI::App* graph = app.add_subcommand("graph", "Print the migration DAG");
+  graph->add_option("--format", format, "dot, mermaid or json (default: dot)");
+
+  std::signal(SIGPIPE, SIG_IGN);  // a dropped server connection must not kill us
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  if (version_cmd->parsed()) {
+    std::cout << version << "\n";
+    return kExitOk;
+  }
+  if (log_format.empty()) log_format = common.env("LOCKSTEP_LOG_FORMAT").value_or("text");
+  std::optional<LogFormat> format_of_logs = ParseLogFormat(log_format);
+  if (!format_of_logs) {
+    std::cerr << "lockstep: --log-format: '" << log_format << "' is not text or json\n";
+    return kExitBadInput;
+  }
+  Log log(*format_of_logs);
+
+  try {
+    if (validate->parsed()) return RunValidate(common, strict, std::cout, log);
+    if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);
+    if (graph->parsed()) return RunGraph(common, format, std::cout, log);
+    if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, log);
+    if (verify_cmd->parsed()) return RunVerify(common, verify, std::cout, log);
+    if (new_cmd->parsed()) return RunNew(common, new_options, std::cout, log);
+    if (heads_cmd->parsed()) return RunHeads(common, heads_service, std::cout, log);
+    if (merge_cmd->parsed()) return RunMerge(common, merge_service, std::cout, log);
+    if (baseline_cmd->parsed()) return RunBaseline(common, baseline, std::cout, log);
+    if (repair_cmd->parsed()) return RunRepair(common, repair, std::cout, log);
+    if (rollback_cmd->parsed()) {
+      if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) rollback.confirm = AskOnTerminal;
+      return RunRollback(common, rollback, std::cout, log);
+    }
+    if (status->parsed()) return RunStatus(common, check, std::cout, log);
+    if (history->parsed()) return RunHistory(common, std::cout, log);
+    if (drift->parsed()) return RunDrift(common, std::cout, log);
+    if (serve_cmd->parsed()) {
+      std::string error;
+      if (!ParseDuration(refresh, &serve.refresh, &error) || serve.refresh.count() == 0) {
+        log.error() << "lockstep: --refresh: " << (error.empty() ? "must be more than 0" : error) << "\n";
+        return kExitBadInput;
+      }
+      return RunServe(common, serve, std::cout, log);
+    }
+    if (wait_cmd->parsed()) return RunWait(common, wait, std::cout, log);
+  } catch (const std::exception& e) {
+    // Commands report their errors as values; reaching this is a bug, but it
+    // must still end as a message and an exit code, not an abort.
+    log.error() << "lockstep: internal error: " << e.what() << "\n";
+    return kExitFailed;
+  }
+  return kExitBadInput;
+}

@@ -1,0 +1,39 @@
+// The databases of a platform: making them from its connections, reading
+// their histories, naming runs.
+#ifndef LOCKSTEP_DAEMON_ENGINE_DATABASES_H_
+#define LOCKSTEP_DAEMON_ENGINE_DATABASES_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "adapters/database.h"
+#include "daemon/options.h"
+#include "manifests/platform.h"
+
+namespace lockstep {
+
+// A fresh run id: 12 hex digits.
+std::string NewRunId();
+
+// The logical databases the platform's services use, sorted.
+std::set<std::string> DatabasesOf(const Platform& platform);
+
+// PostgreSQL databases from the platform's connections (${VAR} from `env`).
+DatabaseFactory PostgresFactory(const Platform& platform, const Environment& env,
+                                const std::string& run_id);
+
+// options.databases when set, PostgresFactory otherwise.
+DatabaseFactory MakeDatabases(const CommonOptions& options, const Platform& platform,
+                              const std::string& run_id);
+
+// Reads the history of every database the platform's services use, without
+// the lock. Returns what went wrong, a Status per database that could not be
+// read (BadInput for configuration: an unset variable, a malformed URL).
+std::vector<Status> ReadHistories(const Platform& platform, const DatabaseFactory& factory,
+                                  std::map<std::string, std::vector<HistoryRow>>* histories);
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_DAEMON_ENGINE_DATABASES_H_

@@ -1,0 +1,73 @@
+#include "daemon/engine/drift.h"
+
+namespace lockstep {
+
+const char* KindName(DriftItem::Kind kind) {
+  switch (kind) {
+    case DriftItem::Kind::kAdded: return "added";
+    case DriftItem::Kind::kRemoved: return "removed";
+    case DriftItem::Kind::kChanged: return "changed";
+  }
+  return "";
+}
+
+std::vector<DriftItem> Diff(const SchemaSnapshot& stored, const SchemaSnapshot& live) {
+  std::vector<DriftItem> out;
+  auto a = stored.begin(), b = live.begin();
+  while (a != stored.end() || b != live.end()) {
+    if (b == live.end() || (a != stored.end() && a->first < b->first)) {
+      out.push_back({DriftItem::Kind::kRemoved, a->first, a->second, ""});
+      ++a;
+    } else if (a == stored.end() || b->first < a->first) {
+      out.push_back({DriftItem::Kind::kAdded, b->first, "", b->second});
+      ++b;
+    } else {
+      if (a->second != b->second) {
+        out.push_back({DriftItem::Kind::kChanged, a->first, a->second, b->second});
+      }
+      ++a, ++b;
+    }
+  }
+  return out;
+}
+
+std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
+                                      const DatabaseFactory& factory) {
+  std::vector<DatabaseDrift> out;
+  for (const std::string& name : databases) {
+    DatabaseDrift d;
+    d.database = name;
+    std::string error;
+    std::unique_ptr<Database> db = factory(name, &error);
+    Status s = db ? db->Open() : Status::BadInput(error);
+    bool locked = false;
+    LockHolder holder;
+    if (s.ok()) s = db->TryLock(&locked, &holder);
+    if (!s.ok()) {
+      d.state = DatabaseDrift::State::kUnreachable;
+      d.error = s.message();
+      d.misconfigured = s.code() == Status::Code::kBadInput;
+    } else if (!locked) {
+      d.state = DatabaseDrift::State::kBusy;
+      d.error = "a migration run holds the lock: " + holder.ToString();
+    } else {
+      SchemaSnapshot stored, live;
+      bool found = false;
+      s = db->LoadSnapshot(&stored, &found);
+      if (s.ok() && found) s = db->CaptureSchema(&live);
+      if (!s.ok()) {
+        d.state = DatabaseDrift::State::kUnreachable;
+        d.error = s.message();
+      } else if (!found) {
+        d.state = DatabaseDrift::State::kNoSnapshot;
+      } else {
+        d.items = Diff(stored, live);
+      }
+      db->Unlock();
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace lockstep

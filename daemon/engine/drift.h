@@ -1,0 +1,44 @@
+// Schema drift: what differs between the schema lockstep stored after its
+// last apply and the live catalog — what someone changed by hand.
+#ifndef LOCKSTEP_DAEMON_ENGINE_DRIFT_H_
+#define LOCKSTEP_DAEMON_ENGINE_DRIFT_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "adapters/database.h"
+#include "adapters/database.h"
+
+namespace lockstep {
+
+struct DriftItem {
+  enum class Kind { kAdded, kRemoved, kChanged };
+  Kind kind;
+  std::string object;  // "column public.users.email"
+  std::string before;  // empty when added
+  std::string after;   // empty when removed
+};
+
+// Every object added, removed or changed from `stored` to `live`, by object.
+std::vector<DriftItem> Diff(const SchemaSnapshot& stored, const SchemaSnapshot& live);
+
+struct DatabaseDrift {
+  std::string database;
+  enum class State { kChecked, kNoSnapshot, kBusy, kUnreachable } state = State::kChecked;
+  std::string error;  // for kUnreachable
+  bool misconfigured = false;  // kUnreachable for a configuration error (an unset variable)
+  std::vector<DriftItem> items;
+};
+
+// Checks each database: one attempt at the lock (a run in progress would show
+// as drift; such a database is reported busy instead), the stored snapshot,
+// the live catalog. Blocking; any thread.
+std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
+                                      const DatabaseFactory& factory);
+
+const char* KindName(DriftItem::Kind kind);
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_DAEMON_ENGINE_DRIFT_H_

@@ -1,0 +1,26 @@
+#include "daemon/engine/loaded.h"
+
+#include "manifests/loader.h"
+
+namespace lockstep {
+
+std::string ConfigPath(const std::string& flag, const Environment& env) {
+  if (!flag.empty()) return flag;
+  if (auto value = env("LOCKSTEP_CONFIG"); value && !value->empty()) return *value;
+  return "lockstep.yaml";
+}
+
+Loaded LoadAndCheck(const std::string& config_path, const Environment& env, bool strict) {
+  Loaded loaded;
+  loaded.platform = std::make_unique<Platform>(LoadPlatform(config_path, env, &loaded.diag));
+  if (!loaded.diag.has_errors()) {
+    MigrationGraph graph = MigrationGraph::Build(loaded.platform->model, &loaded.diag);
+    if (strict) loaded.diag.MakeWarningsErrors();
+    if (!loaded.diag.has_errors()) loaded.graph.emplace(std::move(graph));
+  } else if (strict) {
+    loaded.diag.MakeWarningsErrors();
+  }
+  return loaded;
+}
+
+}  // namespace lockstep

@@ -1,0 +1,35 @@
+// A platform and its graph, loaded from disk and checked: what every command
+// and the daemon start from.
+#ifndef LOCKSTEP_DAEMON_ENGINE_LOADED_H_
+#define LOCKSTEP_DAEMON_ENGINE_LOADED_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "graph/diagnostic.h"
+#include "graph/graph.h"
+#include "manifests/environment.h"
+#include "manifests/platform.h"
+
+namespace lockstep {
+
+// The graph points into the platform's model, so both live together behind
+// stable addresses.
+struct Loaded {
+  std::unique_ptr<Platform> platform;
+  std::optional<MigrationGraph> graph;  // set only when everything is valid
+  Diagnostics diag;
+};
+
+// The platform file to read: `flag` (-c) when given, else $LOCKSTEP_CONFIG,
+// else ./lockstep.yaml.
+std::string ConfigPath(const std::string& flag, const Environment& env);
+
+// Loads and checks everything, reporting nothing (the diagnostics are in the
+// result). `strict`: every warning is an error too.
+Loaded LoadAndCheck(const std::string& config_path, const Environment& env, bool strict = false);
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_DAEMON_ENGINE_LOADED_H_

@@ -1,0 +1,31 @@
+// The options every command shares (-c, --json, --verbose, the environment)
+// and the seam through which commands get their databases.
+#ifndef LOCKSTEP_DAEMON_OPTIONS_H_
+#define LOCKSTEP_DAEMON_OPTIONS_H_
+
+#include <functional>
+#include <string>
+
+#include "adapters/database.h"
+#include "manifests/environment.h"
+#include "manifests/platform.h"
+
+namespace lockstep {
+
+// Makes the databases of one run of `platform`, their connections named
+// `lockstep/<run_id>`.
+using DatabasesMaker =
+    std::function<DatabaseFactory(const Platform& platform, const std::string& run_id)>;
+
+struct CommonOptions {
+  std::string config_path;  // -c; empty: LOCKSTEP_CONFIG, then ./lockstep.yaml
+  bool json = false;        // --json: machine-readable result on stdout
+  bool verbose = false;     // --verbose: every warning, not a summary of repeated ones
+  Environment env = ProcessEnvironment();
+  // PostgreSQL from the platform's connections when empty; tests set a fake.
+  DatabasesMaker databases;
+};
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_DAEMON_OPTIONS_H_

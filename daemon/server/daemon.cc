@@ -1,0 +1,404 @@
+#include "daemon/server/daemon.h"
+
+#include <csignal>
+#include <ctime>
+#include <set>
+
+#include <boost/asio/post.hpp>
+
+#include "daemon/exit_codes.h"
+#include "manifests/migration_files.h"
+
+namespace lockstep {
+namespace {
+
+namespace asio = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr size_t kKeptRuns = 50;
+constexpr size_t kKeptLogLines = 500;
+
+std::string NowIso() {
+  std::time_t t = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buffer;
+}
+
+double UnixNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Feeds a run's progress into its record and the metrics. Executor thread.
+class RunObserver : public ExecutionObserver {
+ public:
+  RunObserver(std::mutex* mu, RunRecord* run, Metrics* metrics, const MigrationGraph& graph)
+      : mu_(mu), run_(run), metrics_(metrics), graph_(graph) {}
+
+  void LockWaiting(const std::string& database, const LockHolder& holder) override {
+    Log("waiting for the migration lock of database '" + database + "', held by " + holder.ToString());
+  }
+  void LockAcquired(const std::string&, std::chrono::milliseconds waited) override {
+    metrics_->LockWaited(waited.count() / 1000.0);
+  }
+  void MigrationStarted(int m, const std::string& database) override {
+    std::lock_guard<std::mutex> lock(*mu_);
+    run_->migrations.push_back({graph_.IdOf(m), database, "running", -1});
+    AddLog("start " + database + " " + graph_.IdOf(m));
+  }
+  void MigrationFinished(int m, const std::string& database, const Status& status,
+                         std::chrono::milliseconds took) override {
+    (status.ok() ? metrics_->MigrationApplied(took.count() / 1000.0)
+                 : metrics_->MigrationFailed(took.count() / 1000.0));
+    std::lock_guard<std::mutex> lock(*mu_);
+    for (MigrationProgress& p : run_->migrations) {
+      if (p.id != graph_.IdOf(m)) continue;
+      p.state = status.ok() ? "applied" : "failed";
+      p.duration_ms = took.count();
+    }
+    AddLog((status.ok() ? "done " : "FAILED ") + database + " " + graph_.IdOf(m) + " " +
+           std::to_string(took.count()) + " ms");
+  }
+
+ private:
+  void Log(const std::string& line) {
+    std::lock_guard<std::mutex> lock(*mu_);
+    AddLog(line);
+  }
+  void AddLog(const std::string& line) {  // REQUIRES: *mu_ held
+    if (run_->log.size() < kKeptLogLines) run_->log.push_back(line);
+  }
+
+  std::mutex* mu_;
+  RunRecord* run_;
+  Metrics* metrics_;
+  const MigrationGraph& graph_;
+};
+
+}  // namespace
+
+int RunServe(const CommonOptions& options, const ServeOptions& serve, std::ostream& out, Log& log) {
+  Daemon daemon(options, serve, log);
+  return daemon.Run(out);
+}
+
+Daemon::Daemon(CommonOptions options, ServeOptions serve, Log& log)
+    : options_(std::move(options)),
+      serve_(std::move(serve)),
+      log_(log),
+      server_(io_, [this](const HttpRequest& r) { return Handle(r); }, serve_.max_connections),
+      refresh_timer_(io_),
+      round_timer_(io_),
+      signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
+
+Daemon::~Daemon() { worker_.join(); }
+
+Loaded Daemon::Load(Log& log) const {
+  Loaded loaded = LoadAndCheck(ConfigPath(options_.config_path, options_.env), options_.env);
+  LogDiagnostics(loaded.diag, options_.verbose, log);
+  return loaded;
+}
+
+std::shared_ptr<const Loaded> Daemon::platform() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return platform_;
+}
+
+std::shared_ptr<const Observed> Daemon::observed() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return observed_;
+}
+
+int Daemon::Run(std::ostream& out) {
+  if (!serve_.token_file.empty()) {
+    std::string error;
+    if (!ReadWholeFile(serve_.token_file, &token_, &error)) {
+      log_.error() << "lockstep: --token-file " << serve_.token_file << ": " << error << "\n";
+      return kExitBadInput;
+    }
+    while (!token_.empty() && isspace(static_cast<unsigned char>(token_.back()))) token_.pop_back();
+  } else {
+    token_ = options_.env("LOCKSTEP_API_TOKEN").value_or("");
+  }
+  Loaded loaded = Load(log_);
+  if (!loaded.graph) return kExitBadInput;
+  platform_ = std::make_shared<const Loaded>(std::move(loaded));
+  if (Status s = server_.Listen(serve_.listen); !s.ok()) {
+    log_.error() << "lockstep: " << s.message() << "\n";
+    return ExitCodeOf(s);
+  }
+  std::string host = serve_.listen.substr(0, serve_.listen.rfind(':'));
+  out << "listening on " << host << ":" << server_.port() << "\n" << std::flush;
+  log_.info() << "lockstep: serving " << platform_->platform->config_path << " on http://" << host
+              << ":" << server_.port() << "/"
+              << (token_.empty() ? " (no API token: changes through the API are refused)" : "")
+              << "\n";
+  WaitForSignals();
+  ScheduleRefresh(std::chrono::milliseconds(0));
+  ScheduleRound();
+  io_.run();
+  worker_.join();
+  log_.info() << "lockstep: stopped\n";
+  return kExitOk;
+}
+
+void Daemon::WaitForSignals() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      log_.info() << "lockstep: SIGHUP: reloading " << platform()->platform->config_path << "\n";
+      asio::post(worker_, [this] { Reload(); });
+      WaitForSignals();
+      return;
+    }
+    Drain();
+  });
+}
+
+void Daemon::Drain() {
+  log_.info() << "lockstep: draining: no new runs; the running one gets its grace period\n";
+  server_.Stop();
+  refresh_timer_.cancel();
+  round_timer_.cancel();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    draining_ = true;
+    if (current_) current_->Stop();
+  }
+  // After the worker's last job (the run in progress), stop the io thread.
+  asio::post(worker_, [this] { asio::post(io_, [this] { io_.stop(); }); });
+}
+
+void Daemon::ScheduleRefresh(std::chrono::milliseconds after) {
+  refresh_timer_.expires_after(after);
+  refresh_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) asio::post(worker_, [this] { Refresh(); });
+  });
+}
+
+void Daemon::ScheduleRound() {
+  std::chrono::milliseconds interval = platform()->platform->settings.schedule.interval;
+  if (interval.count() == 0) return;
+  round_timer_.expires_after(interval);
+  round_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) asio::post(worker_, [this] { Round(); });
+  });
+}
+
+void Daemon::Refresh() {
+  std::shared_ptr<const Loaded> p = platform();
+  auto obs = std::make_shared<Observed>();
+  obs->platform = p;
+  DatabaseFactory factory = MakeDatabases(options_, *p->platform, NewRunId());
+  std::vector<std::string> reachable;
+  std::map<std::string, bool> up;
+  for (const std::string& name : DatabasesOf(*p->platform)) {
+    std::string error;
+    std::unique_ptr<Database> db = factory(name, &error);
+    Status s = db ? db->Open() : Status::BadInput(error);
+    if (s.ok()) s = db->ReadHistory(&obs->histories[name]);
+    up[name] = s.ok();
+    if (s.ok()) {
+      reachable.push_back(name);
+    } else {
+      obs->unreachable[name] = s.message();
+      obs->histories.erase(name);
+    }
+  }
+  obs->state = Reconcile(*p->graph, obs->histories);
+  obs->drift = CheckDrift(reachable, factory);
+  obs->at = NowIso();
+
+  bool dirty = false;
+  std::vector<ServiceSummary> rows = Summarize(*p->graph, obs->state, &dirty);
+  std::map<std::string, int> pending, running, failed, drift;
+  for (size_t s = 0; s < rows.size(); ++s) {
+    const std::string& name = p->graph->model().services[s].name;
+    pending[name] = static_cast<int>(rows[s].pending.size());
+    running[name] = static_cast<int>(rows[s].running.size());
+    failed[name] = static_cast<int>(rows[s].failed.size());
+  }
+  for (const DatabaseDrift& d : obs->drift) drift[d.database] = static_cast<int>(d.items.size());
+  metrics_.SetRecorded(std::move(pending), std::move(running), std::move(failed));
+  metrics_.SetDrift(std::move(drift));
+  metrics_.SetReachable(std::move(up));
+  for (const auto& [db, error] : obs->unreachable) {
+    log_.warning() << "lockstep: database '" << db << "' unreachable: " << error << "\n";
+  }
+  bool ok = obs->unreachable.empty();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    observed_ = std::move(obs);
+  }
+  // A database that went away is retried with backoff: 1 s, 2 s, ... up to
+  // the refresh interval.
+  std::chrono::milliseconds next = serve_.refresh;
+  if (!ok) {
+    next = std::min(refresh_backoff_, serve_.refresh);
+    refresh_backoff_ = std::min(refresh_backoff_ * 2, serve_.refresh);
+  } else {
+    refresh_backoff_ = std::chrono::milliseconds(1000);
+  }
+  asio::post(io_, [this, next] {
+    if (!draining_) ScheduleRefresh(next);
+  });
+}
+
+bool Daemon::Reload(bool quiet) {
+  Log silent(log_.format(), /*discard=*/true);  // a quiet reload reports only what went wrong
+  Loaded loaded = Load(quiet ? silent : log_);
+  if (!loaded.graph) {
+    if (quiet) {
+      for (const Diagnostic& d : loaded.diag.all()) {
+        if (d.severity == Diagnostic::Severity::kError) log_.error() << d.ToString() << "\n";
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    reload_error_ = "the last reload (" + NowIso() + ") failed with " +
+                    std::to_string(loaded.diag.error_count()) +
+                    " errors (see the log); still serving the platform loaded before";
+    log_.error() << "lockstep: " << reload_error_ << "\n";
+    return false;
+  }
+  std::shared_ptr<const Loaded> before = platform();
+  bool changed = loaded.platform->model.migrations.size() != before->platform->model.migrations.size();
+  for (size_t m = 0; !changed && m < loaded.platform->model.migrations.size(); ++m) {
+    changed = loaded.platform->model.migrations[m].checksum != before->platform->model.migrations[m].checksum;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    platform_ = std::make_shared<const Loaded>(std::move(loaded));
+    reload_error_.clear();
+  }
+  if (!quiet || changed) {
+    log_.info() << "lockstep: reloaded: " << platform_->platform->model.services.size()
+                << " services, " << platform_->platform->model.migrations.size() << " migrations\n";
+  }
+  if (quiet) return true;
+  Refresh();
+  asio::post(io_, [this] {
+    round_timer_.cancel();
+    if (!draining_) ScheduleRound();
+  });
+  return true;
+}
+
+void Daemon::Round() {
+  Reload(/*quiet=*/true);  // a round checks what is on disk now
+  Refresh();
+  std::shared_ptr<const Observed> obs = observed();
+  std::shared_ptr<const Loaded> p = obs->platform;
+  const Schedule& schedule = p->platform->settings.schedule;
+  bool dirty = false;
+  std::vector<ServiceSummary> rows = Summarize(*p->graph, obs->state, &dirty);
+  size_t pending = 0, drifted = 0;
+  for (const ServiceSummary& r : rows) pending += r.pending.size();
+  for (const DatabaseDrift& d : obs->drift) drifted += d.items.size();
+  log_.info() << "lockstep: round: " << pending << " pending, " << obs->state.failed.size()
+              << " failed, " << obs->state.mismatched.size() << " checksum-mismatched, "
+              << drifted << " drifted objects, " << obs->unreachable.size()
+              << " unreachable databases\n";
+  if (schedule.apply_pending && pending > 0 && obs->state.failed.empty() &&
+      obs->state.mismatched.empty()) {
+    auto run = std::make_shared<RunRecord>();
+    run->id = NewRunId();
+    run->action = "apply";
+    run->trigger = "schedule";
+    run->created_at = NowIso();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      runs_.push_front(run);
+      if (runs_.size() > kKeptRuns) runs_.pop_back();
+    }
+    Execute(run);
+  } else if (pending > 0 || !obs->state.failed.empty() || !obs->state.mismatched.empty()) {
+    log_.warning() << "lockstep: round: not applying ("
+                   << (!schedule.apply_pending ? "settings.schedule.apply_pending is false"
+                                               : "a failed or checksum-mismatched migration needs "
+                                                 "a person first")
+                   << ")\n";
+  }
+  asio::post(io_, [this] {
+    if (!draining_) ScheduleRound();
+  });
+}
+
+std::shared_ptr<RunRecord> Daemon::Enqueue(const std::string& action, const std::string& target,
+                                           const std::string& trigger) {
+  auto run = std::make_shared<RunRecord>();
+  run->id = NewRunId();
+  run->action = action;
+  run->target = target;
+  run->trigger = trigger;
+  run->created_at = NowIso();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    runs_.push_front(run);
+    if (runs_.size() > kKeptRuns) runs_.pop_back();
+  }
+  asio::post(worker_, [this, run] { Execute(run); });
+  return run;
+}
+
+void Daemon::Execute(std::shared_ptr<RunRecord> run) {
+  std::shared_ptr<const Loaded> p = platform();
+  const MigrationGraph& graph = *p->graph;
+  std::vector<bool> wanted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (draining_) {
+      run->state = "cancelled";
+      run->error = "the daemon is shutting down";
+      run->finished_at = NowIso();
+      return;
+    }
+    run->state = "running";
+    run->started_at = NowIso();
+    if (!run->target.empty()) {
+      std::string error;
+      int m = graph.Resolve(run->target, &error);
+      if (m < 0) {
+        run->state = "failed";
+        run->error = "target: " + error;
+        run->finished_at = NowIso();
+        return;
+      }
+      // apply: the target and what it needs; rollback: the target's service
+      // back to the target (as `lockstep rollback --to`).
+      wanted = run->action == "rollback" ? graph.BackTo(m) : graph.Closure({m});
+    }
+  }
+  const Settings& settings = p->platform->settings;
+  ExecutorOptions eo = ExecutorOptionsFor(settings, run->id);
+  eo.handle_signals = false;
+  eo.rollback = run->action == "rollback";
+  RunObserver observer(&mu_, run.get(), &metrics_, graph);
+  Executor executor(graph, MakeDatabases(options_, *p->platform, run->id), &observer, eo);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_ = &executor;
+  }
+  log_.info() << "lockstep: run " << run->id << " (" << run->trigger << "): " << run->action
+              << (run->target.empty() ? "" : (run->action == "rollback" ? " --to " : " --target ") + run->target)
+              << "\n";
+  ExecutionResult result = executor.Run(wanted);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_ = nullptr;
+    run->applied = static_cast<int>(result.applied.size());
+    run->already_applied = result.already_applied;
+    run->error = result.status.message();
+    run->state = result.status.ok() ? "succeeded"
+                 : result.status.code() == Status::Code::kCancelled ? "cancelled"
+                                                                     : "failed";
+    run->finished_at = NowIso();
+    for (const std::string& w : result.warnings) run->log.push_back("warning: " + w);
+  }
+  if (result.status.ok()) metrics_.RunSucceeded(UnixNow());
+  (result.status.ok() ? log_.info() : log_.error())
+      << "lockstep: run " << run->id << ": applied " << result.applied.size() << ", already applied "
+      << result.already_applied << (result.status.ok() ? "" : ": " + result.status.message()) << "\n";
+  Refresh();
+}
+
+}  // namespace lockstep

@@ -1,0 +1,212 @@
+#include "daemon/views/render.h"
+
+#include <algorithm>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+namespace lockstep {
+namespace {
+
+using nlohmann::ordered_json;
+
+std::string Quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+const Migration& MigrationAt(const MigrationGraph& g, int m) {
+  return g.model().migrations[m];
+}
+
+const std::string& DatabaseOf(const MigrationGraph& g, int m) {
+  return g.model().services[MigrationAt(g, m).service].database;
+}
+
+std::vector<bool> HeadMask(const MigrationGraph& g) {
+  std::vector<bool> head(g.size(), false);
+  for (int s = 0; s < static_cast<int>(g.model().services.size()); ++s) {
+    for (int m : g.Heads(s)) head[m] = true;
+  }
+  return head;
+}
+
+ordered_json MigrationJson(const MigrationGraph& g, int m) {
+  const Migration& mig = MigrationAt(g, m);
+  ordered_json j;
+  j["id"] = g.IdOf(m);
+  j["service"] = g.model().services[mig.service].name;
+  j["version"] = mig.version.text();
+  j["name"] = mig.name;
+  j["database"] = DatabaseOf(g, m);
+  j["up"] = mig.up_path;
+  j["down"] = mig.down_path.empty() ? ordered_json(nullptr) : ordered_json(mig.down_path);
+  j["checksum"] = mig.checksum;
+  j["no_transaction"] = mig.no_transaction;
+  return j;
+}
+
+}  // namespace
+
+void RenderDot(const MigrationGraph& g, std::ostream& out) {
+  const Model& model = g.model();
+  out << "digraph lockstep {\n  rankdir=LR;\n"
+         "  node [shape=box, style=rounded, fontname=\"Helvetica\"];\n";
+  for (int s = 0; s < static_cast<int>(model.services.size()); ++s) {
+    const Service& service = model.services[s];
+    out << "  subgraph " << Quote("cluster_" + service.name) << " {\n"
+        << "    label=" << Quote(service.name + " (" + service.database + ")") << ";\n";
+    for (int m : g.MigrationsOf(s)) {
+      const Migration& mig = model.migrations[m];
+      out << "    " << Quote(g.IdOf(m)) << " [label="
+          << Quote(mig.version.text() + "\\n" + mig.name)
+          << (g.IsMerge(m) ? ", peripheries=2" : "") << "];\n";
+    }
+    out << "  }\n";
+  }
+  for (int m : g.TopologicalOrder()) {
+    for (const Dependency& d : g.DependenciesOf(m)) {
+      out << "  " << Quote(g.IdOf(d.migration)) << " -> " << Quote(g.IdOf(m))
+          << (d.kind == EdgeKind::kRequires ? " [style=dashed, label=\"requires\"]" : "")
+          << ";\n";
+    }
+  }
+  out << "}\n";
+}
+
+void RenderMermaid(const MigrationGraph& g, std::ostream& out) {
+  const Model& model = g.model();
+  out << "flowchart LR\n";
+  for (int s = 0; s < static_cast<int>(model.services.size()); ++s) {
+    const Service& service = model.services[s];
+    out << "  subgraph s" << s << "[\"" << service.name << " (" << service.database
+        << ")\"]\n";
+    for (int m : g.MigrationsOf(s)) {
+      const Migration& mig = model.migrations[m];
+      out << "    m" << m << (g.IsMerge(m) ? "{{\"" : "[\"") << mig.version.text() << " "
+          << mig.name << (g.IsMerge(m) ? "\"}}" : "\"]") << "\n";
+    }
+    out << "  end\n";
+  }
+  for (int m : g.TopologicalOrder()) {
+    for (const Dependency& d : g.DependenciesOf(m)) {
+      out << "  m" << d.migration
+          << (d.kind == EdgeKind::kRequires ? " -.->|requires| m" : " --> m") << m << "\n";
+    }
+  }
+}
+
+void RenderGraphJson(const MigrationGraph& g, std::ostream& out) {
+  const Model& model = g.model();
+  std::vector<bool> head = HeadMask(g);
+  ordered_json j;
+  j["services"] = ordered_json::array();
+  for (int s = 0; s < static_cast<int>(model.services.size()); ++s) {
+    const Service& service = model.services[s];
+    ordered_json heads = ordered_json::array();
+    for (int m : g.Heads(s)) heads.push_back(g.IdOf(m));
+    j["services"].push_back({{"name", service.name},
+                             {"database", service.database},
+                             {"schema", service.schema.empty() ? ordered_json(nullptr)
+                                                               : ordered_json(service.schema)},
+                             {"manifest", service.manifest_path},
+                             {"heads", heads}});
+  }
+  j["migrations"] = ordered_json::array();
+  j["edges"] = ordered_json::array();
+  for (int m : g.TopologicalOrder()) {
+    ordered_json mj = MigrationJson(g, m);
+    mj["head"] = static_cast<bool>(head[m]);
+    mj["merge"] = g.IsMerge(m);
+    j["migrations"].push_back(std::move(mj));
+    for (const Dependency& d : g.DependenciesOf(m)) {
+      j["edges"].push_back({{"from", g.IdOf(d.migration)},
+                            {"to", g.IdOf(m)},
+                            {"kind", d.kind == EdgeKind::kRequires ? "requires" : "parent"}});
+    }
+  }
+  out << j.dump(2) << "\n";
+}
+
+void RenderPlanText(const PlanView& plan, std::ostream& out) {
+  const MigrationGraph& g = *plan.graph;
+  size_t total = 0;
+  for (const auto& w : plan.waves) total += w.size();
+  if (total == 0) {
+    out << "nothing to do: every selected migration is applied\n";
+    return;
+  }
+  std::vector<int> per_lane(plan.lanes->databases.size(), 0);
+  size_t db_width = 0, id_width = 0;
+  for (const auto& w : plan.waves) {
+    for (int m : w) {
+      ++per_lane[plan.lanes->lane_of_migration[m]];
+      db_width = std::max(db_width, DatabaseOf(g, m).size());
+      id_width = std::max(id_width, g.IdOf(m).size());
+    }
+  }
+  int databases = static_cast<int>(std::count_if(per_lane.begin(), per_lane.end(),
+                                                 [](int n) { return n > 0; }));
+  out << (plan.offline ? "plan (offline, as if nothing were applied): " : "plan: ") << total
+      << (total == 1 ? " migration" : " migrations") << " on " << databases
+      << (databases == 1 ? " database" : " databases") << " in " << plan.waves.size()
+      << (plan.waves.size() == 1 ? " wave\n" : " waves\n");
+  for (size_t w = 0; w < plan.waves.size(); ++w) {
+    out << "\nwave " << w + 1 << "\n";
+    for (int m : plan.waves[w]) {
+      const Migration& mig = MigrationAt(g, m);
+      std::string db = DatabaseOf(g, m), id = g.IdOf(m);
+      out << "  " << db << std::string(db_width - db.size() + 2, ' ') << id
+          << std::string(id_width - id.size() + 2, ' ') << mig.name
+          << (mig.no_transaction ? "  (no-transaction)" : "") << "\n";
+    }
+  }
+  out << "\ndatabases (each applies its migrations one at a time, in this order)\n";
+  for (size_t lane = 0; lane < per_lane.size(); ++lane) {
+    if (per_lane[lane] == 0) continue;
+    const std::string& db = plan.lanes->databases[lane];
+    out << "  " << db << std::string(db_width - db.size() + 2, ' ') << per_lane[lane]
+        << (per_lane[lane] == 1 ? " migration\n" : " migrations\n");
+  }
+}
+
+void RenderPlanJson(const PlanView& plan, std::ostream& out) {
+  // Streamed one migration at a time: a plan of 100,000 migrations as one
+  // JSON document in memory would cost hundreds of megabytes.
+  const MigrationGraph& g = *plan.graph;
+  size_t total = 0;
+  for (const auto& w : plan.waves) total += w.size();
+  out << "{\n  \"offline\": " << (plan.offline ? "true" : "false") << ",\n  \"pending\": " << total
+      << ",\n  \"waves\": [";
+  std::vector<std::vector<int>> by_lane(plan.lanes->databases.size());
+  for (size_t w = 0; w < plan.waves.size(); ++w) {
+    out << (w == 0 ? "\n    [" : ",\n    [");
+    for (size_t i = 0; i < plan.waves[w].size(); ++i) {
+      int m = plan.waves[w][i];
+      ordered_json mj = MigrationJson(g, m);
+      ordered_json deps = ordered_json::array();
+      for (const Dependency& d : g.DependenciesOf(m)) deps.push_back(g.IdOf(d.migration));
+      mj["needs"] = std::move(deps);
+      out << (i == 0 ? "\n      " : ",\n      ") << mj.dump();
+      by_lane[plan.lanes->lane_of_migration[m]].push_back(m);
+    }
+    out << "\n    ]";
+  }
+  out << (plan.waves.empty() ? "],\n" : "\n  ],\n") << "  \"databases\": {";
+  bool first = true;
+  for (size_t lane = 0; lane < by_lane.size(); ++lane) {
+    if (by_lane[lane].empty()) continue;
+    ordered_json ids = ordered_json::array();
+    for (int m : by_lane[lane]) ids.push_back(g.IdOf(m));
+    out << (first ? "\n    " : ",\n    ") << ordered_json(plan.lanes->databases[lane]).dump()
+        << ": " << ids.dump();
+    first = false;
+  }
+  out << (first ? "}\n}\n" : "\n  }\n}\n");
+}
+
+}  // namespace lockstep

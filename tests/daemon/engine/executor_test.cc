@@ -1,0 +1,247 @@
+#include "daemon/engine/executor.h"
+
+#include <gtest/gtest.h>
+
+#include "testing/fake_database.h"
+#include "testing/faulty_database.h"
+#include "testing/model_builder.h"
+
+namespace lockstep {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+// Records what the executor reports, in the order it reports it.
+class RecordingObserver : public ExecutionObserver {
+ public:
+  explicit RecordingObserver(const MigrationGraph** graph) : graph_(graph) {}
+  void MigrationStarted(int m, const std::string&) override {
+    events.push_back("start " + (*graph_)->IdOf(m));
+  }
+  void MigrationFinished(int m, const std::string&, const Status& status,
+                         std::chrono::milliseconds) override {
+    events.push_back((status.ok() ? "done " : "fail ") + (*graph_)->IdOf(m));
+  }
+  std::vector<std::string> events;
+
+ private:
+  const MigrationGraph** graph_;
+};
+
+class ExecutorTest : public ::testing::TestWithParam<int> {
+ protected:
+  const MigrationGraph& Build() {
+    Diagnostics diag;
+    graph_.emplace(MigrationGraph::Build(b_.model(), &diag));
+    EXPECT_FALSE(diag.has_errors());
+    return *graph_;
+  }
+  ExecutionResult Run(std::vector<bool> wanted = {}, std::chrono::milliseconds lock_timeout =
+                                                         std::chrono::milliseconds(2000),
+                      Faults faults = {}) {
+    ExecutorOptions o;
+    o.jobs = GetParam();
+    o.lock_timeout = lock_timeout;
+    o.run_id = "test";
+    graph_ptr_ = &*graph_;
+    Executor executor(*graph_, WithFaults(cluster_.Factory(), faults), &observer_, o);
+    ExecutionResult r = executor.Run(wanted);
+    EXPECT_FALSE(cluster_.any_lock_left());
+    return r;
+  }
+  HistoryRow Row(const std::string& service, const std::string& version, const std::string& status,
+                 const std::string& checksum = "") {
+    HistoryRow r;
+    r.service = service;
+    r.version = version;
+    r.status = status;
+    r.checksum = checksum;
+    return r;
+  }
+
+  ModelBuilder b_;
+  std::optional<MigrationGraph> graph_;
+  FakeCluster cluster_;
+  const MigrationGraph* graph_ptr_ = nullptr;
+  RecordingObserver observer_{&graph_ptr_};
+};
+
+TEST_P(ExecutorTest, DiamondRunsSharedRootOnce) {
+  b_.Service("root", "r");
+  b_.Service("left", "l");
+  b_.Service("right", "rr");
+  b_.Service("join", "j");
+  b_.Migration("root:001")
+      .Migration("left:001", {"root:001"})
+      .Migration("right:001", {"root:001"})
+      .Migration("join:001", {"left:001", "right:001"});
+  Build();
+  ExecutionResult r = Run();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  Strings started = cluster_.started();
+  ASSERT_EQ(started.size(), 4u);
+  EXPECT_EQ(started.front(), "root:001");
+  EXPECT_EQ(started.back(), "join:001");
+  EXPECT_EQ(r.applied.size(), 4u);
+}
+
+TEST_P(ExecutorTest, OneMigrationAtATimePerDatabase) {
+  for (const char* s : {"a", "b", "c"}) b_.Service(s, "shared");
+  b_.Service("d", "other");
+  b_.Migration("a:001").Migration("b:001").Migration("c:001").Migration("d:001").Migration("d:002");
+  Build();
+  cluster_.SetApplyDelay(std::chrono::milliseconds(20));
+  ASSERT_TRUE(Run().status.ok());
+  EXPECT_EQ(cluster_.max_per_database(), 1);
+  EXPECT_LE(cluster_.max_overall(), std::min(GetParam(), 2));
+  EXPECT_EQ(cluster_.applied().size(), 5u);
+}
+
+TEST_P(ExecutorTest, LanesRunInParallelUpToJobs) {
+  for (const char* s : {"a", "b", "c", "d"}) b_.Service(s, std::string("db_") + s);
+  b_.Migration("a:001").Migration("b:001").Migration("c:001").Migration("d:001");
+  Build();
+  cluster_.SetApplyDelay(std::chrono::milliseconds(100));
+  ASSERT_TRUE(Run().status.ok());
+  EXPECT_EQ(cluster_.max_overall(), std::min(GetParam(), 4));
+}
+
+TEST_P(ExecutorTest, RequirementOnAnotherDatabaseWaits) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Migration("a:001").Migration("a:002").Migration("b:001", {"a:002"});
+  Build();
+  cluster_.SetApplyDelay(std::chrono::milliseconds(10));
+  ASSERT_TRUE(Run().status.ok());
+  EXPECT_EQ(cluster_.applied(), (Strings{"a:001", "a:002", "b:001"}));
+}
+
+TEST_P(ExecutorTest, FailureStopsNewStartsEverywhere) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Migration("a:001").Migration("a:002").Migration("b:001").Migration("b:002").Migration("b:003");
+  Build();
+  cluster_.FailOn("a:001");
+  cluster_.SetApplyDelay(std::chrono::milliseconds(30));
+  ExecutionResult r = Run();
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_EQ(graph_->IdOf(r.failed), "a:001");
+  // Nothing starts once the executor knows of the failure; what was already
+  // running finishes.
+  Strings events = observer_.events;
+  auto failure = std::find(events.begin(), events.end(), "fail a:001");
+  ASSERT_NE(failure, events.end());
+  for (auto it = failure; it != events.end(); ++it) EXPECT_NE(it->rfind("start ", 0), 0u) << *it;
+  for (const std::string& id : cluster_.started()) EXPECT_NE(id, "a:002");
+  EXPECT_EQ(r.not_started + static_cast<int>(cluster_.started().size()), 5);
+}
+
+TEST_P(ExecutorTest, AlreadyAppliedIsSkipped) {
+  b_.Migration("a:001").Migration("a:002");
+  Build();
+  cluster_.SetHistory("main", {Row("a", "001", "applied", b_.model().migrations[0].checksum)});
+  ExecutionResult r = Run();
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(cluster_.started(), (Strings{"a:002"}));
+  EXPECT_EQ(r.already_applied, 1);
+}
+
+TEST_P(ExecutorTest, ReRunAppliesNothing) {
+  b_.Migration("a:001").Migration("a:002");
+  Build();
+  ASSERT_TRUE(Run().status.ok());
+  ExecutionResult again = Run();
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_TRUE(again.applied.empty());
+  EXPECT_EQ(again.already_applied, 2);
+}
+
+TEST_P(ExecutorTest, FailedRecordStopsTheRun) {
+  b_.Migration("a:001").Migration("a:002");
+  Build();
+  cluster_.SetHistory("main", {Row("a", "001", "failed")});
+  ExecutionResult r = Run();
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_NE(r.status.message().find("a:001 is recorded as failed"), std::string::npos);
+  EXPECT_TRUE(cluster_.started().empty());
+}
+
+TEST_P(ExecutorTest, ChangedChecksumRefusesBeforeAnythingRuns) {
+  b_.Migration("a:001").Migration("a:002");
+  Build();
+  cluster_.SetHistory("main", {Row("a", "001", "applied", "0000")});
+  ExecutionResult r = Run();
+  EXPECT_EQ(r.status.code(), Status::Code::kBadInput);
+  EXPECT_NE(r.status.message().find("a:001 was applied with checksum 0000"), std::string::npos);
+  EXPECT_TRUE(cluster_.started().empty());
+}
+
+TEST_P(ExecutorTest, LockTimeoutNamesTheHolder) {
+  b_.Migration("a:001");
+  Build();
+  LockHolder holder;
+  holder.pid = 4242;
+  holder.application_name = "lockstep/other";
+  holder.client_address = "10.1.2.3";
+  holder.since = "2026-01-01 00:00:00 UTC";
+  cluster_.HoldLock("main", holder);
+  ExecutionResult r = Run({}, std::chrono::milliseconds(150));
+  EXPECT_EQ(r.status.code(), Status::Code::kLockTimeout);
+  EXPECT_EQ(r.status.message(),
+            "database 'main': the migration lock is held by pid 4242 (lockstep/other, from "
+            "10.1.2.3, since 2026-01-01 00:00:00 UTC); gave up after 150ms "
+            "(settings.lock_timeout, LOCKSTEP_LOCK_TIMEOUT)");
+  EXPECT_TRUE(cluster_.started().empty());
+}
+
+TEST_P(ExecutorTest, TargetRunsOnlyWhatItNeeds) {
+  b_.Migration("a:001").Migration("a:002").Migration("b:001", {"a:001"});
+  Build();
+  ASSERT_TRUE(Run(graph_->Closure({2})).status.ok());
+  EXPECT_EQ(cluster_.applied(), (Strings{"a:001", "b:001"}));
+}
+
+TEST_P(ExecutorTest, UnreachableDatabaseReleasesTheLocksAlreadyTaken) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Migration("a:001").Migration("b:001");
+  Build();
+  Faults faults;
+  faults.database = "db_b";
+  faults.open = true;
+  ExecutionResult r = Run({}, std::chrono::milliseconds(2000), faults);  // checks no lock is left
+  EXPECT_EQ(r.status.message(), "database 'db_b': cannot connect: refused");
+  EXPECT_TRUE(cluster_.started().empty());  // nothing runs before every database is ready
+}
+
+TEST_P(ExecutorTest, LostConnectionFailsTheRunAndAReRunConverges) {
+  b_.Migration("a:001").Migration("a:002").Migration("a:003");
+  Build();
+  Faults faults;
+  faults.database = "main";
+  faults.apply_call = 1;
+  ExecutionResult r = Run({}, std::chrono::milliseconds(2000), faults);
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_EQ(graph_->IdOf(r.failed), "a:002");
+  EXPECT_EQ(cluster_.applied(), (Strings{"a:001"}));
+  ExecutionResult again = Run();
+  ASSERT_TRUE(again.status.ok()) << again.status.message();
+  EXPECT_EQ(cluster_.applied(), (Strings{"a:001", "a:002", "a:003"}));
+}
+
+TEST_P(ExecutorTest, UnreadableHistoryStopsBeforeAnythingRuns) {
+  b_.Service("a", "db_a");
+  b_.Migration("a:001");
+  Build();
+  Faults faults;
+  faults.database = "db_a";
+  faults.read_history = true;
+  ExecutionResult r = Run({}, std::chrono::milliseconds(2000), faults);
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_TRUE(cluster_.started().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Jobs, ExecutorTest, ::testing::Values(1, 2, 8));
+
+}  // namespace
+}  // namespace lockstep
