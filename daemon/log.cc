@@ -1,16 +1,15 @@
 #include "daemon/log.h"
 
-
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 namespace lockstep {
 namespace {
 
-std::shared_ptr<spdlog::logger> MakeLogger(LogFormat format) {
-  auto logger = std::make_shared<spdlog::logger>("lockstep",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+std::shared_ptr<spdlog::logger> MakeLogger(LogFormat format, spdlog::sink_ptr sink) {
+  auto logger = std::make_shared<spdlog::logger>("lockstep", std::move(sink));
   // JSON: the time and level come from spdlog, the rest of the object (already
   // escaped by nlohmann::json) is the message.
   logger->set_pattern(format == LogFormat::kJson
@@ -43,7 +42,14 @@ LogLine::~LogLine() {
 }
 
 Log::Log(LogFormat format, bool discard)
-    : format_(format), discard_(discard), logger_(MakeLogger(format)) {}
+    : format_(format),
+      discard_(discard),
+      logger_(MakeLogger(format, std::make_shared<spdlog::sinks::stderr_sink_mt>())) {}
+
+Log::Log(LogFormat format, std::ostream& out)
+    : format_(format),
+      discard_(false),
+      logger_(MakeLogger(format, std::make_shared<spdlog::sinks::ostream_sink_mt>(out, true))) {}
 
 Log::~Log() = default;
 

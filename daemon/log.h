@@ -9,6 +9,7 @@
 #include <utility>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <sstream>
 #include <string>
 
@@ -62,6 +63,8 @@ class Log {
 
   // `discard`: a Log that writes nothing, for callers that report on their own.
   explicit Log(LogFormat format, bool discard = false);
+  // Writes to `out` instead of stderr (tests read what a command said).
+  Log(LogFormat format, std::ostream& out);
   ~Log();
 
   LogFormat format() const { return format_; }

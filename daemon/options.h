@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "adapters/clock.h"
 #include "adapters/database.h"
 #include "manifests/environment.h"
 #include "manifests/platform.h"
@@ -24,6 +25,7 @@ struct CommonOptions {
   Environment env = ProcessEnvironment();
   // PostgreSQL from the platform's connections when empty; tests set a fake.
   DatabasesMaker databases;
+  Clock* clock = Clock::Real();  // waits and timeouts; tests set a fake
 };
 
 }  // namespace lockstep

@@ -8,6 +8,7 @@
 #include "daemon/cli/commands.h"
 #include "daemon/exit_codes.h"
 #include "daemon/cli/context.h"
+#include "daemon/engine/lock.h"
 #include "daemon/engine/state.h"
 
 namespace lockstep {
@@ -73,11 +74,11 @@ bool SelectRollback(const MigrationGraph& graph, const PlatformState& state,
 // Opens `name`, takes its lock and makes sure lockstep's tables exist; the
 // lock goes with the connection when the result is destroyed.
 std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFactory& factory,
-                                     const std::string& name, Status* status) {
+                                     const std::string& name, Clock& clock, Status* status) {
   std::string error;
   std::unique_ptr<Database> db = factory(name, &error);
   *status = db ? db->Open() : Status::BadInput(error);
-  if (status->ok()) *status = TakeLock(*db, name, platform.settings.lock_timeout, nullptr, nullptr);
+  if (status->ok()) *status = TakeLock(*db, name, platform.settings.lock_timeout, clock);
   if (status->ok()) *status = db->EnsureSchema();
   return status->ok() ? std::move(db) : nullptr;
 }
@@ -227,7 +228,7 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
   for (const auto& [database, services] : services_of) {
     if (baseline.import_tool.empty() && !record.count(database)) continue;
     Status status;
-    std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, &status);
+    std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, *options.clock, &status);
     if (!db) {
       log.error() << "lockstep: " << status.message() << "\n";
       return ExitCodeOf(status);
@@ -308,7 +309,7 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
   DatabaseFactory factory = MakeDatabases(options, *loaded.platform, run_id);
   std::string database = DatabaseOfService(graph.model(), service);
   Status status;
-  std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, &status);
+  std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, *options.clock, &status);
   std::vector<HistoryRow> rows;
   if (db) status = db->ReadHistory(&rows);
   if (!status.ok()) {

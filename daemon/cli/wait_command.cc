@@ -3,18 +3,16 @@
 // history table and nothing else.
 #include <algorithm>
 #include <set>
-#include <thread>
 
 #include "daemon/cli/commands.h"
 #include "daemon/exit_codes.h"
 #include "daemon/cli/context.h"
+#include "daemon/engine/backoff.h"
 #include "daemon/engine/state.h"
 #include "manifests/durations.h"
 
 namespace lockstep {
 namespace {
-
-using SteadyClock = std::chrono::steady_clock;
 
 constexpr auto kFirstDelay = std::chrono::milliseconds(200);
 constexpr auto kMaxDelay = std::chrono::milliseconds(5000);
@@ -59,14 +57,18 @@ int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream&
   for (const std::string& name : wait.services) {
     for (int m : graph.Heads(graph.FindService(name))) targets.push_back(m);
   }
+  std::vector<bool> needed = graph.Closure(targets);
   std::set<std::string> databases;
-  for (int m : targets) databases.insert(model.services[model.migrations[m].service].database);
+  for (int m = 0; m < graph.size(); ++m) {
+    if (needed[m]) databases.insert(model.services[model.migrations[m].service].database);
+  }
 
   DatabaseFactory factory = MakeDatabases(options, *loaded.platform, NewRunId());
   std::map<std::string, std::unique_ptr<Database>> connections;
-  auto start = SteadyClock::now();
+  Clock& clock = *options.clock;
+  auto start = clock.Now();
   auto deadline = start + timeout;
-  auto delay = std::chrono::duration_cast<SteadyClock::duration>(kFirstDelay);
+  Backoff delays(kFirstDelay, kMaxDelay, 150);
   auto last_report = start - kReportEvery;
   for (;;) {
     std::map<std::string, std::vector<HistoryRow>> histories;
@@ -93,13 +95,13 @@ int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream&
       }
     }
     PlatformState state = Reconcile(graph, histories);
+    // A failed migration anywhere below a target blocks it for good.
     std::vector<int> failed, missing;
+    for (int m : state.failed) {
+      if (needed[m]) failed.push_back(m);
+    }
     for (int m : targets) {
-      if (std::find(state.failed.begin(), state.failed.end(), m) != state.failed.end()) {
-        failed.push_back(m);
-      } else if (!state.applied[m]) {
-        missing.push_back(m);
-      }
+      if (!state.applied[m]) missing.push_back(m);
     }
     if (!failed.empty()) {
       log.error() << "lockstep: " << List(graph, failed)
@@ -107,7 +109,7 @@ int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream&
                      "without waiting\n";
       return kExitFailed;
     }
-    auto now = SteadyClock::now();
+    auto now = clock.Now();
     if (missing.empty()) {
       log.info() << "lockstep: applied: " << List(graph, targets) << "\n";
       out << "ready\n";
@@ -124,8 +126,8 @@ int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream&
                  << (trouble.empty() ? "" : " (" + trouble + ")") << "\n";
       last_report = now;
     }
-    std::this_thread::sleep_for(std::min<SteadyClock::duration>(delay, deadline - now));
-    delay = std::min<SteadyClock::duration>(delay * 3 / 2, kMaxDelay);
+    clock.SleepFor(std::min(delays.Next(),
+                            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)));
   }
 }
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/clock.h"
 #include "adapters/database.h"
 #include "daemon/engine/state.h"
 #include "graph/graph.h"
@@ -30,6 +31,7 @@ struct ExecutorOptions {
   bool handle_signals = true;  // SIGINT/SIGTERM stop the run (the CLI); a daemon calls Stop()
   bool rollback = false;        // run down migrations, dependents first
   bool allow_out_of_order = false;  // apply a migration older than its service's latest applied
+  Clock* clock = Clock::Real();     // for lock polling
 };
 
 // The executor's options from the platform's settings, for run `run_id`.
@@ -45,14 +47,6 @@ class ExecutionObserver {
   virtual void MigrationFinished(int /*migration*/, const std::string& /*database*/,
                                  const Status& /*status*/, std::chrono::milliseconds /*took*/) {}
 };
-
-// Takes the migration lock of `db` (the logical database `name`): short
-// pg_try_advisory_lock polls with backoff (50 ms doubling to 1 s), never a
-// blocking wait inside a transaction, which would hold a snapshot that
-// CREATE INDEX CONCURRENTLY in the holder's run waits on forever. After
-// `timeout` a LockTimeout naming the holder; Cancelled when *stop turns true.
-Status TakeLock(Database& db, const std::string& name, std::chrono::milliseconds timeout,
-                ExecutionObserver* observer, const std::atomic<bool>* stop);
 
 struct ExecutionResult {
   Status status;  // the first failure, a lock timeout, or a stop
@@ -70,18 +64,16 @@ class Executor {
   ~Executor();
 
   // Takes the lock of every database the selection touches, in one global
-  // order (database name)... With options.rollback, `wanted` is the set to
-  // roll back: of it, what is applied is rolled back, dependents first, and
-  // the run refuses (exit 2) when something applied depends on it from
-  // outside the set, or when one of them has no down file.
-  //
   // order (database name), waiting up to lock_timeout for each; reads their
-  // histories; refuses to go on past a migration recorded failed or an
-  // applied file whose checksum changed; then applies what is pending in
-  // `wanted` (all when empty). Then, still under the locks, stores a schema
-  // snapshot of each database that applied something in this run without a
-  // failure, or that has none yet (what `drift` compares with). Releases
-  // every lock before it returns.
+  // histories; runs CheckBeforeRun (checks.h): a migration recorded failed,
+  // an applied file whose checksum changed, out-of-order migrations, and for
+  // a rollback missing down files and dependents outside the set refuse the
+  // run before anything starts. Then applies what is pending in `wanted` (all
+  // when empty) or, with options.rollback, rolls back what is applied of it,
+  // dependents first. Then, still under the locks, stores a schema snapshot of
+  // each database that applied something in this run without a failure, or
+  // that has none yet (what `drift` compares with). Releases every lock
+  // before it returns. REQUIRES: one Run at a time.
   ExecutionResult Run(const std::vector<bool>& wanted);
 
   // Any thread: no new migration starts; running ones get the grace period

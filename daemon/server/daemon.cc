@@ -89,7 +89,8 @@ Daemon::Daemon(CommonOptions options, ServeOptions serve, Log& log)
       server_(io_, [this](const HttpRequest& r) { return Handle(r); }, serve_.max_connections),
       refresh_timer_(io_),
       round_timer_(io_),
-      signals_(io_, SIGINT, SIGTERM, SIGHUP) {}
+      signals_(io_, SIGINT, SIGTERM, SIGHUP),
+      refresh_backoff_(std::chrono::milliseconds(1000), serve_.refresh) {}
 
 Daemon::~Daemon() { worker_.join(); }
 
@@ -234,10 +235,9 @@ void Daemon::Refresh() {
   // the refresh interval.
   std::chrono::milliseconds next = serve_.refresh;
   if (!ok) {
-    next = std::min(refresh_backoff_, serve_.refresh);
-    refresh_backoff_ = std::min(refresh_backoff_ * 2, serve_.refresh);
+    next = refresh_backoff_.Next();
   } else {
-    refresh_backoff_ = std::chrono::milliseconds(1000);
+    refresh_backoff_.Reset();
   }
   asio::post(io_, [this, next] {
     if (!draining_) ScheduleRefresh(next);

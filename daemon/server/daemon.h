@@ -24,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "daemon/engine/backoff.h"
 #include "daemon/engine/databases.h"
 #include "daemon/engine/drift.h"
 #include "daemon/engine/executor.h"
@@ -122,7 +123,9 @@ class Daemon {
   boost::asio::steady_timer refresh_timer_;
   boost::asio::steady_timer round_timer_;
   boost::asio::signal_set signals_;
-  std::chrono::milliseconds refresh_backoff_{1000};
+  // A refresh that could not read every database is retried sooner: 1 s,
+  // 2 s, ... up to the refresh interval.
+  Backoff refresh_backoff_;
   Metrics metrics_;
 
   mutable std::mutex mu_;

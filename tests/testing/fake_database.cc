@@ -7,21 +7,33 @@ namespace lockstep {
 class FakeDatabase : public Database {
  public:
   FakeDatabase(FakeCluster* cluster, std::string name) : c_(cluster), name_(std::move(name)) {}
+  // As PostgreSQL does when a session ends, its lock goes with it.
+  ~FakeDatabase() override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    if (holds_lock_) c_->locked_[name_] = false;
+  }
 
-  Status Open() override { return Status::Ok(); }
+  Status Open() override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    if (c_->unreachable_.count(name_)) {
+      return Status::Failed("database '" + name_ + "': cannot connect: refused");
+    }
+    return Status::Ok();
+  }
 
   Status TryLock(bool* acquired, LockHolder* holder) override {
     std::lock_guard<std::mutex> lock(c_->mu_);
     auto held = c_->held_.find(name_);
     *acquired = held == c_->held_.end() && !c_->locked_[name_];
-    if (*acquired) c_->locked_[name_] = true;
+    if (*acquired) c_->locked_[name_] = holds_lock_ = true;
     if (held != c_->held_.end()) *holder = held->second;
     return Status::Ok();
   }
 
   Status Unlock() override {
     std::lock_guard<std::mutex> lock(c_->mu_);
-    c_->locked_[name_] = false;
+    if (holds_lock_) c_->locked_[name_] = false;
+    holds_lock_ = false;
     return Status::Ok();
   }
 
@@ -48,12 +60,21 @@ class FakeDatabase : public Database {
     --c_->running_overall_;
     if (c_->fail_.count(id)) return Status::Failed(run.migration->up_path + ":1: " + id + " failed");
     c_->applied_.push_back(id);
+    std::vector<HistoryRow>& rows = c_->history_[name_];
+    if (run.down) {
+      std::erase_if(rows, [&](const HistoryRow& r) {
+        return r.service == run.service && r.version == run.migration->version.text();
+      });
+      c_->schemas_[name_].erase("applied " + id);
+      return Status::Ok();
+    }
     HistoryRow row;
     row.service = run.service;
     row.version = run.migration->version.text();
     row.checksum = run.migration->checksum;
     row.status = "applied";
-    c_->history_[name_].push_back(row);
+    row.run_id = run.run_id;
+    rows.push_back(row);
     c_->schemas_[name_]["applied " + id] = "by a fake";
     return Status::Ok();
   }
@@ -76,6 +97,43 @@ class FakeDatabase : public Database {
     return Status::Ok();
   }
 
+  Status RecordBaseline(const std::vector<HistoryRow>& rows) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    if (!c_->locked_[name_]) return Status::Failed("baseline without the lock");
+    for (HistoryRow row : rows) {
+      row.status = "baseline";
+      c_->history_[name_].push_back(row);
+    }
+    return Status::Ok();
+  }
+
+  Status Repair(const std::string& service, const std::string& version, bool mark_applied,
+                const std::string& checksum, const std::string&) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    if (!c_->locked_[name_]) return Status::Failed("repair without the lock");
+    std::vector<HistoryRow>& rows = c_->history_[name_];
+    for (auto it = rows.begin(); it != rows.end(); ++it) {
+      if (it->service != service || it->version != version || it->status != "failed") continue;
+      if (!mark_applied) {
+        rows.erase(it);
+      } else {
+        it->status = "applied";
+        it->checksum = checksum;
+      }
+      return Status::Ok();
+    }
+    return Status::Failed(service + ":" + version + " is not recorded as failed");
+  }
+
+  Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
+                            bool* found) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    auto& tools = c_->foreign_[name_];
+    *found = tools.count(tool) > 0;
+    *entries = *found ? tools[tool] : std::vector<std::string>{};
+    return Status::Ok();
+  }
+
   void Cancel() override {
     std::lock_guard<std::mutex> lock(c_->mu_);
     ++c_->cancels_;
@@ -84,6 +142,7 @@ class FakeDatabase : public Database {
  private:
   FakeCluster* c_;
   std::string name_;
+  bool holds_lock_ = false;
 };
 
 DatabaseFactory FakeCluster::Factory() {

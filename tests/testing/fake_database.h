@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/engine/executor.h"
+#include "adapters/database.h"
 
 namespace lockstep {
 
@@ -23,8 +23,33 @@ class FakeCluster {
   void SetHistory(const std::string& database, std::vector<HistoryRow> rows) {
     history_[database] = std::move(rows);
   }
-  // Another session holds `database`'s lock.
-  void HoldLock(const std::string& database, LockHolder holder) { held_[database] = holder; }
+  // Another session holds `database`'s lock; ReleaseLock lets it go.
+  void HoldLock(const std::string& database, LockHolder holder) {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_[database] = holder;
+  }
+  void ReleaseLock(const std::string& database) {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_.erase(database);
+  }
+  // Another tool's history table in `database` (see Database::ReadForeignHistory).
+  void SetForeignHistory(const std::string& database, const std::string& tool,
+                         std::vector<std::string> entries) {
+    foreign_[database][tool] = std::move(entries);
+  }
+  // `database` cannot be reached: Open fails.
+  void MakeUnreachable(const std::string& database) { unreachable_.insert(database); }
+  // The rows recorded in `database` now.
+  std::vector<HistoryRow> history(const std::string& database) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = history_.find(database);
+    return it == history_.end() ? std::vector<HistoryRow>{} : it->second;
+  }
+  // Changes the live schema of `database` (drift made by hand).
+  void SetLiveObject(const std::string& database, const std::string& object, const std::string& def) {
+    std::lock_guard<std::mutex> lock(mu_);
+    schemas_[database][object] = def;
+  }
   void SetApplyDelay(std::chrono::milliseconds d) { delay_ = d; }
 
   // Ids in the order their Apply started / finished successfully.
@@ -49,6 +74,8 @@ class FakeCluster {
   std::map<std::string, SchemaSnapshot> schemas_;    // live, by database
   std::map<std::string, SchemaSnapshot> snapshots_;  // stored, by database
   std::map<std::string, LockHolder> held_;
+  std::map<std::string, std::map<std::string, std::vector<std::string>>> foreign_;
+  std::set<std::string> unreachable_;
   std::map<std::string, bool> locked_;
   std::map<std::string, int> running_;
   int running_overall_ = 0;
