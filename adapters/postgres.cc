@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "adapters/history_sql.h"
 #include "manifests/environment.h"
 
 namespace lockstep {
@@ -499,31 +500,30 @@ class PostgresDatabase : public Database {
     tx.commit();
   }
 
-  // SQL that writes (or overwrites) the history row and appends an event,
-  // values inlined so that it can share a round trip with COMMIT. `event` is
-  // the event's status: the row's, or "started" for the row a no-transaction
-  // migration writes before it begins.
+  // The history entry of `run` with `status` (and the events row's `event`).
+  HistoryEntry Entry(const MigrationToRun& run, const std::string& status, Clock::time_point start,
+                     const std::string& event = "") {
+    const Migration& m = *run.migration;
+    HistoryEntry e;
+    e.service = run.service;
+    e.version = m.version.text();
+    e.name = m.name;
+    e.checksum = m.checksum;
+    e.run_id = run.run_id;
+    e.status = status;
+    e.event = event;
+    e.applied_by_sql = conn_->quote(o_.applied_by);
+    e.lockstep_version = o_.lockstep_version;
+    e.execution_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    return e;
+  }
   std::string RecordSql(const MigrationToRun& run, const std::string& status,
                         Clock::time_point start, const std::string& event = "") {
-    const Migration& m = *run.migration;
-    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-    pqxx::connection_base& c = *conn_;
-    std::string service = c.quote(run.service), version = c.quote(m.version.text()),
-                name = c.quote(m.name), by = c.quote(o_.applied_by), run_id = c.quote(run.run_id);
-    return "WITH h AS (INSERT INTO " + Table("history") +
-           " (service, version, name, checksum, status, started_at, finished_at, execution_ms, "
-           "applied_by, run_id, lockstep_version) VALUES (" + service + ", " + version + ", " +
-           name + ", " + c.quote(m.checksum) + ", " + c.quote(status) +
-           ", clock_timestamp() - interval '" + std::to_string(ms) + " milliseconds', "
-           "clock_timestamp(), " + std::to_string(ms) + ", " + by + ", " + run_id + ", " +
-           c.quote(o_.lockstep_version) +
-           ") ON CONFLICT (service, version) DO UPDATE SET name = EXCLUDED.name, checksum = "
-           "EXCLUDED.checksum, status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, "
-           "execution_ms = EXCLUDED.execution_ms, run_id = EXCLUDED.run_id RETURNING 1) "
-           "INSERT INTO " + Table("events") +
-           " (action, service, version, name, status, run_id, actor) SELECT 'apply', " + service +
-           ", " + version + ", " + name + ", " + c.quote(event.empty() ? status : event) + ", " +
-           run_id + ", " + by + " FROM h";
+    return lockstep::RecordSql(o_.history_schema, Entry(run, status, start, event), Quote());
+  }
+  QuoteLiteral Quote() {
+    return [c = conn_.get()](const std::string& text) { return c->quote(text); };
   }
 
   static const std::vector<Statement>& Statements(const MigrationToRun& run) {
@@ -533,19 +533,12 @@ class PostgresDatabase : public Database {
     return run.down ? run.migration->down_no_transaction : run.migration->no_transaction;
   }
 
-  // A rollback's record: the history row goes, an events row says so.
-  std::string ForgetSql(const MigrationToRun& run) {
-    pqxx::connection_base& c = *conn_;
-    std::string service = c.quote(run.service), version = c.quote(run.migration->version.text());
-    return "WITH h AS (DELETE FROM " + Table("history") + " WHERE service = " + service +
-           " AND version = " + version + " RETURNING 1) INSERT INTO " + Table("events") +
-           " (action, service, version, name, status, run_id, actor) SELECT 'rollback', " +
-           service + ", " + version + ", " + c.quote(run.migration->name) + ", 'rolled back', " +
-           c.quote(run.run_id) + ", " + c.quote(o_.applied_by) + " FROM h";
+  std::string ForgetSql(const MigrationToRun& run, Clock::time_point start) {
+    return lockstep::ForgetSql(o_.history_schema, Entry(run, "", start), Quote());
   }
 
   std::string DoneSql(const MigrationToRun& run, Clock::time_point start) {
-    return run.down ? ForgetSql(run) : RecordSql(run, "applied", start);
+    return run.down ? ForgetSql(run, start) : RecordSql(run, "applied", start);
   }
 
   // The migration's statements and its history row in one transaction. BEGIN
@@ -706,49 +699,6 @@ std::string Scrub(std::string text, const std::vector<std::string>& secrets) {
     }
   }
   return text;
-}
-
-std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
-  std::string q = "\"" + schema + "\".";
-  return {
-      "CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"",
-      "CREATE TABLE IF NOT EXISTS " + q + R"(history (
-    service          text        NOT NULL,
-    version          text        NOT NULL,
-    name             text        NOT NULL,
-    checksum         text        NOT NULL,
-    status           text        NOT NULL CONSTRAINT history_status_check
-                                 CHECK (status IN ('applied', 'failed', 'baseline', 'running')),
-    started_at       timestamptz NOT NULL,
-    finished_at      timestamptz,
-    execution_ms     bigint,
-    applied_by       text        NOT NULL,
-    run_id           text        NOT NULL,
-    lockstep_version text        NOT NULL,
-    PRIMARY KEY (service, version)))",
-      // Tables made before `running` existed: widen their status check once.
-      "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '" + q +
-          "history'::regclass AND conname = 'history_status_check' AND "
-          "pg_get_constraintdef(oid) NOT LIKE '%running%') THEN ALTER TABLE " + q +
-          "history DROP CONSTRAINT history_status_check, ADD CONSTRAINT history_status_check "
-          "CHECK (status IN ('applied', 'failed', 'baseline', 'running')); END IF; END $$",
-      "CREATE TABLE IF NOT EXISTS " + q + R"(schema_snapshots (
-    id               bigserial   PRIMARY KEY,
-    taken_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
-    run_id           text        NOT NULL,
-    snapshot         jsonb       NOT NULL))",
-      "CREATE TABLE IF NOT EXISTS " + q + R"(events (
-    id               bigserial   PRIMARY KEY,
-    at               timestamptz NOT NULL DEFAULT clock_timestamp(),
-    action           text        NOT NULL,
-    service          text,
-    version          text,
-    name             text,
-    status           text,
-    run_id           text,
-    actor            text,
-    detail           text))",
-  };
 }
 
 std::unique_ptr<Database> NewPostgresDatabase(PostgresOptions options) {

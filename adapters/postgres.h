@@ -40,9 +40,6 @@ std::string ConnectionStringProblem(const std::string& url,
 // 3 characters or more) replaced by "***".
 std::string Scrub(std::string text, const std::vector<std::string>& secrets);
 
-// The statements that create lockstep's schema and tables when missing (also
-// written into `plan --sql` scripts).
-std::vector<std::string> HistoryTablesDdl(const std::string& schema);
 
 }  // namespace lockstep
 

@@ -1,5 +1,6 @@
 #include "daemon/views/sql_script.h"
 
+#include "adapters/history_sql.h"
 #include "adapters/postgres.h"
 
 #ifndef LOCKSTEP_VERSION
@@ -30,7 +31,6 @@ std::string SqlLiteral(const std::string& text) {
 
 void RenderSqlScript(const MigrationGraph& graph, const SqlScript& s, std::ostream& out) {
   const Model& model = graph.model();
-  std::string h = "\"" + s.history_schema + "\".";
   std::string key = std::to_string(kAdvisoryLockKey);
   out << "-- lockstep " << (s.rollback ? "rollback" : "plan") << " for database '" << s.database
       << "' of " << s.config_path << ": " << s.migrations.size() << " migrations\n"
@@ -46,8 +46,6 @@ void RenderSqlScript(const MigrationGraph& graph, const SqlScript& s, std::ostre
     const Service& service = model.services[mig.service];
     bool outside = s.rollback ? mig.down_no_transaction : mig.no_transaction;
     const std::vector<Statement>& statements = s.rollback ? mig.down : mig.up;
-    std::string svc = SqlLiteral(service.name), ver = SqlLiteral(mig.version.text()),
-                name = SqlLiteral(mig.name);
     out << "\n-- " << graph.IdOf(m) << " " << mig.name << " ("
         << (s.rollback ? mig.down_path : mig.up_path) << ")\n";
     if (!outside) out << "BEGIN;\n";
@@ -56,21 +54,18 @@ void RenderSqlScript(const MigrationGraph& graph, const SqlScript& s, std::ostre
     }
     for (const Statement& st : statements) out << Terminated(st.sql);
     if (!service.schema.empty() && outside) out << "RESET search_path;\n";
-    if (s.rollback) {
-      out << "DELETE FROM " << h << "history WHERE service = " << svc << " AND version = " << ver << ";\n"
-          << "INSERT INTO " << h << "events (action, service, version, name, status, run_id, actor) "
-          << "VALUES ('rollback', " << svc << ", " << ver << ", " << name << ", 'rolled back', "
-          << SqlLiteral(s.run_id) << ", current_user);\n";
-    } else {
-      out << "INSERT INTO " << h << "history (service, version, name, checksum, status, started_at, "
-          << "finished_at, execution_ms, applied_by, run_id, lockstep_version) VALUES (" << svc
-          << ", " << ver << ", " << name << ", " << SqlLiteral(mig.checksum)
-          << ", 'applied', now(), clock_timestamp(), 0, current_user, " << SqlLiteral(s.run_id)
-          << ", " << SqlLiteral(LOCKSTEP_VERSION) << ");\n"
-          << "INSERT INTO " << h << "events (action, service, version, name, status, run_id, actor) "
-          << "VALUES ('apply', " << svc << ", " << ver << ", " << name << ", 'applied', "
-          << SqlLiteral(s.run_id) << ", current_user);\n";
-    }
+    HistoryEntry e;
+    e.service = service.name;
+    e.version = mig.version.text();
+    e.name = mig.name;
+    e.checksum = mig.checksum;
+    e.run_id = s.run_id;
+    e.status = "applied";
+    e.applied_by_sql = "current_user";
+    e.lockstep_version = LOCKSTEP_VERSION;
+    out << (s.rollback ? ForgetSql(s.history_schema, e, SqlLiteral)
+                       : RecordSql(s.history_schema, e, SqlLiteral))
+        << ";\n";
     if (!outside) out << "COMMIT;\n";
   }
   out << "\nSELECT pg_advisory_unlock(" << key << ");\n";

@@ -1,0 +1,78 @@
+#include "adapters/history_sql.h"
+
+namespace lockstep {
+
+std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
+  std::string q = "\"" + schema + "\".";
+  return {
+      "CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"",
+      "CREATE TABLE IF NOT EXISTS " + q + R"(history (
+    service          text        NOT NULL,
+    version          text        NOT NULL,
+    name             text        NOT NULL,
+    checksum         text        NOT NULL,
+    status           text        NOT NULL CONSTRAINT history_status_check
+                                 CHECK (status IN ('applied', 'failed', 'baseline', 'running')),
+    started_at       timestamptz NOT NULL,
+    finished_at      timestamptz,
+    execution_ms     bigint,
+    applied_by       text        NOT NULL,
+    run_id           text        NOT NULL,
+    lockstep_version text        NOT NULL,
+    PRIMARY KEY (service, version)))",
+      // Tables made before `running` existed: widen their status check once.
+      "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '" + q +
+          "history'::regclass AND conname = 'history_status_check' AND "
+          "pg_get_constraintdef(oid) NOT LIKE '%running%') THEN ALTER TABLE " + q +
+          "history DROP CONSTRAINT history_status_check, ADD CONSTRAINT history_status_check "
+          "CHECK (status IN ('applied', 'failed', 'baseline', 'running')); END IF; END $$",
+      "CREATE TABLE IF NOT EXISTS " + q + R"(schema_snapshots (
+    id               bigserial   PRIMARY KEY,
+    taken_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    run_id           text        NOT NULL,
+    snapshot         jsonb       NOT NULL))",
+      "CREATE TABLE IF NOT EXISTS " + q + R"(events (
+    id               bigserial   PRIMARY KEY,
+    at               timestamptz NOT NULL DEFAULT clock_timestamp(),
+    action           text        NOT NULL,
+    service          text,
+    version          text,
+    name             text,
+    status           text,
+    run_id           text,
+    actor            text,
+    detail           text))",
+  };
+}
+
+std::string RecordSql(const std::string& schema, const HistoryEntry& e, const QuoteLiteral& quote) {
+  std::string table = "\"" + schema + "\".";
+  std::string service = quote(e.service), version = quote(e.version), name = quote(e.name),
+              run_id = quote(e.run_id), ms = std::to_string(e.execution_ms);
+  return "WITH h AS (INSERT INTO " + table +
+         "history (service, version, name, checksum, status, started_at, finished_at, "
+         "execution_ms, applied_by, run_id, lockstep_version) VALUES (" + service + ", " +
+         version + ", " + name + ", " + quote(e.checksum) + ", " + quote(e.status) +
+         ", clock_timestamp() - interval '" + ms + " milliseconds', clock_timestamp(), " + ms +
+         ", " + e.applied_by_sql + ", " + run_id + ", " + quote(e.lockstep_version) +
+         ") ON CONFLICT (service, version) DO UPDATE SET name = EXCLUDED.name, checksum = "
+         "EXCLUDED.checksum, status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, "
+         "execution_ms = EXCLUDED.execution_ms, run_id = EXCLUDED.run_id RETURNING 1) "
+         "INSERT INTO " + table +
+         "events (action, service, version, name, status, run_id, actor) SELECT 'apply', " +
+         service + ", " + version + ", " + name + ", " +
+         quote(e.event.empty() ? e.status : e.event) + ", " + run_id + ", " + e.applied_by_sql +
+         " FROM h";
+}
+
+std::string ForgetSql(const std::string& schema, const HistoryEntry& e, const QuoteLiteral& quote) {
+  std::string table = "\"" + schema + "\".";
+  std::string service = quote(e.service), version = quote(e.version);
+  return "WITH h AS (DELETE FROM " + table + "history WHERE service = " + service +
+         " AND version = " + version + " RETURNING 1) INSERT INTO " + table +
+         "events (action, service, version, name, status, run_id, actor) SELECT 'rollback', " +
+         service + ", " + version + ", " + quote(e.name) + ", 'rolled back', " + quote(e.run_id) +
+         ", " + e.applied_by_sql + " FROM h";
+}
+
+}  // namespace lockstep

@@ -1,0 +1,39 @@
+// The SQL of lockstep's own tables and rows, written once: the PostgreSQL
+// adapter runs it, and `plan --sql` / `rollback --sql` scripts print it.
+#ifndef LOCKSTEP_ADAPTERS_HISTORY_SQL_H_
+#define LOCKSTEP_ADAPTERS_HISTORY_SQL_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lockstep {
+
+// One migration's row of <schema>.history, and its events row.
+struct HistoryEntry {
+  std::string service, version, name, checksum, run_id;
+  std::string status;            // of the history row: applied, running, failed, baseline
+  std::string event;             // of the events row; empty: the same as status
+  std::string applied_by_sql;    // an SQL expression: a quoted literal, or current_user
+  std::string lockstep_version;
+  int64_t execution_ms = 0;
+};
+
+// Quotes a string as an SQL literal (the adapter uses libpq's quoting).
+using QuoteLiteral = std::function<std::string(const std::string&)>;
+
+// The statements that create lockstep's schema and tables when missing, and
+// widen the status check of tables made by an older lockstep.
+std::vector<std::string> HistoryTablesDdl(const std::string& schema);
+
+// Writes (or overwrites) the history row and appends an `apply` event, in one
+// statement that can share a round trip with COMMIT.
+std::string RecordSql(const std::string& schema, const HistoryEntry& e, const QuoteLiteral& quote);
+
+// A rollback's record: the history row goes, a `rollback` event says so.
+std::string ForgetSql(const std::string& schema, const HistoryEntry& e, const QuoteLiteral& quote);
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_ADAPTERS_HISTORY_SQL_H_
