@@ -131,7 +131,7 @@ std::string ServerMessage(const std::string& what) {
       out += line;
     }
   }
-  return RedactPassword(out);
+  return out;
 }
 
 // What libpq said when a connection broke. libpqxx 6.4 replaces it with
@@ -312,7 +312,7 @@ class PostgresDatabase : public Database {
       return Status::Failed(FailureText(run, current, "", "lost the connection to the database: " +
                                                               reason));
     } catch (const std::exception& e) {
-      return Status::Failed(FailureText(run, current, "", RedactPassword(OneLine(e.what()))));
+      return Status::Failed(FailureText(run, current, "", OneLine(e.what())));
     }
   }
 
@@ -473,7 +473,7 @@ class PostgresDatabase : public Database {
                             e.sqlstate() + "): " + ServerMessage(e.what()));
     } catch (const std::exception& e) {
       return Status::Failed("database '" + o_.database + "': cannot " + what + ": " +
-                            RedactPassword(OneLine(e.what())));
+                            OneLine(e.what()));
     }
   }
 
@@ -481,7 +481,7 @@ class PostgresDatabase : public Database {
   // to administrator command"), or libpqxx's text when libpq has none.
   std::string LostReason(const pqxx::broken_connection& e) const {
     std::string reason = watch_.Reason();
-    return reason.empty() ? RedactPassword(OneLine(e.what())) : reason;
+    return reason.empty() ? OneLine(e.what()) : reason;
   }
 
   void Drop() {
@@ -646,6 +646,16 @@ class PostgresDatabase : public Database {
   std::unique_ptr<NoticeSink> notices_;
 };
 
+// A value of a key=value connection string: quoted, with ' and \ escaped.
+std::string KeyValue(const std::string& value) {
+  std::string out = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
 }  // namespace
 
 std::string ConnectionStringProblem(const std::string& url, std::vector<std::string>* secrets) {
@@ -690,8 +700,21 @@ std::string ConnectionStringProblem(const std::string& url, std::vector<std::str
   return "";
 }
 
+std::string WithDatabaseName(const std::string& url, const std::string& dbname) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (error) PQfreemem(error);
+  std::string out = "dbname=" + KeyValue(dbname);
+  for (PQconninfoOption* o = options; o && o->keyword; ++o) {
+    if (o->val && *o->val && std::string(o->keyword) != "dbname") {
+      out += std::string(" ") + o->keyword + "=" + KeyValue(o->val);
+    }
+  }
+  if (options) PQconninfoFree(options);
+  return out;
+}
+
 std::string Scrub(std::string text, const std::vector<std::string>& secrets) {
-  text = RedactPassword(text);
   for (const std::string& secret : secrets) {
     if (secret.size() < 3) continue;
     for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {

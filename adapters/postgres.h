@@ -36,8 +36,13 @@ std::unique_ptr<Database> NewPostgresDatabase(PostgresOptions options);
 std::string ConnectionStringProblem(const std::string& url,
                                     std::vector<std::string>* secrets = nullptr);
 
-// `text` with the passwords of RedactPassword and every one of `secrets` (of
-// 3 characters or more) replaced by "***".
+// `url` (which libpq must accept) as a key=value connection string for
+// database `dbname` instead: every other setting kept.
+std::string WithDatabaseName(const std::string& url, const std::string& dbname);
+
+// `text` with every one of `secrets` (of 3 characters or more) replaced by
+// "***". Every message of the PostgreSQL adapter goes through it, with the
+// secrets ConnectionStringProblem found in its connection string.
 std::string Scrub(std::string text, const std::vector<std::string>& secrets);
 
 

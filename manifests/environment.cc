@@ -36,8 +36,8 @@ bool ExpandVariables(std::string_view text, const Environment& env,
     bool valid = !name.empty();
     for (size_t k = 0; k < name.size(); ++k) valid &= IsNameChar(name[k], k == 0);
     if (!valid) {
-      *error = "malformed variable reference in '" + RedactPassword(text) +
-               "'; write ${NAME} with letters, digits and '_'";
+      // Nothing of the text is shown: it is a connection string, with its password.
+      *error = "malformed ${...} variable reference; write ${NAME} with letters, digits and '_'";
       return false;
     }
     auto value = env(std::string(name));
@@ -54,42 +54,6 @@ bool ExpandVariables(std::string_view text, const Environment& env,
     return false;
   }
   return true;
-}
-
-std::string RedactPassword(std::string_view url) {
-  std::string out(url);
-  // URI userinfo: scheme://user:password@host
-  size_t scheme = out.find("://");
-  if (scheme != std::string::npos) {
-    size_t start = scheme + 3;
-    size_t end = out.find_first_of("/?#", start);
-    size_t at = out.rfind('@', end == std::string::npos ? out.size() : end);
-    if (at != std::string::npos && at >= start) {
-      size_t colon = out.find(':', start);
-      if (colon != std::string::npos && colon < at) {
-        out.replace(colon + 1, at - colon - 1, "***");
-      }
-    }
-  }
-  // password=... as a query parameter or a key/value pair.
-  for (size_t pos = out.find("password"); pos != std::string::npos;
-       pos = out.find("password", pos + 1)) {
-    size_t eq = pos + 8;
-    while (eq < out.size() && out[eq] == ' ') ++eq;
-    if (eq >= out.size() || out[eq] != '=') continue;
-    size_t value = eq + 1;
-    while (value < out.size() && out[value] == ' ') ++value;
-    size_t end = value;
-    if (end < out.size() && out[end] == '\'') {
-      end = out.find('\'', end + 1);
-      end = end == std::string::npos ? out.size() : end + 1;
-    } else {
-      end = out.find_first_of(" &", value);
-      if (end == std::string::npos) end = out.size();
-    }
-    out.replace(value, end - value, "***");
-  }
-  return out;
 }
 
 }  // namespace lockstep

@@ -22,11 +22,6 @@ Environment ProcessEnvironment();
 bool ExpandVariables(std::string_view text, const Environment& env,
                      std::string* out, std::string* error);
 
-// `url` with any password replaced by "***": the userinfo of a URI
-// (postgres://user:secret@host) and password=... in a query or a key/value
-// connection string.
-std::string RedactPassword(std::string_view url);
-
 }  // namespace lockstep
 
 #endif  // LOCKSTEP_MANIFESTS_ENVIRONMENT_H_

@@ -2,12 +2,16 @@
 
 #include <glob.h>
 
+// Asio 1.18 uses std::exchange without including <utility>.
+#include <utility>
+
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <set>
 #include <thread>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include "graph/suggest.h"
@@ -170,19 +174,18 @@ void LoadFolders(const std::vector<ServiceEntry>& entries, const std::string& ro
                  Diagnostics* diag) {
   std::vector<std::vector<Migration>> found(entries.size());
   std::vector<Diagnostics> diags(entries.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next++) < entries.size();) {
+  {
+    size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
+                                      std::max<size_t>(entries.size(), 1));
+    boost::asio::thread_pool pool(threads);
+    for (size_t i = 0; i < entries.size(); ++i) {
       if (entries[i].folder.empty()) continue;
-      found[i] = LoadMigrationFolder(static_cast<int>(i), entries[i].folder, root, &diags[i]);
+      boost::asio::post(pool, [&, i] {
+        found[i] = LoadMigrationFolder(static_cast<int>(i), entries[i].folder, root, &diags[i]);
+      });
     }
-  };
-  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()),
-                                    entries.size());
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+    pool.join();
+  }
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!entries[i].folder.empty() && found[i].empty() && !diags[i].has_errors()) {
       const Service& s = entries[i].service;

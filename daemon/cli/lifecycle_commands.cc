@@ -184,12 +184,6 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
                    "[--service S]\n";
     return kExitBadInput;
   }
-  static const std::set<std::string> kTools = {"flyway", "golang-migrate", "dbmate", "alembic", "sqitch"};
-  if (!baseline.import_tool.empty() && !kTools.count(baseline.import_tool)) {
-    log.error() << "lockstep: baseline: --import " << baseline.import_tool
-                << ": use flyway, golang-migrate, dbmate, alembic or sqitch\n";
-    return kExitBadInput;
-  }
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;

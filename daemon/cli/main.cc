@@ -85,18 +85,21 @@ int main(int argc, char** argv) {
   RollbackOptions rollback;
   CLI::App* rollback_cmd = app.add_subcommand(
       "rollback", "Run down migrations, dependents first, across services and databases");
-  rollback_cmd->add_option(
+  CLI::Option* to_opt = rollback_cmd->add_option(
       "--to", rollback.to,
       "SERVICE:VERSION: bring that service back to that version: roll back its later "
       "migrations and what depends on them; what depends only on the kept version stays. "
       "E.g. --to accounts:001");
-  rollback_cmd->add_option(
+  CLI::Option* target_opt = rollback_cmd->add_option(
       "--target", rollback.target,
       "ID: roll back this migration and everything that depends on it, on any service. "
       "E.g. --target accounts:002");
   rollback_cmd->add_option("--steps", rollback.steps,
                            "Roll back the N most recently applied migrations (and their dependents)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->excludes(to_opt)
+      ->excludes(target_opt);
+  to_opt->excludes(target_opt);
   rollback_cmd->add_option("--service", rollback.service, "With --steps: only this service's");
   rollback_cmd->add_flag("--dry-run", rollback.dry_run, "Print the plan; change nothing");
   rollback_cmd->add_flag("-y,--yes", rollback.yes,
@@ -112,16 +115,20 @@ int main(int argc, char** argv) {
   baseline_cmd->add_option("--service", baseline.service, "The service");
   baseline_cmd->add_option("--version", baseline.version,
                            "Record this version and everything before it");
-  baseline_cmd->add_option("--import", baseline.import_tool,
-                           "Read another tool's history: flyway, golang-migrate, dbmate, alembic, sqitch");
+  baseline_cmd
+      ->add_option("--import", baseline.import_tool,
+                   "Read another tool's history: flyway, golang-migrate, dbmate, alembic, sqitch")
+      ->check(CLI::IsMember({"flyway", "golang-migrate", "dbmate", "alembic", "sqitch"}));
 
   RepairOptions repair;
   CLI::App* repair_cmd = app.add_subcommand(
       "repair", "Resolve a migration recorded failed (a no-transaction one that stopped half-way)");
   repair_cmd->add_option("--service", repair.service, "The service")->required();
   repair_cmd->add_option("--version", repair.version, "Which one, when several are failed");
-  repair_cmd->add_flag("--forget", repair.forget, "You undid it by hand: it runs again next time");
-  repair_cmd->add_flag("--mark-applied", repair.mark_applied, "You finished it by hand");
+  CLI::Option* forget_opt =
+      repair_cmd->add_flag("--forget", repair.forget, "You undid it by hand: it runs again next time");
+  repair_cmd->add_flag("--mark-applied", repair.mark_applied, "You finished it by hand")
+      ->excludes(forget_opt);
 
   NewOptions new_options;
   CLI::App* new_cmd = app.add_subcommand("new", "Write the next up/down pair of a service");
@@ -185,7 +192,8 @@ int main(int argc, char** argv) {
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and the build's commit");
 
   CLI::App* graph = app.add_subcommand("graph", "Print the migration DAG");
-  graph->add_option("--format", format, "dot, mermaid or json (default: dot)");
+  graph->add_option("--format", format, "dot, mermaid or json (default: dot)")
+      ->check(CLI::IsMember({"dot", "mermaid", "json"}));
 
   std::signal(SIGPIPE, SIG_IGN);  // a dropped server connection must not kill us
   try {

@@ -13,26 +13,6 @@
 namespace lockstep {
 namespace {
 
-// `url` pointing at database `name` instead: the path of a URI, or dbname= of
-// a key/value connection string.
-std::string WithDatabase(const std::string& url, const std::string& name) {
-  size_t scheme = url.find("://");
-  if (scheme == std::string::npos) {
-    size_t at = url.find("dbname=");
-    if (at == std::string::npos) return url + " dbname=" + name;
-    size_t end = url.find(' ', at);
-    return url.substr(0, at) + "dbname=" + name + (end == std::string::npos ? "" : url.substr(end));
-  }
-  size_t path = url.find('/', scheme + 3);
-  size_t query = url.find('?', scheme + 3);
-  if (path == std::string::npos || (query != std::string::npos && path > query)) {
-    size_t insert = query == std::string::npos ? url.size() : query;
-    return url.substr(0, insert) + "/" + name + url.substr(insert);
-  }
-  size_t end = query == std::string::npos ? url.size() : query;
-  return url.substr(0, path + 1) + name + url.substr(end);
-}
-
 std::string Describe(const std::vector<DriftItem>& items) {
   std::string out;
   for (const DriftItem& i : items) {
@@ -98,7 +78,7 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
     Status s = admin[db]->Open();
     if (s.ok()) s = admin[db]->Execute("CREATE DATABASE \"" + scratch_name[db] + "\"");
     if (s.ok()) {
-      scratch[db] = open(WithDatabase(url, scratch_name[db]), db + " (scratch)");
+      scratch[db] = open(WithDatabaseName(url, scratch_name[db]), db + " (scratch)");
       s = scratch[db]->Open();
     }
     if (s.ok()) s = scratch[db]->EnsureSchema();

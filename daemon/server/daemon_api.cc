@@ -3,10 +3,12 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
 
 #include "daemon/server/daemon.h"
 #include "daemon/views/json_views.h"
 #include "daemon/views/render.h"
+#include "manifests/sha256.h"
 
 namespace lockstep {
 
@@ -25,11 +27,12 @@ HttpResponse Error(int status, const std::string& message) {
   return Json(status, ordered_json{{"error", message}});
 }
 
-// Compares without leaking, through timing, how much of a guess was right.
-bool SameToken(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i) diff |= a[i] ^ b[i % (b.empty() ? 1 : b.size())];
-  return diff == 0 && !b.empty();
+// Compares without leaking, through timing, how much of a guess was right:
+// OpenSSL's constant-time compare, on digests so that the length leaks nothing.
+bool SameToken(const std::string& sent, const std::string& token) {
+  if (token.empty()) return false;
+  std::string a = Sha256Hex(sent), b = Sha256Hex(token);
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string QueryValue(const std::string& query, const std::string& key) {

@@ -34,28 +34,13 @@ TEST(EnvironmentTest, MalformedReferenceNeverShowsThePassword) {
   std::string out, error;
   EXPECT_FALSE(ExpandVariables("postgresql://u:hunter2@h/${bad-name}", Env({}), &out, &error));
   EXPECT_EQ(error.find("hunter2"), std::string::npos);
-  EXPECT_NE(error.find("postgresql://u:***@h/"), std::string::npos);
+  EXPECT_EQ(error, "malformed ${...} variable reference; write ${NAME} with letters, digits and '_'");
 }
 
 TEST(EnvironmentTest, DollarWithoutBraceIsLiteral) {
   std::string out, error;
   ASSERT_TRUE(ExpandVariables("pa$$word", Env({}), &out, &error));
   EXPECT_EQ(out, "pa$$word");
-}
-
-TEST(RedactTest, HidesUriPassword) {
-  EXPECT_EQ(RedactPassword("postgresql://app:s3cret@db:5432/users?sslmode=require"),
-            "postgresql://app:***@db:5432/users?sslmode=require");
-  EXPECT_EQ(RedactPassword("postgresql://app@db/users"), "postgresql://app@db/users");
-  EXPECT_EQ(RedactPassword("postgresql://app:p%40ss@db/users"), "postgresql://app:***@db/users");
-}
-
-TEST(RedactTest, HidesKeyValueAndQueryPasswords) {
-  EXPECT_EQ(RedactPassword("host=db password=s3cret user=app"), "host=db password=*** user=app");
-  EXPECT_EQ(RedactPassword("host=db password = 's3 cret' user=app"),
-            "host=db password = *** user=app");
-  EXPECT_EQ(RedactPassword("postgresql:///db?user=a&password=s3cret&sslmode=disable"),
-            "postgresql:///db?user=a&password=***&sslmode=disable");
 }
 
 TEST(DurationTest, ParsesUnits) {
