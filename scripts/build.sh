@@ -9,4 +9,8 @@ shift || true
 
 "$here/scripts/install-deps.sh"
 cmake -S "$here" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)"
+# LOCKSTEP_TARGETS="a b": build only those targets (the TSan pass builds the
+# binaries of the tests it runs).
+targets=()
+for t in ${LOCKSTEP_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build_dir" -j "$(nproc)" "${targets[@]}"

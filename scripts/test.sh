@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs, builds and runs every test: a warning-free (-Werror) build, then
-# the same tests again under AddressSanitizer and UBSan. Integration tests
-# start their own throwaway PostgreSQL (scripts/throwaway-pg.sh) and never skip.
+# Installs, builds and runs every test: a format check, a warning-free
+# (-Werror) build, then the same tests again under AddressSanitizer and UBSan,
+# then the tests of code that runs threads (executor, lock, commands, daemon,
+# deploys) under ThreadSanitizer. Integration tests start their own throwaway
+# PostgreSQL (scripts/throwaway-pg.sh) and never skip.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -14,4 +16,10 @@ if [ "${LOCKSTEP_SKIP_SANITIZERS:-0}" != 1 ]; then
      LSAN_OPTIONS="suppressions=$here/tests/lsan.supp" \
      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
      ctest --output-on-failure -j "$(nproc)")
+
+  LOCKSTEP_TARGETS="lockstep engine_test cli_test integration_test" \
+    "$here/scripts/build.sh" "$here/build-tsan" -DLOCKSTEP_WERROR=ON -DLOCKSTEP_TSAN=ON
+  (cd "$here/build-tsan" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+     ctest --output-on-failure -j "$(nproc)" \
+       -R 'ExecutorTest|LockTest|BackoffTest|CommandsTest|ServeTest|DeployTest|ApplyTest')
 fi
