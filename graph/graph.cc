@@ -5,11 +5,25 @@
 #include <queue>
 #include <set>
 
+#include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
 
 #include "graph/suggest.h"
 
 namespace lockstep {
+
+struct EdgeInfo {
+  EdgeKind kind = EdgeKind::kParent;
+  int line = 0;
+};
+
+struct MigrationGraph::Edges {
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS,
+                                      boost::no_property, EdgeInfo>;
+  explicit Edges(size_t vertices) : g(vertices) {}
+  Graph g;
+};
+
 namespace {
 
 constexpr int kMaxCyclesReported = 10;
@@ -32,7 +46,7 @@ struct CycleRecorder : public boost::default_dfs_visitor {
 }  // namespace
 
 MigrationGraph::MigrationGraph(const Model& model)
-    : model_(&model), graph_(model.migrations.size()) {}
+    : model_(&model), edges_(std::make_shared<Edges>(model.migrations.size())) {}
 
 MigrationGraph MigrationGraph::Build(const Model& model, Diagnostics* diag) {
   MigrationGraph g(model);
@@ -89,7 +103,7 @@ void MigrationGraph::AddEdges(Diagnostics* diag) {
       if (mig.has_parents_directive) {
         AddReferenceEdges(m, mig.parent_refs, EdgeKind::kParent, diag);
       } else if (i > 0) {
-        boost::add_edge(list[i - 1], m, EdgeInfo{EdgeKind::kParent, 0}, graph_);
+        boost::add_edge(list[i - 1], m, EdgeInfo{EdgeKind::kParent, 0}, edges_->g);
       }
       AddReferenceEdges(m, mig.requires_refs, EdgeKind::kRequires, diag);
     }
@@ -126,7 +140,7 @@ void MigrationGraph::AddReferenceEdges(int m,
       diag->Error(mig.up_path, ref.line, error, ref.column);
       continue;
     }
-    boost::add_edge(target, m, EdgeInfo{kind, ref.line}, graph_);
+    boost::add_edge(target, m, EdgeInfo{kind, ref.line}, edges_->g);
   }
 }
 
@@ -207,8 +221,8 @@ void MigrationGraph::FindCycles(Diagnostics* diag) const {
   recorder.back_edges = &back_edges;
   std::vector<boost::default_color_type> colors(size());
   boost::depth_first_search(
-      graph_, boost::visitor(recorder).color_map(boost::make_iterator_property_map(
-                  colors.begin(), boost::get(boost::vertex_index, graph_))));
+      edges_->g, boost::visitor(recorder).color_map(boost::make_iterator_property_map(
+                  colors.begin(), boost::get(boost::vertex_index, edges_->g))));
 
   std::set<std::string> reported;
   int extra = 0;
@@ -224,7 +238,7 @@ void MigrationGraph::FindCycles(Diagnostics* diag) const {
 
     auto line_of = [&](size_t i) {
       int next = needs[(i + 1) % needs.size()];
-      return graph_[boost::edge(next, needs[i], graph_).first].line;
+      return edges_->g[boost::edge(next, needs[i], edges_->g).first].line;
     };
     size_t start = 0;
     for (size_t i = 0; i < needs.size(); ++i) {
@@ -242,7 +256,7 @@ void MigrationGraph::FindCycles(Diagnostics* diag) const {
       ++extra;
       continue;
     }
-    int line = graph_[boost::edge(needs[1 % needs.size()], needs[0], graph_).first].line;
+    int line = edges_->g[boost::edge(needs[1 % needs.size()], needs[0], edges_->g).first].line;
     diag->Error(model_->migrations[needs[0]].up_path, line,
                 "dependency cycle: " + path);
   }
@@ -255,8 +269,8 @@ std::vector<int> MigrationGraph::Heads(int service) const {
   std::vector<int> heads;
   for (int m : by_service_[service]) {
     bool has_child = false;
-    for (auto e : boost::make_iterator_range(boost::out_edges(m, graph_))) {
-      int child = static_cast<int>(boost::target(e, graph_));
+    for (auto e : boost::make_iterator_range(boost::out_edges(m, edges_->g))) {
+      int child = static_cast<int>(boost::target(e, edges_->g));
       if (model_->migrations[child].service == service && !duplicate_[child]) {
         has_child = true;
         break;
@@ -287,9 +301,9 @@ void MigrationGraph::ReportBranches(Diagnostics* diag) const {
 
 std::vector<Dependency> MigrationGraph::DependenciesOf(int m) const {
   std::vector<Dependency> deps;
-  for (auto e : boost::make_iterator_range(boost::in_edges(m, graph_))) {
-    const EdgeInfo& info = graph_[e];
-    deps.push_back({static_cast<int>(boost::source(e, graph_)), info.kind, info.line});
+  for (auto e : boost::make_iterator_range(boost::in_edges(m, edges_->g))) {
+    const EdgeInfo& info = edges_->g[e];
+    deps.push_back({static_cast<int>(boost::source(e, edges_->g)), info.kind, info.line});
   }
   std::stable_partition(deps.begin(), deps.end(), [](const Dependency& d) {
     return d.kind == EdgeKind::kParent;
@@ -299,16 +313,16 @@ std::vector<Dependency> MigrationGraph::DependenciesOf(int m) const {
 
 std::vector<int> MigrationGraph::DependentsOf(int m) const {
   std::vector<int> out;
-  for (auto e : boost::make_iterator_range(boost::out_edges(m, graph_))) {
-    out.push_back(static_cast<int>(boost::target(e, graph_)));
+  for (auto e : boost::make_iterator_range(boost::out_edges(m, edges_->g))) {
+    out.push_back(static_cast<int>(boost::target(e, edges_->g)));
   }
   return out;
 }
 
 int MigrationGraph::ParentCount(int m) const {
   int n = 0;
-  for (auto e : boost::make_iterator_range(boost::in_edges(m, graph_))) {
-    if (graph_[e].kind == EdgeKind::kParent) ++n;
+  for (auto e : boost::make_iterator_range(boost::in_edges(m, edges_->g))) {
+    if (edges_->g[e].kind == EdgeKind::kParent) ++n;
   }
   return n;
 }
@@ -322,8 +336,8 @@ std::vector<bool> MigrationGraph::Closure(const std::vector<int>& targets) const
   while (!stack.empty()) {
     int m = stack.back();
     stack.pop_back();
-    for (auto e : boost::make_iterator_range(boost::in_edges(m, graph_))) {
-      int dep = static_cast<int>(boost::source(e, graph_));
+    for (auto e : boost::make_iterator_range(boost::in_edges(m, edges_->g))) {
+      int dep = static_cast<int>(boost::source(e, edges_->g));
       if (!in[dep]) in[dep] = true, stack.push_back(dep);
     }
   }
@@ -348,8 +362,8 @@ std::vector<bool> MigrationGraph::Dependents(const std::vector<int>& targets) co
   while (!stack.empty()) {
     int m = stack.back();
     stack.pop_back();
-    for (auto e : boost::make_iterator_range(boost::out_edges(m, graph_))) {
-      int child = static_cast<int>(boost::target(e, graph_));
+    for (auto e : boost::make_iterator_range(boost::out_edges(m, edges_->g))) {
+      int child = static_cast<int>(boost::target(e, edges_->g));
       if (!in[child]) in[child] = true, stack.push_back(child);
     }
   }
@@ -360,7 +374,7 @@ std::vector<int> MigrationGraph::TopologicalOrder() const {
   std::vector<int> missing(size());
   std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
   for (int m = 0; m < size(); ++m) {
-    missing[m] = static_cast<int>(boost::in_degree(m, graph_));
+    missing[m] = static_cast<int>(boost::in_degree(m, edges_->g));
     if (missing[m] == 0) ready.push(m);
   }
   std::vector<int> order;
@@ -369,8 +383,8 @@ std::vector<int> MigrationGraph::TopologicalOrder() const {
     int m = ready.top();
     ready.pop();
     order.push_back(m);
-    for (auto e : boost::make_iterator_range(boost::out_edges(m, graph_))) {
-      int child = static_cast<int>(boost::target(e, graph_));
+    for (auto e : boost::make_iterator_range(boost::out_edges(m, edges_->g))) {
+      int child = static_cast<int>(boost::target(e, edges_->g));
       if (--missing[child] == 0) ready.push(child);
     }
   }

@@ -7,12 +7,11 @@
 #ifndef LOCKSTEP_GRAPH_GRAPH_H_
 #define LOCKSTEP_GRAPH_GRAPH_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/graph/adjacency_list.hpp>
 
 #include "graph/diagnostic.h"
 #include "graph/model.h"
@@ -78,13 +77,10 @@ class MigrationGraph {
   std::vector<int> TopologicalOrder() const;
 
  private:
-  struct EdgeInfo {
-    EdgeKind kind = EdgeKind::kParent;
-    int line = 0;
-  };
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS,
-                                      boost::bidirectionalS,
-                                      boost::no_property, EdgeInfo>;
+  // The Boost.Graph adjacency list, kept out of this header (graph.cc): a
+  // user of the graph does not compile Boost.Graph. Read-only once built,
+  // so copies of a graph share it.
+  struct Edges;
 
   explicit MigrationGraph(const Model& model);
   void IndexMigrations(Diagnostics* diag);
@@ -98,7 +94,7 @@ class MigrationGraph {
   std::string Suggest(int service, std::string_view version, int referrer) const;
 
   const Model* model_;
-  Graph graph_;
+  std::shared_ptr<Edges> edges_;
   std::unordered_map<std::string, int> by_key_;  // "service:versionkey"
   std::vector<std::vector<int>> by_service_;
   std::unordered_map<std::string, int> service_index_;
