@@ -3,6 +3,7 @@
 #include <set>
 
 #include "daemon/views/sql_script.h"
+#include "daemon/engine/lock.h"
 #include "graph/suggest.h"
 
 namespace lockstep {
@@ -11,15 +12,34 @@ std::string Count(size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+std::string ServiceSuggestion(const MigrationGraph& graph, const std::string& name) {
+  std::vector<std::string_view> names;
+  for (const Service& service : graph.model().services) names.push_back(service.name);
+  return DidYouMean(name, names);
+}
+
 int FindServiceOrSay(const MigrationGraph& graph, const std::string& name, const std::string& what,
                      Log& log) {
   int s = graph.FindService(name);
   if (s >= 0) return s;
-  std::vector<std::string_view> names;
-  for (const Service& service : graph.model().services) names.push_back(service.name);
-  log.error() << "lockstep: " << what << ": unknown service '" << name << "'" << DidYouMean(name, names)
-              << "\n";
+  log.error() << "lockstep: " << what << ": unknown service '" << name << "'"
+              << ServiceSuggestion(graph, name) << "\n";
   return -1;
+}
+
+int OkOrSay(const Status& status, Log& log) {
+  if (!status.ok()) log.error() << "lockstep: " << status.message() << "\n";
+  return ExitCodeOf(status);
+}
+
+std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFactory& factory,
+                                     const std::string& name, Clock& clock, Status* status) {
+  std::string error;
+  std::unique_ptr<Database> db = factory(name, &error);
+  *status = db ? db->Open() : Status::BadInput(error);
+  if (status->ok()) *status = TakeLock(*db, name, platform.settings.lock_timeout, clock);
+  if (status->ok()) *status = db->EnsureSchema();
+  return status->ok() ? std::move(db) : nullptr;
 }
 
 Loaded Load(const CommonOptions& options, Log& log, bool strict) {
@@ -66,13 +86,12 @@ int ReadHistoriesOrSay(const Platform& platform, const DatabaseFactory& factory,
   return code;
 }
 
-bool PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,
-                     const std::string& only, std::ostream& out, Log& log) {
+Status PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,
+                       const std::string& only, std::ostream& out) {
   const MigrationGraph& graph = *loaded.graph;
   const Model& model = graph.model();
   if (!only.empty() && !loaded.platform->FindDatabase(only)) {
-    log.error() << "lockstep: --database: unknown database '" << only << "'\n";
-    return false;
+    return Status::BadInput("--database: unknown database '" + only + "'");
   }
   auto database_of = [&](int m) -> const std::string& {
     return model.services[model.migrations[m].service].database;
@@ -110,7 +129,7 @@ bool PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool r
     RenderSqlScript(graph, script, out);
     out << "\n";
   }
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace lockstep

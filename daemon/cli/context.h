@@ -49,10 +49,22 @@ int ReadHistoriesOrSay(const Platform& platform, const DatabaseFactory& factory,
                        std::map<std::string, std::vector<HistoryRow>>* histories, Log& log);
 
 // Prints, per database (or only `only`), the script lockstep would run for
-// `order` (the migrations in the order they run). False (after saying why)
-// when `only` names no database of the platform.
-bool PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,
-                     const std::string& only, std::ostream& out, Log& log);
+// `order` (the migrations in the order they run). BadInput when `only`
+// names no database of the platform.
+Status PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,
+                       const std::string& only, std::ostream& out);
+
+// " (did you mean 'x'?)" for a mistyped service name, or "".
+std::string ServiceSuggestion(const MigrationGraph& graph, const std::string& name);
+
+// The exit code of `status`, after saying why on `log` when it is not ok.
+int OkOrSay(const Status& status, Log& log);
+
+// Opens `name`, takes its lock (waiting on `clock` up to lock_timeout) and
+// makes sure lockstep's tables exist; the lock goes with the connection when
+// the result is destroyed. nullptr with *status set on failure.
+std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFactory& factory,
+                                     const std::string& name, Clock& clock, Status* status);
 
 }  // namespace lockstep
 

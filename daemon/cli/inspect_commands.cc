@@ -70,8 +70,7 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
   if (plan.sql) {
     std::vector<int> order;
     for (const auto& wave : view.waves) order.insert(order.end(), wave.begin(), wave.end());
-    return PrintSqlScripts(loaded, order, /*rollback=*/false, plan.database, out, log) ? kExitOk
-                                                                                      : kExitBadInput;
+    return OkOrSay(PrintSqlScripts(loaded, order, /*rollback=*/false, plan.database, out), log);
   }
   if (options.json) {
     RenderPlanJson(view, out);

@@ -1,4 +1,5 @@
-// The life of a migration after its first apply: rollback, baseline, repair.
+// The history of a database set by hand: baseline (and imports from other
+// tools) and repair.
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -8,7 +9,6 @@
 #include "daemon/cli/commands.h"
 #include "daemon/exit_codes.h"
 #include "daemon/cli/context.h"
-#include "daemon/engine/lock.h"
 #include "daemon/engine/state.h"
 
 namespace lockstep {
@@ -16,72 +16,6 @@ namespace {
 
 using nlohmann::ordered_json;
 
-
-// The migrations a rollback selects: --to SERVICE:VERSION brings that service
-// back to VERSION (its migrations after VERSION that VERSION does not need,
-// and what depends on those); --target rolls back the target and what depends
-// on it; --steps N takes the N most recently applied (of --service), and
-// everything that depends on them.
-bool SelectRollback(const MigrationGraph& graph, const PlatformState& state,
-                    const RollbackOptions& o, std::vector<bool>* chosen, Log& log) {
-  int selectors = !o.to.empty() + !o.target.empty() + (o.steps > 0);
-  if (selectors != 1) {
-    log.error() << "lockstep: rollback: give exactly one of --to ID, --target ID, --steps N\n";
-    return false;
-  }
-  std::vector<int> roots;
-  std::string error;
-  if (!o.to.empty() || !o.target.empty()) {
-    const std::string& id = o.to.empty() ? o.target : o.to;
-    int m = graph.Resolve(id, &error);
-    if (m < 0) {
-      log.error() << "lockstep: rollback: " << error << "\n";
-      return false;
-    }
-    if (!o.to.empty()) {
-      *chosen = graph.BackTo(m);
-    } else {
-      *chosen = graph.Dependents({m});
-      (*chosen)[m] = true;
-    }
-    return true;
-  }
-  int service = -1;
-  if (!o.service.empty() && (service = FindServiceOrSay(graph, o.service, "rollback", log)) < 0) {
-    return false;
-  }
-  std::vector<int> applied;
-  for (int m = 0; m < graph.size(); ++m) {
-    if (state.applied[m] && (service < 0 || graph.model().migrations[m].service == service)) {
-      applied.push_back(m);
-    }
-  }
-  // Most recent first; for rows of one instant, later in the graph first.
-  std::vector<int> order = graph.TopologicalOrder();
-  std::vector<int> rank(graph.size());
-  for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = static_cast<int>(i);
-  std::sort(applied.begin(), applied.end(), [&](int a, int b) {
-    const std::string& fa = state.row_of[a]->finished_at;
-    const std::string& fb = state.row_of[b]->finished_at;
-    return fa != fb ? fa > fb : rank[a] > rank[b];
-  });
-  applied.resize(std::min<size_t>(applied.size(), o.steps));
-  *chosen = graph.Dependents(applied);
-  for (int m : applied) (*chosen)[m] = true;
-  return true;
-}
-
-// Opens `name`, takes its lock and makes sure lockstep's tables exist; the
-// lock goes with the connection when the result is destroyed.
-std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFactory& factory,
-                                     const std::string& name, Clock& clock, Status* status) {
-  std::string error;
-  std::unique_ptr<Database> db = factory(name, &error);
-  *status = db ? db->Open() : Status::BadInput(error);
-  if (status->ok()) *status = TakeLock(*db, name, platform.settings.lock_timeout, clock);
-  if (status->ok()) *status = db->EnsureSchema();
-  return status->ok() ? std::move(db) : nullptr;
-}
 
 std::string DatabaseOfService(const Model& model, int service) {
   return model.services[service].database;
@@ -342,103 +276,6 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
       << (repair.mark_applied ? "marked applied" : "forgotten (it will run again on the next apply)")
       << "\n";
   return kExitOk;
-}
-
-int RunRollback(const CommonOptions& options, const RollbackOptions& rollback, std::ostream& out,
-                Log& log) {
-  Loaded loaded = Load(options, log);
-  if (!loaded.graph) return kExitBadInput;
-  const MigrationGraph& graph = *loaded.graph;
-  const Model& model = graph.model();
-  std::map<std::string, std::vector<HistoryRow>> histories;
-  std::string run_id = NewRunId();
-  DatabaseFactory factory = MakeDatabases(options, *loaded.platform, run_id);
-  if (int code = ReadHistoriesOrSay(*loaded.platform, factory, &histories, log)) return code;
-  PlatformState state = Reconcile(graph, histories);
-  std::vector<bool> chosen;
-  if (!SelectRollback(graph, state, rollback, &chosen, log)) return kExitBadInput;
-
-  // The plan, dependents first, before anything is touched.
-  std::vector<int> order = graph.TopologicalOrder();
-  std::reverse(order.begin(), order.end());
-  std::vector<int> plan;
-  for (int m : order) {
-    if (chosen[m] && state.applied[m]) plan.push_back(m);
-  }
-  std::string missing_down = DownFileProblems(graph, plan);
-  if (rollback.sql) {
-    if (!missing_down.empty()) {
-      log.error() << "lockstep: cannot roll back: these migrations have no down file that can run:" << missing_down
-                  << "\n";
-      return kExitBadInput;
-    }
-    return PrintSqlScripts(loaded, plan, /*rollback=*/true, rollback.database, out, log)
-               ? kExitOk
-               : kExitBadInput;
-  }
-  if (options.json && rollback.dry_run) {
-    ordered_json j = ordered_json::array();
-    for (int m : plan) {
-      j.push_back({{"id", graph.IdOf(m)},
-                   {"database", model.services[model.migrations[m].service].database},
-                   {"down", model.migrations[m].down_path.empty()
-                                ? ordered_json(nullptr)
-                                : ordered_json(model.migrations[m].down_path)}});
-    }
-    out << j.dump(2) << "\n";
-  } else if (!options.json) {
-    if (plan.empty()) {
-      out << "nothing to roll back: none of the selected migrations is applied\n";
-      return kExitOk;
-    }
-    out << "rollback: " << plan.size() << (plan.size() == 1 ? " migration" : " migrations")
-        << ", dependents first\n";
-    for (int m : plan) {
-      const Migration& mig = model.migrations[m];
-      out << "  " << model.services[mig.service].database << "  " << graph.IdOf(m) << "  "
-          << mig.name << (mig.down_path.empty() ? "  (NO DOWN FILE)" : "") << "\n";
-    }
-  }
-  if (!missing_down.empty()) {
-    log.error() << "lockstep: cannot roll back: these migrations have no down file that can run:" << missing_down
-                << "\n";
-    return kExitBadInput;
-  }
-  if (rollback.dry_run || plan.empty()) return kExitOk;
-  if (!rollback.yes) {
-    std::string what = "roll back " + Count(plan.size(), "migration", "migrations") +
-                       " (their down files run; what they drop is lost)";
-    if (!rollback.confirm) {
-      log.error() << "lockstep: rollback: would " << what
-                  << "; nothing was touched. Run it again with --yes to go ahead, or --dry-run "
-                     "to only see the plan\n";
-      return kExitBadInput;
-    }
-    if (!rollback.confirm("lockstep: " + what + "?")) {
-      log.error() << "lockstep: rollback: not confirmed; nothing was touched\n";
-      return kExitBadInput;
-    }
-  }
-
-  ExecutorOptions eo = ExecutorOptionsFor(loaded.platform->settings, run_id);
-  eo.rollback = true;
-  log.set_run_id(run_id);
-  Executor executor(graph, factory, nullptr, eo);
-  log.info() << "lockstep: run " << run_id << ": rolling back " << plan.size() << " migrations\n";
-  ExecutionResult result = executor.Run(chosen);
-  for (int m : result.applied) log.info() << "  rolled back  " << graph.IdOf(m) << "\n";
-  if (!result.status.ok()) log.error() << "lockstep: " << result.status.message() << "\n";
-  log.info() << "lockstep: rolled back " << result.applied.size() << ", not started "
-             << result.not_started << "\n";
-  if (options.json) {
-    ordered_json j;
-    j["run_id"] = run_id;
-    j["rolled_back"] = ordered_json::array();
-    for (int m : result.applied) j["rolled_back"].push_back(graph.IdOf(m));
-    j["error"] = result.status.ok() ? ordered_json(nullptr) : ordered_json(result.status.message());
-    out << j.dump(2) << "\n";
-  }
-  return ExitCodeOf(result.status);
 }
 
 }  // namespace lockstep
