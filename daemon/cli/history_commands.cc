@@ -111,112 +111,122 @@ std::vector<int> MatchForeign(const MigrationGraph& graph, const std::string& to
 
 }  // namespace
 
+namespace {
+
+// What --service S --version V records: V and what it needs, of S.
+Status VersionSelection(const MigrationGraph& graph, const BaselineOptions& baseline, int service,
+                        std::map<std::string, std::vector<int>>* record) {
+  std::string error;
+  int target = graph.Resolve(baseline.service + ":" + baseline.version, &error);
+  if (target < 0) return Status::BadInput("baseline: " + error);
+  std::vector<bool> before = graph.Closure({target});
+  for (int m : graph.MigrationsOf(service)) {
+    if (before[m]) (*record)[DatabaseOfService(graph.model(), service)].push_back(m);
+  }
+  return Status::Ok();
+}
+
+// Reads `tool`'s history in `db` and matches it; prints the report. Failed
+// when an entry matches nothing (then nothing may be recorded anywhere).
+Status Import(Database& db, const MigrationGraph& graph, const std::string& tool,
+              const std::string& database, const std::vector<int>& services,
+              std::vector<int>* record, std::ostream& out) {
+  std::vector<std::string> entries, matched, unmatched;
+  bool found = false;
+  if (Status s = db.ReadForeignHistory(tool, &entries, &found); !s.ok()) return s;
+  if (!found) {
+    out << "database " << database << ": no " << tool << " history table\n";
+    return Status::Ok();
+  }
+  std::string error;
+  *record = MatchForeign(graph, tool, entries, services, &matched, &unmatched, &error);
+  if (!error.empty()) return Status::Failed("database " + database + ": " + error);
+  out << "database " << database << ": " << entries.size() << " " << tool << " entries, "
+      << matched.size() << " matched, " << unmatched.size() << " not\n";
+  for (const std::string& line : matched) out << "  matched    " << line << "\n";
+  for (const std::string& line : unmatched) out << "  unmatched  " << line << "\n";
+  if (unmatched.empty()) return Status::Ok();
+  return Status::Failed("database " + database + ": " + Count(unmatched.size(), "entry", "entries") +
+                        " of " + tool + " match no lockstep migration");
+}
+
+// Records `migrations` as baseline rows in `db`, those already recorded left
+// as they are.
+Status Record(Database& db, const MigrationGraph& graph, const std::vector<int>& migrations,
+              const std::string& run_id, const std::string& source, std::ostream& out) {
+  std::vector<HistoryRow> existing;
+  if (Status s = db.ReadHistory(&existing); !s.ok()) return s;
+  std::set<std::string> have;
+  for (const HistoryRow& r : existing) have.insert(r.service + ":" + r.version);
+  std::vector<HistoryRow> rows;
+  for (int m : migrations) {
+    if (have.count(graph.IdOf(m))) {
+      out << "  already recorded  " << graph.IdOf(m) << "\n";
+      continue;
+    }
+    rows.push_back(BaselineRow(graph, m, run_id, source));
+    out << "  baseline  " << graph.IdOf(m) << "  " << graph.model().migrations[m].name << "\n";
+  }
+  if (Status s = db.RecordBaseline(rows); !s.ok()) return s;
+  return db.Unlock();
+}
+
+}  // namespace
+
 int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, std::ostream& out,
                 Log& log) {
-  if (baseline.import_tool.empty() == (baseline.service.empty() || baseline.version.empty())) {
-    log.error() << "lockstep: baseline: give --service S --version V, or --import TOOL "
-                   "[--service S]\n";
-    return kExitBadInput;
+  const std::string& tool = baseline.import_tool;
+  if (tool.empty() == (baseline.service.empty() || baseline.version.empty())) {
+    return OkOrSay(Status::BadInput("baseline: give --service S --version V, or --import TOOL "
+                                    "[--service S]"),
+                   log);
   }
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
-  const Model& model = graph.model();
   int service = -1;
   if (!baseline.service.empty() &&
       (service = FindServiceOrSay(graph, baseline.service, "baseline", log)) < 0) {
     return kExitBadInput;
   }
+  std::map<std::string, std::vector<int>> record, services_of;  // by database
+  for (int s = 0; s < static_cast<int>(graph.model().services.size()); ++s) {
+    if (service < 0 || s == service) services_of[DatabaseOfService(graph.model(), s)].push_back(s);
+  }
+  if (tool.empty()) {
+    if (Status s = VersionSelection(graph, baseline, service, &record); !s.ok()) return OkOrSay(s, log);
+  }
   std::string run_id = NewRunId();
   DatabaseFactory factory = MakeDatabases(options, *loaded.platform, run_id);
-
-  // Which migrations to record, by database.
-  std::map<std::string, std::vector<int>> record;
-  std::map<std::string, std::vector<int>> services_of;
-  for (int s = 0; s < static_cast<int>(model.services.size()); ++s) {
-    if (service < 0 || s == service) services_of[DatabaseOfService(model, s)].push_back(s);
-  }
-  int code = kExitOk;
-  if (baseline.import_tool.empty()) {
-    std::string error;
-    int target = graph.Resolve(baseline.service + ":" + baseline.version, &error);
-    if (target < 0) {
-      log.error() << "lockstep: baseline: " << error << "\n";
-      return kExitBadInput;
-    }
-    std::vector<bool> before = graph.Closure({target});
-    for (int m : graph.MigrationsOf(service)) {
-      if (before[m]) record[DatabaseOfService(model, service)].push_back(m);
-    }
-  }
   // Everything is read and matched under every lock first (databases in name
   // order, as the executor takes them); only when all of it matched is
   // anything recorded, so that a refused import leaves no partial state.
   std::map<std::string, std::unique_ptr<Database>> locked;
+  bool all_matched = true;
   for (const auto& [database, services] : services_of) {
-    if (baseline.import_tool.empty() && !record.count(database)) continue;
+    if (tool.empty() && !record.count(database)) continue;
     Status status;
-    std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, *options.clock, &status);
-    if (!db) {
+    locked[database] = OpenLocked(*loaded.platform, factory, database, *options.clock, &status);
+    if (status.ok() && !tool.empty()) {
+      status = Import(*locked[database], graph, tool, database, services, &record[database], out);
+    }
+    if (status.code() == Status::Code::kFailed && !tool.empty() && locked[database]) {
       log.error() << "lockstep: " << status.message() << "\n";
-      return ExitCodeOf(status);
+      all_matched = false;  // read and report every database before refusing
+      continue;
     }
-    if (!baseline.import_tool.empty()) {
-      std::vector<std::string> entries, matched, unmatched;
-      bool found = false;
-      status = db->ReadForeignHistory(baseline.import_tool, &entries, &found);
-      if (!status.ok()) {
-        log.error() << "lockstep: " << status.message() << "\n";
-        return ExitCodeOf(status);
-      }
-      if (!found) {
-        out << "database " << database << ": no " << baseline.import_tool << " history table\n";
-        continue;
-      }
-      std::string error;
-      record[database] = MatchForeign(graph, baseline.import_tool, entries, services, &matched,
-                                      &unmatched, &error);
-      if (!error.empty()) {
-        log.error() << "lockstep: database " << database << ": " << error << "\n";
-        code = kExitFailed;
-        continue;
-      }
-      out << "database " << database << ": " << entries.size() << " " << baseline.import_tool
-          << " entries, " << matched.size() << " matched, " << unmatched.size() << " not\n";
-      for (const std::string& line : matched) out << "  matched    " << line << "\n";
-      for (const std::string& line : unmatched) out << "  unmatched  " << line << "\n";
-      if (!unmatched.empty()) code = kExitFailed;
-    }
-    locked[database] = std::move(db);
+    if (!status.ok()) return OkOrSay(status, log);
   }
-  if (code != kExitOk) {
+  if (!all_matched) {
     log.error() << "lockstep: baseline: nothing was recorded: every entry must match a lockstep "
                    "migration (fix the files or pass --service), or record by hand with "
                    "--service S --version V\n";
-    return code;
+    return kExitFailed;
   }
+  std::string source = tool.empty() ? "lockstep baseline" : "imported from " + tool;
   for (auto& [database, db] : locked) {
-    std::vector<HistoryRow> existing;
-    Status status = db->ReadHistory(&existing);
-    std::set<std::string> have;
-    for (const HistoryRow& r : existing) have.insert(r.service + ":" + r.version);
-    std::vector<HistoryRow> rows;
-    for (int m : record[database]) {
-      if (have.count(graph.IdOf(m))) {
-        out << "  already recorded  " << graph.IdOf(m) << "\n";
-        continue;
-      }
-      rows.push_back(BaselineRow(graph, m, run_id,
-                                 baseline.import_tool.empty() ? "lockstep baseline"
-                                                              : "imported from " + baseline.import_tool));
-      out << "  baseline  " << graph.IdOf(m) << "  " << model.migrations[m].name << "\n";
-    }
-    if (status.ok()) status = db->RecordBaseline(rows);
-    if (!status.ok()) {
-      log.error() << "lockstep: " << status.message() << "\n";
-      return ExitCodeOf(status);
-    }
-    db->Unlock();
+    Status s = Record(*db, graph, record[database], run_id, source, out);
+    if (!s.ok()) return OkOrSay(s, log);
   }
   return kExitOk;
 }
