@@ -24,76 +24,90 @@ std::string List(const MigrationGraph& graph, const std::vector<int>& ids) {
   return out;
 }
 
+// The migrations to wait for: --for ids and the heads of --service names.
+// Only these are checked: lockstep applies their ancestors first, so once
+// they are in, so is everything they need.
+Status Targets(const MigrationGraph& graph, const WaitOptions& wait, std::vector<int>* targets) {
+  if (wait.targets.empty() && wait.services.empty()) {
+    return Status::BadInput("wait: name what to wait for: --for service:version or --service NAME");
+  }
+  for (const std::string& id : wait.targets) {
+    std::string error;
+    int m = graph.Resolve(id, &error);
+    if (m < 0) return Status::BadInput("--for " + id + ": " + error);
+    targets->push_back(m);
+  }
+  for (const std::string& name : wait.services) {
+    int s = graph.FindService(name);
+    if (s < 0) {
+      return Status::BadInput("--service: unknown service '" + name + "'" +
+                              ServiceSuggestion(graph, name));
+    }
+    for (int m : graph.Heads(s)) targets->push_back(m);
+  }
+  return Status::Ok();
+}
+
+// Reads the databases' histories through connections kept between rounds.
+// BadInput (configuration) ends the wait; any other failure is `trouble`, and
+// that database is reconnected next round: it may not be up yet.
+class HistoryReader {
+ public:
+  HistoryReader(DatabaseFactory factory, std::set<std::string> databases)
+      : factory_(std::move(factory)), databases_(std::move(databases)) {}
+
+  Status Read(std::map<std::string, std::vector<HistoryRow>>* histories, std::string* trouble) {
+    for (const std::string& db : databases_) {
+      std::unique_ptr<Database>& conn = connections_[db];
+      Status status;
+      if (!conn) {
+        std::string error;
+        if (!(conn = factory_(db, &error))) return Status::BadInput(error);
+        status = conn->Open();
+      }
+      if (status.ok()) status = conn->ReadHistory(&(*histories)[db]);
+      if (status.code() == Status::Code::kBadInput) return status;
+      if (!status.ok()) {
+        *trouble = status.message();
+        conn.reset();
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  DatabaseFactory factory_;
+  std::set<std::string> databases_;
+  std::map<std::string, std::unique_ptr<Database>> connections_;
+};
+
 }  // namespace
 
 int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream& out, Log& log) {
-  if (wait.targets.empty() && wait.services.empty()) {
-    log.error() << "lockstep: wait: name what to wait for: --for service:version or --service NAME\n";
-    return kExitBadInput;
-  }
   std::chrono::milliseconds timeout;
   std::string error;
   if (!ParseDuration(wait.timeout, &timeout, &error)) {
-    log.error() << "lockstep: wait: --timeout: " << error << "\n";
-    return kExitBadInput;
+    return OkOrSay(Status::BadInput("wait: --timeout: " + error), log);
   }
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
-  const Model& model = graph.model();
-  std::vector<bool> wanted;
-  // Only the named migrations (or heads) are checked: lockstep applies their
-  // ancestors first, so once they are in, so is everything they need.
   std::vector<int> targets;
-  for (const std::string& id : wait.targets) {
-    int m = graph.Resolve(id, &error);
-    if (m < 0) {
-      log.error() << "lockstep: --for " << id << ": " << error << "\n";
-      return kExitBadInput;
-    }
-    targets.push_back(m);
-  }
-  if (!Select(graph, {}, wait.services, &wanted, log)) return kExitBadInput;
-  for (const std::string& name : wait.services) {
-    for (int m : graph.Heads(graph.FindService(name))) targets.push_back(m);
-  }
+  if (Status s = Targets(graph, wait, &targets); !s.ok()) return OkOrSay(s, log);
   std::vector<bool> needed = graph.Closure(targets);
   std::set<std::string> databases;
   for (int m = 0; m < graph.size(); ++m) {
-    if (needed[m]) databases.insert(model.services[model.migrations[m].service].database);
+    if (needed[m]) databases.insert(graph.model().services[graph.model().migrations[m].service].database);
   }
-
-  DatabaseFactory factory = MakeDatabases(options, *loaded.platform, NewRunId());
-  std::map<std::string, std::unique_ptr<Database>> connections;
+  HistoryReader reader(MakeDatabases(options, *loaded.platform, NewRunId()), databases);
   Clock& clock = *options.clock;
-  auto start = clock.Now();
-  auto deadline = start + timeout;
+  auto deadline = clock.Now() + timeout;
   Backoff delays(kFirstDelay, kMaxDelay, 150);
-  auto last_report = start - kReportEvery;
+  auto last_report = clock.Now() - kReportEvery;
   for (;;) {
     std::map<std::string, std::vector<HistoryRow>> histories;
     std::string trouble;  // why a database could not be read this round
-    for (const std::string& db : databases) {
-      std::unique_ptr<Database>& conn = connections[db];
-      Status status;
-      if (!conn) {
-        conn = factory(db, &error);
-        if (!conn) {
-          log.error() << "lockstep: " << error << "\n";
-          return kExitBadInput;
-        }
-        status = conn->Open();
-      }
-      if (status.ok()) status = conn->ReadHistory(&histories[db]);
-      if (status.code() == Status::Code::kBadInput) {  // configuration: waiting cannot fix it
-        log.error() << "lockstep: " << status.message() << "\n";
-        return kExitBadInput;
-      }
-      if (!status.ok()) {
-        trouble = status.message();
-        conn.reset();  // reconnect next round: the database may not be up yet
-      }
-    }
+    if (Status s = reader.Read(&histories, &trouble); !s.ok()) return OkOrSay(s, log);
     PlatformState state = Reconcile(graph, histories);
     // A failed migration anywhere below a target blocks it for good.
     std::vector<int> failed, missing;
@@ -109,21 +123,21 @@ int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream&
                      "without waiting\n";
       return kExitFailed;
     }
-    auto now = clock.Now();
     if (missing.empty()) {
       log.info() << "lockstep: applied: " << List(graph, targets) << "\n";
       out << "ready\n";
       return kExitOk;
     }
+    auto now = clock.Now();
+    std::string why = trouble.empty() ? "" : " (" + trouble + ")";
     if (now >= deadline) {
-      log.error() << "lockstep: timed out after " << FormatDuration(timeout)
-                  << " waiting for " << List(graph, missing)
-                  << (trouble.empty() ? "" : " (last error: " + trouble + ")") << "\n";
+      log.error() << "lockstep: timed out after " << FormatDuration(timeout) << " waiting for "
+                  << List(graph, missing) << (trouble.empty() ? "" : " (last error: " + trouble + ")")
+                  << "\n";
       return kExitWaitTimeout;
     }
     if (now - last_report >= kReportEvery) {
-      log.info() << "lockstep: waiting for " << List(graph, missing)
-                 << (trouble.empty() ? "" : " (" + trouble + ")") << "\n";
+      log.info() << "lockstep: waiting for " << List(graph, missing) << why << "\n";
       last_report = now;
     }
     clock.SleepFor(std::min(delays.Next(),
