@@ -108,6 +108,11 @@ class Daemon {
   bool Authorized(const HttpRequest& request, bool change, HttpResponse* refusal) const;
   HttpResponse PostRun(const HttpRequest& request);
   HttpResponse Ready() const;
+  HttpResponse GetGraph(std::string format) const;
+  HttpResponse GetRuns() const;
+  HttpResponse GetRun(const std::string& id) const;
+  HttpResponse GetPlan(const Observed& obs) const;
+  HttpResponse GetStatus(const Observed& obs) const;
 
   std::shared_ptr<const Loaded> platform() const;
   std::shared_ptr<const Observed> observed() const;

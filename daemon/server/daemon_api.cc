@@ -157,47 +157,55 @@ HttpResponse Daemon::Handle(const HttpRequest& request) {
 
   if (path == "/") return {200, "text/html; charset=utf-8", kStatusPage};
   if (path == "/metrics") return {200, "text/plain; version=0.0.4", metrics_.Render()};
-  std::shared_ptr<const Loaded> p = platform();
-  if (path == "/v1/graph") {
-    std::string format = QueryValue(request.query, "format");
-    if (format.empty()) format = "json";
-    std::ostringstream out;
-    if (format == "dot") RenderDot(*p->graph, out);
-    else if (format == "mermaid") RenderMermaid(*p->graph, out);
-    else if (format == "json") RenderGraphJson(*p->graph, out);
-    else return Error(400, "format must be dot, mermaid or json");
-    return {200, format == "json" ? "application/json" : "text/plain; charset=utf-8", out.str()};
-  }
-  if (path == "/v1/runs") {
-    ordered_json list = ordered_json::array();
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& run : runs_) list.push_back(RunJson(*run, false));
-    return Json(200, {{"runs", list}});
-  }
-  if (path.rfind("/v1/runs/", 0) == 0) {
-    std::string id = path.substr(9);
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& run : runs_) {
-      if (run->id == id) return Json(200, RunJson(*run, true));
-    }
-    return Error(404, "no run " + id + " (the daemon keeps its last 50 runs)");
-  }
+  if (path == "/v1/graph") return GetGraph(QueryValue(request.query, "format"));
+  if (path == "/v1/runs") return GetRuns();
+  if (path.rfind("/v1/runs/", 0) == 0) return GetRun(path.substr(9));
   std::shared_ptr<const Observed> obs = observed();
   if (!obs) return Error(503, "the databases have not been read yet; try again in a moment");
-  const MigrationGraph& graph = *obs->platform->graph;
-  if (path == "/v1/plan") {
-    Lanes lanes = Lanes::Of(graph);
-    std::vector<bool> pending = PendingSet(graph, {}, obs->state.applied);
-    std::ostringstream out;
-    RenderPlanJson({&graph, &lanes, Waves(graph, pending, lanes), /*offline=*/false}, out);
-    return {200, "application/json", out.str()};
+  if (path == "/v1/plan") return GetPlan(*obs);
+  return GetStatus(*obs);
+}
+
+HttpResponse Daemon::GetGraph(std::string format) const {
+  std::shared_ptr<const Loaded> p = platform();
+  if (format.empty()) format = "json";
+  std::ostringstream out;
+  if (format == "dot") RenderDot(*p->graph, out);
+  else if (format == "mermaid") RenderMermaid(*p->graph, out);
+  else if (format == "json") RenderGraphJson(*p->graph, out);
+  else return Error(400, "format must be dot, mermaid or json");
+  return {200, format == "json" ? "application/json" : "text/plain; charset=utf-8", out.str()};
+}
+
+HttpResponse Daemon::GetRuns() const {
+  ordered_json list = ordered_json::array();
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& run : runs_) list.push_back(RunJson(*run, false));
+  return Json(200, {{"runs", list}});
+}
+
+HttpResponse Daemon::GetRun(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& run : runs_) {
+    if (run->id == id) return Json(200, RunJson(*run, true));
   }
-  // /v1/status
+  return Error(404, "no run " + id + " (the daemon keeps its last 50 runs)");
+}
+
+HttpResponse Daemon::GetPlan(const Observed& obs) const {
+  const MigrationGraph& graph = *obs.platform->graph;
+  Lanes lanes = Lanes::Of(graph);
+  std::vector<bool> pending = PendingSet(graph, {}, obs.state.applied);
+  std::ostringstream out;
+  RenderPlanJson({&graph, &lanes, Waves(graph, pending, lanes), /*offline=*/false}, out);
+  return {200, "application/json", out.str()};
+}
+
+HttpResponse Daemon::GetStatus(const Observed& obs) const {
   ordered_json j;
-  j["platform"] = obs->platform->platform->config_path;
-  j["refreshed_at"] = obs->at;
-  std::string reload_error;
-  std::string running;
+  j["platform"] = obs.platform->platform->config_path;
+  j["refreshed_at"] = obs.at;
+  std::string reload_error, running;
   {
     std::lock_guard<std::mutex> lock(mu_);
     reload_error = reload_error_;
@@ -208,17 +216,17 @@ HttpResponse Daemon::Handle(const HttpRequest& request) {
   j["reload_error"] = reload_error.empty() ? ordered_json(nullptr) : ordered_json(reload_error);
   j["running"] = running.empty() ? ordered_json(nullptr) : ordered_json(running);
   j["databases"] = ordered_json::array();
-  for (const DatabaseConfig& db : obs->platform->platform->databases) {
-    auto it = obs->unreachable.find(db.name);
-    j["databases"].push_back({{"database", db.name}, {"reachable", it == obs->unreachable.end()},
-                              {"error", it == obs->unreachable.end() ? ordered_json(nullptr)
-                                                                     : ordered_json(it->second)}});
+  for (const DatabaseConfig& db : obs.platform->platform->databases) {
+    auto it = obs.unreachable.find(db.name);
+    bool up = it == obs.unreachable.end();
+    j["databases"].push_back({{"database", db.name}, {"reachable", up},
+                              {"error", up ? ordered_json(nullptr) : ordered_json(it->second)}});
   }
-  ordered_json status = StatusJson(graph, obs->state);
+  ordered_json status = StatusJson(*obs.platform->graph, obs.state);
   j["up_to_date"] = status["up_to_date"];
   j["services"] = status["services"];
   j["unknown_applied"] = status["unknown_applied"];
-  j["drift"] = DriftJson(obs->drift);
+  j["drift"] = DriftJson(obs.drift);
   return Json(200, j);
 }
 
