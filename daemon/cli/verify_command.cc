@@ -1,13 +1,13 @@
 // lockstep verify: does every down migration undo its up? On scratch
 // databases made for the purpose, each migration in graph order goes up,
 // down, and up again, and the catalog is compared at each step.
+#include <algorithm>
 #include <set>
 
 #include "adapters/postgres.h"
 #include "daemon/cli/commands.h"
-#include "daemon/engine/drift.h"
-#include "daemon/exit_codes.h"
 #include "daemon/cli/context.h"
+#include "daemon/engine/drift.h"
 #include "manifests/loader.h"
 
 namespace lockstep {
@@ -22,6 +22,126 @@ std::string Describe(const std::vector<DriftItem>& items) {
   return out;
 }
 
+// One scratch database per logical database, on the same server (or the one
+// --scratch-url names), dropped when this goes unless `keep`.
+class ScratchDatabases {
+ public:
+  ScratchDatabases(const Platform& platform, const CommonOptions& options,
+                   const VerifyOptions& verify)
+      : platform_(platform), options_(options), verify_(verify), run_id_(NewRunId()) {}
+  ~ScratchDatabases() {
+    scratch_.clear();  // disconnect first
+    for (auto& [db, admin] : admin_) {
+      if (!verify_.keep) admin->Execute("DROP DATABASE IF EXISTS \"" + names_[db] + "\" WITH (FORCE)");
+    }
+  }
+
+  const std::string& run_id() const { return run_id_; }
+  Database& of(const std::string& db) { return *scratch_[db]; }
+
+  // Makes the scratch database of `db`; says which on `out`.
+  Status Make(const std::string& db, std::ostream& out) {
+    std::string url = verify_.scratch_url, error;
+    if (url.empty() &&
+        !ResolveDatabaseUrl(platform_, *platform_.FindDatabase(db), options_.env, &url, &error)) {
+      return Status::BadInput("verify: " + error);
+    }
+    std::string name = "lockstep_verify_" + run_id_ + "_" + db;
+    std::replace(name.begin(), name.end(), '-', '_');
+    names_[db] = name;
+    admin_[db] = Open(url, db);
+    Status s = admin_[db]->Open();
+    if (s.ok()) s = admin_[db]->Execute("CREATE DATABASE \"" + name + "\"");
+    if (s.ok()) {
+      scratch_[db] = Open(WithDatabaseName(url, name), db + " (scratch)");
+      s = scratch_[db]->Open();
+    }
+    if (s.ok()) s = scratch_[db]->EnsureSchema();
+    if (!s.ok()) {
+      return s.WithMessage("verify: cannot make a scratch database for '" + db + "': " + s.message());
+    }
+    out << "scratch database " << name << " for " << db << "\n";
+    return Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<Database> Open(const std::string& url, const std::string& db) {
+    PostgresOptions o;
+    o.url = url;
+    o.database = db;
+    o.history_schema = platform_.settings.history_schema;
+    o.run_id = run_id_;
+    o.applied_by = "lockstep verify";
+    o.lockstep_version = "verify";
+    return NewPostgresDatabase(std::move(o));
+  }
+
+  const Platform& platform_;
+  const CommonOptions& options_;
+  const VerifyOptions& verify_;
+  std::string run_id_;
+  std::map<std::string, std::unique_ptr<Database>> scratch_, admin_;
+  std::map<std::string, std::string> names_;
+};
+
+enum class Verdict {
+  kOk,
+  kSkipped,   // no down file, or an empty one
+  kProblem,   // the down does not undo the up, or cannot run
+  kStop,      // a problem after which nothing later can be checked
+  kUpFailed,  // not checked at all, and nothing later can be
+};
+
+// Up, down, up again for one migration, the catalog compared at each step.
+Verdict VerifyOne(const MigrationGraph& graph, int m, Database& db, const std::string& run_id,
+                  std::ostream& out) {
+  const Migration& mig = graph.model().migrations[m];
+  const Service& service = graph.model().services[mig.service];
+  MigrationToRun up{&mig, service.name, service.schema, run_id, false};
+  MigrationToRun down = up;
+  down.down = true;
+  SchemaSnapshot before, after_up, after_down, again;
+  Status s = db.CaptureSchema(&before);
+  if (s.ok()) s = db.Apply(up);
+  if (s.ok()) s = db.CaptureSchema(&after_up);
+  if (!s.ok()) {
+    out << "FAIL  " << graph.IdOf(m) << ": up failed: " << s.message() << "\n";
+    return Verdict::kUpFailed;  // everything after it needs it
+  }
+  if (mig.down_path.empty() || mig.down_empty) {
+    out << "skip  " << graph.IdOf(m) << ": "
+        << (mig.down_path.empty() ? "no down file" : "empty down file (irreversible)") << "\n";
+    return Verdict::kSkipped;
+  }
+  if (!mig.down_problems.empty()) {
+    out << "FAIL  " << graph.IdOf(m) << ": its down file cannot run:";
+    for (const std::string& p : mig.down_problems) out << "\n    " << p;
+    out << "\n";
+    return Verdict::kProblem;
+  }
+  s = db.Apply(down);
+  if (s.ok()) s = db.CaptureSchema(&after_down);
+  if (!s.ok()) {
+    out << "FAIL  " << graph.IdOf(m) << ": down failed: " << s.message() << "\n";
+    return Verdict::kStop;
+  }
+  std::vector<DriftItem> left = Diff(before, after_down);
+  s = db.Apply(up);
+  if (s.ok()) s = db.CaptureSchema(&again);
+  std::vector<DriftItem> changed = s.ok() ? Diff(after_up, again) : std::vector<DriftItem>{};
+  if (left.empty() && changed.empty() && s.ok()) {
+    out << "ok    " << graph.IdOf(m) << "\n";
+    return Verdict::kOk;
+  }
+  out << "FAIL  " << graph.IdOf(m) << " " << mig.name << ": its down does not undo its up ("
+      << mig.down_path << ")";
+  if (!left.empty()) out << "\n    left behind by the down:" << Describe(left);
+  if (!s.ok()) out << "\n    up again failed: " << s.message();
+  if (!changed.empty()) out << "\n    up again made a different schema:" << Describe(changed);
+  out << "\n";
+  return s.ok() ? Verdict::kProblem : Verdict::kStop;
+}
+
 }  // namespace
 
 int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::ostream& out,
@@ -30,123 +150,27 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
   const Model& model = graph.model();
-  const Platform& platform = *loaded.platform;
   std::vector<bool> wanted;
   std::vector<std::string> services;
   if (!verify.service.empty()) services.push_back(verify.service);
   if (!Select(graph, {}, services, &wanted, log)) return kExitBadInput;
-
   std::set<std::string> databases;
   for (int m = 0; m < graph.size(); ++m) {
     if (wanted.empty() || wanted[m]) databases.insert(model.services[model.migrations[m].service].database);
   }
-  // One scratch database per logical database, on the same server (or the
-  // one --scratch-url names), dropped at the end.
-  std::string run_id = NewRunId();
-  std::map<std::string, std::unique_ptr<Database>> scratch, admin;
-  std::map<std::string, std::string> scratch_name;
-  auto open = [&](const std::string& url, const std::string& db) {
-    PostgresOptions o;
-    o.url = url;
-    o.database = db;
-    o.history_schema = platform.settings.history_schema;
-    o.run_id = run_id;
-    o.applied_by = "lockstep verify";
-    o.lockstep_version = "verify";
-    return NewPostgresDatabase(std::move(o));
-  };
-  auto cleanup = [&] {
-    scratch.clear();  // disconnect first
-    for (auto& [db, a] : admin) {
-      if (!verify.keep) a->Execute("DROP DATABASE IF EXISTS \"" + scratch_name[db] + "\" WITH (FORCE)");
-    }
-  };
+  ScratchDatabases scratch(*loaded.platform, options, verify);
   for (const std::string& db : databases) {
-    std::string url, error;
-    if (!verify.scratch_url.empty()) {
-      url = verify.scratch_url;
-    } else if (!ResolveDatabaseUrl(platform, *platform.FindDatabase(db), options.env, &url, &error)) {
-      log.error() << "lockstep: verify: " << error << "\n";
-      cleanup();
-      return kExitBadInput;
-    }
-    scratch_name[db] = "lockstep_verify_" + run_id + "_" + db;
-    for (char& c : scratch_name[db]) {
-      if (c == '-') c = '_';
-    }
-    admin[db] = open(url, db);
-    Status s = admin[db]->Open();
-    if (s.ok()) s = admin[db]->Execute("CREATE DATABASE \"" + scratch_name[db] + "\"");
-    if (s.ok()) {
-      scratch[db] = open(WithDatabaseName(url, scratch_name[db]), db + " (scratch)");
-      s = scratch[db]->Open();
-    }
-    if (s.ok()) s = scratch[db]->EnsureSchema();
-    if (!s.ok()) {
-      log.error() << "lockstep: verify: cannot make a scratch database for '" << db << "': "
-                  << s.message() << "\n";
-      cleanup();
-      return ExitCodeOf(s);
-    }
-    out << "scratch database " << scratch_name[db] << " for " << db << "\n";
+    if (Status s = scratch.Make(db, out); !s.ok()) return OkOrSay(s, log);
   }
-
   int problems = 0, checked = 0;
   for (int m : graph.TopologicalOrder()) {
     if (!wanted.empty() && !wanted[m]) continue;
-    const Migration& mig = model.migrations[m];
-    const Service& service = model.services[mig.service];
-    Database& db = *scratch[service.database];
-    MigrationToRun up{&mig, service.name, service.schema, run_id, false};
-    MigrationToRun down = up;
-    down.down = true;
-    SchemaSnapshot before, after_up, after_down, again;
-    Status s = db.CaptureSchema(&before);
-    if (s.ok()) s = db.Apply(up);
-    if (s.ok()) s = db.CaptureSchema(&after_up);
-    if (!s.ok()) {
-      out << "FAIL  " << graph.IdOf(m) << ": up failed: " << s.message() << "\n";
-      ++problems;
-      break;  // everything after it needs it
-    }
-    ++checked;
-    if (mig.down_path.empty() || mig.down_empty) {
-      out << "skip  " << graph.IdOf(m) << ": "
-          << (mig.down_path.empty() ? "no down file" : "empty down file (irreversible)") << "\n";
-      continue;
-    }
-    if (!mig.down_problems.empty()) {
-      out << "FAIL  " << graph.IdOf(m) << ": its down file cannot run:";
-      for (const std::string& p : mig.down_problems) out << "\n    " << p;
-      out << "\n";
-      ++problems;
-      continue;
-    }
-    s = db.Apply(down);
-    if (s.ok()) s = db.CaptureSchema(&after_down);
-    if (!s.ok()) {
-      out << "FAIL  " << graph.IdOf(m) << ": down failed: " << s.message() << "\n";
-      ++problems;
-      break;
-    }
-    std::vector<DriftItem> left = Diff(before, after_down);
-    s = db.Apply(up);
-    if (s.ok()) s = db.CaptureSchema(&again);
-    std::vector<DriftItem> changed = s.ok() ? Diff(after_up, again) : std::vector<DriftItem>{};
-    if (left.empty() && changed.empty() && s.ok()) {
-      out << "ok    " << graph.IdOf(m) << "\n";
-      continue;
-    }
-    ++problems;
-    out << "FAIL  " << graph.IdOf(m) << " " << mig.name << ": its down does not undo its up ("
-        << mig.down_path << ")";
-    if (!left.empty()) out << "\n    left behind by the down:" << Describe(left);
-    if (!s.ok()) out << "\n    up again failed: " << s.message();
-    if (!changed.empty()) out << "\n    up again made a different schema:" << Describe(changed);
-    out << "\n";
-    if (!s.ok()) break;
+    const std::string& db = model.services[model.migrations[m].service].database;
+    Verdict v = VerifyOne(graph, m, scratch.of(db), scratch.run_id(), out);
+    checked += v != Verdict::kUpFailed;
+    problems += v == Verdict::kProblem || v == Verdict::kStop || v == Verdict::kUpFailed;
+    if (v == Verdict::kStop || v == Verdict::kUpFailed) break;
   }
-  cleanup();
   out << "verify: " << checked << " migrations checked, " << problems
       << (problems == 1 ? " problem" : " problems") << "\n";
   return problems == 0 ? kExitOk : kExitDrift;
