@@ -11,7 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "adapters/catalog_query.h"
+#include "adapters/connection_string.h"
 #include "adapters/history_sql.h"
+#include "adapters/libpq_watch.h"
 #include "manifests/environment.h"
 
 namespace lockstep {
@@ -19,67 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Every object of the user's schemas as (key, definition); $1 is lockstep's
-// schema, left out. Objects that belong to extensions are left out too: the
-// extension itself stands for them.
-constexpr const char* kCatalogQuery = R"SQL(
-WITH ns AS (
-  SELECT oid, nspname FROM pg_namespace
-  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname <> $1
-    AND nspname NOT LIKE 'pg\_toast%' AND nspname NOT LIKE 'pg\_temp\_%'
-), rel AS (
-  SELECT c.oid, c.relname, c.relkind, ns.nspname FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                    AND d.objid = c.oid AND d.deptype = 'e')
-)
-SELECT 'schema ' || nspname, 'schema' FROM ns WHERE nspname <> 'public'
-UNION ALL
-SELECT 'table ' || nspname || '.' || relname,
-       CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
-                    WHEN 'f' THEN 'foreign table' END
-  FROM rel WHERE relkind IN ('r', 'p', 'f')
-UNION ALL
-SELECT 'column ' || rel.nspname || '.' || rel.relname || '.' || a.attname,
-       format_type(a.atttypid, a.atttypmod)
-       || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
-       || CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED'
-               ELSE coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '') END
-  FROM pg_attribute a JOIN rel ON rel.oid = a.attrelid
-  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-  WHERE rel.relkind IN ('r', 'p', 'f', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
-UNION ALL
-SELECT 'index ' || rel.nspname || '.' || rel.relname, pg_get_indexdef(rel.oid)
-  FROM rel WHERE rel.relkind IN ('i', 'I')
-UNION ALL
-SELECT 'constraint ' || rel.nspname || '.' || rel.relname || '.' || con.conname,
-       pg_get_constraintdef(con.oid)
-  FROM pg_constraint con JOIN rel ON rel.oid = con.conrelid
-UNION ALL
-SELECT 'view ' || nspname || '.' || relname,
-       CASE relkind WHEN 'm' THEN 'materialized ' ELSE '' END || pg_get_viewdef(oid)
-  FROM rel WHERE relkind IN ('v', 'm')
-UNION ALL
-SELECT 'sequence ' || rel.nspname || '.' || rel.relname,
-       format_type(s.seqtypid, NULL) || ' start ' || s.seqstart || ' increment ' || s.seqincrement
-  FROM pg_sequence s JOIN rel ON rel.oid = s.seqrelid
-UNION ALL
-SELECT 'trigger ' || rel.nspname || '.' || rel.relname || '.' || t.tgname, pg_get_triggerdef(t.oid)
-  FROM pg_trigger t JOIN rel ON rel.oid = t.tgrelid WHERE NOT t.tgisinternal
-UNION ALL
-SELECT 'function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-       pg_get_functiondef(p.oid)
-  FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-  WHERE p.prokind IN ('f', 'p')
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                    AND d.objid = p.oid AND d.deptype = 'e')
-UNION ALL
-SELECT 'type ' || ns.nspname || '.' || t.typname,
-       'enum (' || string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) || ')'
-  FROM pg_type t JOIN ns ON ns.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
-  GROUP BY ns.nspname, t.typname
-UNION ALL
-SELECT 'extension ' || extname, 'version ' || extversion FROM pg_extension WHERE extname <> 'plpgsql'
-)SQL";
 
 // A bigint advisory key shows in pg_locks as classid (high 32 bits) and
 // objid (low 32 bits) with objsubid 1.
@@ -94,20 +36,6 @@ class NoticeSink : public pqxx::errorhandler {
   bool operator()(const char[]) noexcept override { return false; }
 };
 
-// libpq's messages on one line ("...failed: Connection refused\n\tIs the
-// server running...?"), so that each log entry stays one line.
-std::string OneLine(std::string s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\n' || c == '\t' || c == '\r') {
-      if (!out.empty() && out.back() != ' ') out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
-}
 
 // libpq's "ERROR:  msg\nDETAIL:  d\nHINT:  h\nLINE 1: ..." as
 // "msg; DETAIL: d; HINT: h"; the LINE/caret part points into the statement,
@@ -133,61 +61,6 @@ std::string ServerMessage(const std::string& what) {
   }
   return out;
 }
-
-// What libpq said when a connection broke. libpqxx 6.4 replaces it with
-// "Could not obtain client encoding" (it asks the dead connection for its
-// encoding before it reads the error), so the connection policy below keeps
-// the PGconn it makes and reads libpq's own message from it.
-struct LibpqWatch {
-  PGconn* conn = nullptr;
-  std::string last_error;  // libpq's message when the connection was closed
-
-  std::string Reason() const {
-    std::string text = conn ? PQerrorMessage(conn) : last_error;
-    for (const char* prefix : {"FATAL:  ", "ERROR:  "}) {
-      if (text.rfind(prefix, 0) == 0) text = text.substr(std::strlen(prefix));
-    }
-    return OneLine(text);
-  }
-};
-
-// Set while a WatchedConnection is built on this thread, so its policy finds
-// the watch (libpqxx builds the policy itself, from the options string only).
-thread_local LibpqWatch* g_watch_being_built = nullptr;
-
-class WatchedConnect : public pqxx::connect_direct {
- public:
-  explicit WatchedConnect(const std::string& options)
-      : pqxx::connect_direct(options), watch_(g_watch_being_built) {}
-
-  handle do_startconnect(handle orig) override {
-    handle h = pqxx::connect_direct::do_startconnect(orig);
-    if (watch_) watch_->conn = h;
-    return h;
-  }
-  handle do_dropconnect(handle orig) noexcept override {
-    Forget(orig);
-    return pqxx::connect_direct::do_dropconnect(orig);
-  }
-  handle do_disconnect(handle orig) noexcept override {
-    Forget(orig);
-    return pqxx::connect_direct::do_disconnect(orig);
-  }
-
- private:
-  void Forget(handle orig) noexcept {
-    if (!watch_ || !orig) return;
-    try {
-      watch_->last_error = PQerrorMessage(orig);
-    } catch (...) {
-    }
-    watch_->conn = nullptr;
-  }
-
-  LibpqWatch* watch_;
-};
-
-using WatchedConnection = pqxx::basic_connection_base<WatchedConnect>;
 
 class PostgresDatabase : public Database {
  public:
@@ -646,83 +519,7 @@ class PostgresDatabase : public Database {
   std::unique_ptr<NoticeSink> notices_;
 };
 
-// A value of a key=value connection string: quoted, with ' and \ escaped.
-std::string KeyValue(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
-
 }  // namespace
-
-std::string ConnectionStringProblem(const std::string& url, std::vector<std::string>* secrets) {
-  if (url.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return "the connection URL is empty (libpq would quietly connect to its defaults); write "
-           "postgresql://user:password@host:port/dbname";
-  }
-  size_t scheme_end = url.find("://");
-  if (scheme_end != std::string::npos) {
-    std::string scheme = url.substr(0, scheme_end);
-    bool plain = !scheme.empty() && scheme.size() < 20 &&
-                 scheme.find_first_not_of("abcdefghijklmnopqrstuvwxyz+.-") == std::string::npos;
-    if (scheme != "postgresql" && scheme != "postgres") {
-      return (plain ? "'" + scheme + "://' is not a PostgreSQL URL" : "not a PostgreSQL URL") +
-             std::string("; write postgresql://user:password@host:port/dbname");
-    }
-  }
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (error) PQfreemem(error);  // it quotes the offending text: never shown
-  if (!options) {
-    return "libpq cannot parse the connection URL (not shown: it may hold a password); "
-           "percent-encode special characters in the user name and password ('%' as %25, "
-           "'#' as %23, '@' as %40, '/' as %2F, '?' as %3F, ':' as %3A), or use key=value form";
-  }
-  if (secrets) {
-    secrets->clear();
-    for (PQconninfoOption* o = options; o->keyword; ++o) {
-      if (o->val && std::string(o->keyword) == "password") secrets->push_back(o->val);
-    }
-    // The password as written, percent-encoded, between "user:" and "@".
-    if (scheme_end != std::string::npos) {
-      size_t start = scheme_end + 3;
-      size_t at = url.rfind('@', url.find_first_of("/?", start));
-      size_t colon = url.find(':', start);
-      if (at != std::string::npos && colon != std::string::npos && colon < at) {
-        secrets->push_back(url.substr(colon + 1, at - colon - 1));
-      }
-    }
-  }
-  PQconninfoFree(options);
-  return "";
-}
-
-std::string WithDatabaseName(const std::string& url, const std::string& dbname) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (error) PQfreemem(error);
-  std::string out = "dbname=" + KeyValue(dbname);
-  for (PQconninfoOption* o = options; o && o->keyword; ++o) {
-    if (o->val && *o->val && std::string(o->keyword) != "dbname") {
-      out += std::string(" ") + o->keyword + "=" + KeyValue(o->val);
-    }
-  }
-  if (options) PQconninfoFree(options);
-  return out;
-}
-
-std::string Scrub(std::string text, const std::vector<std::string>& secrets) {
-  for (const std::string& secret : secrets) {
-    if (secret.size() < 3) continue;
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
-      text.replace(at, secret.size(), "***");
-    }
-  }
-  return text;
-}
 
 std::unique_ptr<Database> NewPostgresDatabase(PostgresOptions options) {
   return std::make_unique<PostgresDatabase>(std::move(options));

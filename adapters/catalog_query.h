@@ -1,0 +1,72 @@
+// The catalog query behind Database::CaptureSchema: what lockstep compares
+// for drift. Internal to adapters/.
+#ifndef LOCKSTEP_ADAPTERS_CATALOG_QUERY_H_
+#define LOCKSTEP_ADAPTERS_CATALOG_QUERY_H_
+
+namespace lockstep {
+
+// Every object of the user's schemas as (key, definition); $1 is lockstep's
+// schema, left out. Objects that belong to extensions are left out too: the
+// extension itself stands for them.
+inline constexpr const char* kCatalogQuery = R"SQL(
+WITH ns AS (
+  SELECT oid, nspname FROM pg_namespace
+  WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname <> $1
+    AND nspname NOT LIKE 'pg\_toast%' AND nspname NOT LIKE 'pg\_temp\_%'
+), rel AS (
+  SELECT c.oid, c.relname, c.relkind, ns.nspname FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+                    AND d.objid = c.oid AND d.deptype = 'e')
+)
+SELECT 'schema ' || nspname, 'schema' FROM ns WHERE nspname <> 'public'
+UNION ALL
+SELECT 'table ' || nspname || '.' || relname,
+       CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table'
+                    WHEN 'f' THEN 'foreign table' END
+  FROM rel WHERE relkind IN ('r', 'p', 'f')
+UNION ALL
+SELECT 'column ' || rel.nspname || '.' || rel.relname || '.' || a.attname,
+       format_type(a.atttypid, a.atttypmod)
+       || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END
+       || CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED'
+               ELSE coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '') END
+  FROM pg_attribute a JOIN rel ON rel.oid = a.attrelid
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+  WHERE rel.relkind IN ('r', 'p', 'f', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+UNION ALL
+SELECT 'index ' || rel.nspname || '.' || rel.relname, pg_get_indexdef(rel.oid)
+  FROM rel WHERE rel.relkind IN ('i', 'I')
+UNION ALL
+SELECT 'constraint ' || rel.nspname || '.' || rel.relname || '.' || con.conname,
+       pg_get_constraintdef(con.oid)
+  FROM pg_constraint con JOIN rel ON rel.oid = con.conrelid
+UNION ALL
+SELECT 'view ' || nspname || '.' || relname,
+       CASE relkind WHEN 'm' THEN 'materialized ' ELSE '' END || pg_get_viewdef(oid)
+  FROM rel WHERE relkind IN ('v', 'm')
+UNION ALL
+SELECT 'sequence ' || rel.nspname || '.' || rel.relname,
+       format_type(s.seqtypid, NULL) || ' start ' || s.seqstart || ' increment ' || s.seqincrement
+  FROM pg_sequence s JOIN rel ON rel.oid = s.seqrelid
+UNION ALL
+SELECT 'trigger ' || rel.nspname || '.' || rel.relname || '.' || t.tgname, pg_get_triggerdef(t.oid)
+  FROM pg_trigger t JOIN rel ON rel.oid = t.tgrelid WHERE NOT t.tgisinternal
+UNION ALL
+SELECT 'function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       pg_get_functiondef(p.oid)
+  FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+  WHERE p.prokind IN ('f', 'p')
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                    AND d.objid = p.oid AND d.deptype = 'e')
+UNION ALL
+SELECT 'type ' || ns.nspname || '.' || t.typname,
+       'enum (' || string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) || ')'
+  FROM pg_type t JOIN ns ON ns.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
+  GROUP BY ns.nspname, t.typname
+UNION ALL
+SELECT 'extension ' || extname, 'version ' || extversion FROM pg_extension WHERE extname <> 'plpgsql'
+)SQL";
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_ADAPTERS_CATALOG_QUERY_H_

@@ -1,0 +1,31 @@
+// Connection strings, read by libpq itself: checked before lockstep
+// connects, their secrets kept out of every message.
+#ifndef LOCKSTEP_ADAPTERS_CONNECTION_STRING_H_
+#define LOCKSTEP_ADAPTERS_CONNECTION_STRING_H_
+
+#include <string>
+#include <vector>
+
+namespace lockstep {
+
+// Checks a connection string with libpq's own parser (PQconninfoParse)
+// without connecting. Returns "" when libpq accepts it; otherwise why not, in
+// words that never repeat any part of it (libpq's own message quotes the
+// offending text, which may be the password). Fills *secrets, when given,
+// with the password as written and as decoded, for scrubbing messages.
+std::string ConnectionStringProblem(const std::string& url,
+                                    std::vector<std::string>* secrets = nullptr);
+
+// `url` (which libpq must accept) as a key=value connection string for
+// database `dbname` instead: every other setting kept.
+std::string WithDatabaseName(const std::string& url, const std::string& dbname);
+
+// `text` with every one of `secrets` (of 3 characters or more) replaced by
+// "***". Every message of the PostgreSQL adapter goes through it, with the
+// secrets ConnectionStringProblem found in its connection string.
+std::string Scrub(std::string text, const std::vector<std::string>& secrets);
+
+
+}  // namespace lockstep
+
+#endif  // LOCKSTEP_ADAPTERS_CONNECTION_STRING_H_
