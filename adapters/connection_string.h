@@ -25,7 +25,6 @@ std::string WithDatabaseName(const std::string& url, const std::string& dbname);
 // secrets ConnectionStringProblem found in its connection string.
 std::string Scrub(std::string text, const std::vector<std::string>& secrets);
 
-
 }  // namespace lockstep
 
 #endif  // LOCKSTEP_ADAPTERS_CONNECTION_STRING_H_

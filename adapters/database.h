@@ -23,7 +23,7 @@ namespace lockstep {
 // One row of <history_schema>.history.
 struct HistoryRow {
   std::string service;
-  std::string version;   // as the file names it ("001")
+  std::string version;  // as the file names it ("001")
   std::string name;
   std::string checksum;
   // "applied", "baseline", "failed", or "running": a no-transaction
@@ -58,7 +58,7 @@ struct MigrationToRun {
   std::string service;
   std::string schema;  // search_path for its statements; empty for the default
   std::string run_id;
-  bool down = false;   // a rollback: run the down statements, delete the history row
+  bool down = false;  // a rollback: run the down statements, delete the history row
 };
 
 class Database {
@@ -85,9 +85,9 @@ class Database {
   // Runs the migration's up statements and records it: in one transaction
   // with its history row, or for no-transaction migrations statement by
   // statement, recorded `running` while they run and `failed` when one
-  // fails. With run.down, runs the down statements and deletes the history row instead (an `events` row
-  // either way). The error names file:line, SQLSTATE, message, detail and
-  // hint. REQUIRES: the lock is held.
+  // fails. With run.down, runs the down statements and deletes the history row instead (an `events`
+  // row either way). The error names file:line, SQLSTATE, message, detail and hint. REQUIRES: the
+  // lock is held.
   virtual Status Apply(const MigrationToRun& run) = 0;
 
   // Reads the live schema from the catalog: tables, columns (type,

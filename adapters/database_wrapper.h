@@ -26,7 +26,9 @@ class DatabaseWrapper : public Database {
   Status EnsureSchema() override { return target_->EnsureSchema(); }
   Status ReadHistory(std::vector<HistoryRow>* rows) override { return target_->ReadHistory(rows); }
   Status Apply(const MigrationToRun& run) override { return target_->Apply(run); }
-  Status CaptureSchema(SchemaSnapshot* snapshot) override { return target_->CaptureSchema(snapshot); }
+  Status CaptureSchema(SchemaSnapshot* snapshot) override {
+    return target_->CaptureSchema(snapshot);
+  }
   Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string& run_id) override {
     return target_->SaveSnapshot(snapshot, run_id);
   }

@@ -23,7 +23,8 @@ std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
       // Tables made before `running` existed: widen their status check once.
       "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '" + q +
           "history'::regclass AND conname = 'history_status_check' AND "
-          "pg_get_constraintdef(oid) NOT LIKE '%running%') THEN ALTER TABLE " + q +
+          "pg_get_constraintdef(oid) NOT LIKE '%running%') THEN ALTER TABLE " +
+          q +
           "history DROP CONSTRAINT history_status_check, ADD CONSTRAINT history_status_check "
           "CHECK (status IN ('applied', 'failed', 'baseline', 'running')); END IF; END $$",
       "CREATE TABLE IF NOT EXISTS " + q + R"(schema_snapshots (
@@ -51,15 +52,16 @@ std::string RecordSql(const std::string& schema, const HistoryEntry& e, const Qu
               run_id = quote(e.run_id), ms = std::to_string(e.execution_ms);
   return "WITH h AS (INSERT INTO " + table +
          "history (service, version, name, checksum, status, started_at, finished_at, "
-         "execution_ms, applied_by, run_id, lockstep_version) VALUES (" + service + ", " +
-         version + ", " + name + ", " + quote(e.checksum) + ", " + quote(e.status) +
-         ", clock_timestamp() - interval '" + ms + " milliseconds', clock_timestamp(), " + ms +
-         ", " + e.applied_by_sql + ", " + run_id + ", " + quote(e.lockstep_version) +
+         "execution_ms, applied_by, run_id, lockstep_version) VALUES (" +
+         service + ", " + version + ", " + name + ", " + quote(e.checksum) + ", " +
+         quote(e.status) + ", clock_timestamp() - interval '" + ms +
+         " milliseconds', clock_timestamp(), " + ms + ", " + e.applied_by_sql + ", " + run_id +
+         ", " + quote(e.lockstep_version) +
          ") ON CONFLICT (service, version) DO UPDATE SET name = EXCLUDED.name, checksum = "
          "EXCLUDED.checksum, status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, "
          "execution_ms = EXCLUDED.execution_ms, run_id = EXCLUDED.run_id RETURNING 1) "
-         "INSERT INTO " + table +
-         "events (action, service, version, name, status, run_id, actor) SELECT 'apply', " +
+         "INSERT INTO " +
+         table + "events (action, service, version, name, status, run_id, actor) SELECT 'apply', " +
          service + ", " + version + ", " + name + ", " +
          quote(e.event.empty() ? e.status : e.event) + ", " + run_id + ", " + e.applied_by_sql +
          " FROM h";

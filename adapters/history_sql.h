@@ -13,9 +13,9 @@ namespace lockstep {
 // One migration's row of <schema>.history, and its events row.
 struct HistoryEntry {
   std::string service, version, name, checksum, run_id;
-  std::string status;            // of the history row: applied, running, failed, baseline
-  std::string event;             // of the events row; empty: the same as status
-  std::string applied_by_sql;    // an SQL expression: a quoted literal, or current_user
+  std::string status;          // of the history row: applied, running, failed, baseline
+  std::string event;           // of the events row; empty: the same as status
+  std::string applied_by_sql;  // an SQL expression: a quoted literal, or current_user
   std::string lockstep_version;
   int64_t execution_ms = 0;
 };

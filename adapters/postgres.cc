@@ -2,9 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <mutex>
-#include <cstring>
 #include <stdexcept>
 
 #include <libpq-fe.h>
@@ -22,11 +22,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-
 // A bigint advisory key shows in pg_locks as classid (high 32 bits) and
 // objid (low 32 bits) with objsubid 1.
-constexpr int64_t kLockClassId = static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) >> 32);
-constexpr int64_t kLockObjId = static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) & 0xffffffffu);
+constexpr int64_t kLockClassId =
+    static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) >> 32);
+constexpr int64_t kLockObjId =
+    static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) & 0xffffffffu);
 
 // Notices (RAISE NOTICE, "... does not exist, skipping") are kept out of
 // stderr; libpqxx would print them raw.
@@ -35,7 +36,6 @@ class NoticeSink : public pqxx::errorhandler {
   explicit NoticeSink(pqxx::connection_base& c) : pqxx::errorhandler(c) {}
   bool operator()(const char[]) noexcept override { return false; }
 };
-
 
 // libpq's "ERROR:  msg\nDETAIL:  d\nHINT:  h\nLINE 1: ..." as
 // "msg; DETAIL: d; HINT: h"; the LINE/caret part points into the statement,
@@ -97,8 +97,8 @@ class PostgresDatabase : public Database {
   Status TryLock(bool* acquired, LockHolder* holder) override {
     return Guard("take the migration lock", [&] {
       pqxx::nontransaction tx(*conn_);
-      *acquired = tx.exec_params1("SELECT pg_try_advisory_lock($1)", kAdvisoryLockKey)[0]
-                      .as<bool>();
+      *acquired =
+          tx.exec_params1("SELECT pg_try_advisory_lock($1)", kAdvisoryLockKey)[0].as<bool>();
       if (*acquired) return;
       // The holder, from pg_locks.
       pqxx::result r = tx.exec_params(
@@ -142,9 +142,11 @@ class PostgresDatabase : public Database {
           "current_database()) AND a.application_name = 'lockstep/' || h.run_id) "
           "THEN 'failed' ELSE status END, "
           "coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-          "coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-          "coalesce(execution_ms, 0), applied_by, run_id FROM " + Table("history") +
-          " h ORDER BY started_at, service, version", kLockClassId, kLockObjId);
+          "coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+          "''), "
+          "coalesce(execution_ms, 0), applied_by, run_id FROM " +
+              Table("history") + " h ORDER BY started_at, service, version",
+          kLockClassId, kLockObjId);
       for (const auto& row : r) {
         HistoryRow h;
         h.service = row[0].as<std::string>();
@@ -182,8 +184,8 @@ class PostgresDatabase : public Database {
     } catch (const pqxx::broken_connection& e) {
       std::string reason = LostReason(e);
       Drop();
-      return Status::Failed(FailureText(run, current, "", "lost the connection to the database: " +
-                                                              reason));
+      return Status::Failed(
+          FailureText(run, current, "", "lost the connection to the database: " + reason));
     } catch (const std::exception& e) {
       return Status::Failed(FailureText(run, current, "", OneLine(e.what())));
     }
@@ -203,12 +205,12 @@ class PostgresDatabase : public Database {
     return Guard("store the schema snapshot", [&] {
       nlohmann::json j(snapshot);
       pqxx::nontransaction tx(*conn_);
-      tx.exec_params("INSERT INTO " + Table("schema_snapshots") +
-                         " (run_id, snapshot) VALUES ($1, $2::jsonb)",
-                     run_id, j.dump());
+      tx.exec_params(
+          "INSERT INTO " + Table("schema_snapshots") + " (run_id, snapshot) VALUES ($1, $2::jsonb)",
+          run_id, j.dump());
       // Keep the latest few: drift compares with the newest only.
-      tx.exec("DELETE FROM " + Table("schema_snapshots") + " WHERE id <= (SELECT max(id) - 10 FROM " +
-              Table("schema_snapshots") + ")");
+      tx.exec("DELETE FROM " + Table("schema_snapshots") +
+              " WHERE id <= (SELECT max(id) - 10 FROM " + Table("schema_snapshots") + ")");
     });
   }
 
@@ -217,14 +219,16 @@ class PostgresDatabase : public Database {
       if (snapshot) snapshot->clear();
       *found = false;
       pqxx::nontransaction tx(*conn_);
-      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("schema_snapshots"))[0].as<bool>()) {
+      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("schema_snapshots"))[0]
+              .as<bool>()) {
         return;
       }
       pqxx::result r = tx.exec(std::string("SELECT ") + (snapshot ? "snapshot::text" : "NULL") +
                                " FROM " + Table("schema_snapshots") + " ORDER BY id DESC LIMIT 1");
       if (r.empty()) return;
       *found = true;
-      if (snapshot) *snapshot = nlohmann::json::parse(r[0][0].as<std::string>()).get<SchemaSnapshot>();
+      if (snapshot)
+        *snapshot = nlohmann::json::parse(r[0][0].as<std::string>()).get<SchemaSnapshot>();
     });
   }
 
@@ -236,14 +240,16 @@ class PostgresDatabase : public Database {
             "INSERT INTO " + Table("history") +
                 " (service, version, name, checksum, status, started_at, finished_at, "
                 "execution_ms, applied_by, run_id, lockstep_version) VALUES ($1, $2, $3, $4, "
-                "'baseline', now(), now(), 0, $5, $6, $7) ON CONFLICT (service, version) DO NOTHING "
+                "'baseline', now(), now(), 0, $5, $6, $7) ON CONFLICT (service, version) DO "
+                "NOTHING "
                 "RETURNING 1",
             r.service, r.version, r.name, r.checksum, o_.applied_by, r.run_id, o_.lockstep_version);
         if (done.empty()) continue;
-        tx.exec_params("INSERT INTO " + Table("events") +
-                           " (action, service, version, name, status, run_id, actor, detail) VALUES "
-                           "('baseline', $1, $2, $3, 'baseline', $4, $5, $6)",
-                       r.service, r.version, r.name, r.run_id, o_.applied_by, r.applied_by);
+        tx.exec_params(
+            "INSERT INTO " + Table("events") +
+                " (action, service, version, name, status, run_id, actor, detail) VALUES "
+                "('baseline', $1, $2, $3, 'baseline', $4, $5, $6)",
+            r.service, r.version, r.name, r.run_id, o_.applied_by, r.applied_by);
       }
       tx.commit();
     });
@@ -264,7 +270,8 @@ class PostgresDatabase : public Database {
                                    " WHERE service = $1 AND version = $2 AND status IN "
                                    "('failed', 'running') RETURNING name",
                                service, version);
-      if (r.empty()) throw std::runtime_error(service + ":" + version + " is not recorded as failed");
+      if (r.empty())
+        throw std::runtime_error(service + ":" + version + " is not recorded as failed");
       tx.exec_params("INSERT INTO " + Table("events") +
                          " (action, service, version, name, status, run_id, actor) VALUES "
                          "('repair', $1, $2, $3, $4, $5, $6)",
@@ -277,12 +284,14 @@ class PostgresDatabase : public Database {
   Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
                             bool* found) override {
     static const std::map<std::string, std::pair<const char*, const char*>> kQueries = {
-        {"flyway", {"flyway_schema_history",
-                    "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT "
-                    "NULL ORDER BY installed_rank"}},
-        {"golang-migrate", {"schema_migrations",
-                            "SELECT CASE WHEN dirty THEN 'dirty:' ELSE '' END || version FROM "
-                            "schema_migrations"}},
+        {"flyway",
+         {"flyway_schema_history",
+          "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT "
+          "NULL ORDER BY installed_rank"}},
+        {"golang-migrate",
+         {"schema_migrations",
+          "SELECT CASE WHEN dirty THEN 'dirty:' ELSE '' END || version FROM "
+          "schema_migrations"}},
         {"dbmate", {"schema_migrations", "SELECT version::text FROM schema_migrations ORDER BY 1"}},
         {"alembic", {"alembic_version", "SELECT version_num FROM alembic_version"}},
         {"sqitch", {"sqitch.changes", "SELECT change FROM sqitch.changes ORDER BY committed_at"}},
@@ -292,9 +301,11 @@ class PostgresDatabase : public Database {
     return Guard("read the " + tool + " history", [&] {
       pqxx::nontransaction tx(*conn_);
       entries->clear();
-      *found = !tx.exec_params1("SELECT to_regclass($1) IS NULL", query->second.first)[0].as<bool>();
+      *found =
+          !tx.exec_params1("SELECT to_regclass($1) IS NULL", query->second.first)[0].as<bool>();
       if (!*found) return;
-      for (const auto& row : tx.exec(query->second.second)) entries->push_back(row[0].as<std::string>());
+      for (const auto& row : tx.exec(query->second.second))
+        entries->push_back(row[0].as<std::string>());
     });
   }
 
@@ -450,8 +461,9 @@ class PostgresDatabase : public Database {
     {
       pqxx::work tx(*conn_);
       if (run.down) {
-        tx.exec_params("UPDATE " + Table("history") + " SET status = 'running', finished_at = NULL, "
-                       "run_id = $3 WHERE service = $1 AND version = $2",
+        tx.exec_params("UPDATE " + Table("history") +
+                           " SET status = 'running', finished_at = NULL, "
+                           "run_id = $3 WHERE service = $1 AND version = $2",
                        run.service, m.version.text(), run.run_id);
       } else {
         tx.exec(RecordSql(run, "running", start, "started"));
@@ -464,7 +476,8 @@ class PostgresDatabase : public Database {
     try {
       pqxx::nontransaction tx(*conn_);
       if (!run.schema.empty()) tx.exec("SET search_path TO " + tx.quote_name(run.schema));
-      for (*current = 0; *current < statements.size(); ++*current) tx.exec(statements[*current].sql);
+      for (*current = 0; *current < statements.size(); ++*current)
+        tx.exec(statements[*current].sql);
       if (!run.schema.empty()) tx.exec("RESET search_path");
       tx.commit();
     } catch (const pqxx::broken_connection&) {
@@ -498,23 +511,26 @@ class PostgresDatabase : public Database {
     const Migration& m = *run.migration;
     const std::vector<Statement>& statements = Statements(run);
     int line = current < statements.size() ? statements[current].line : 0;
-    std::string where = (run.down ? m.down_path : m.up_path) + (line > 0 ? ":" + std::to_string(line) : "");
+    std::string where =
+        (run.down ? m.down_path : m.up_path) + (line > 0 ? ":" + std::to_string(line) : "");
     std::string out = where + ": " + run.service + ":" + m.version.text() +
-                      (run.down ? " rollback failed" : " failed") + " on database '" + o_.database + "'";
+                      (run.down ? " rollback failed" : " failed") + " on database '" + o_.database +
+                      "'";
     if (!sqlstate.empty()) out += " (SQLSTATE " + sqlstate + ")";
     out += ": " + message;
     if (OutsideTransaction(run)) {
-      out += "\n  it ran outside a transaction, so statements before this one stay applied; it is "
-             "recorded as failed, and later runs stop at it until you finish or undo it by hand "
-             "and run lockstep repair";
+      out +=
+          "\n  it ran outside a transaction, so statements before this one stay applied; it is "
+          "recorded as failed, and later runs stop at it until you finish or undo it by hand "
+          "and run lockstep repair";
     }
     return out;
   }
 
   PostgresOptions o_;
   std::vector<std::string> secrets_;  // the password, for scrubbing messages
-  std::mutex mu_;  // guards conn_ against Cancel() from another thread
-  LibpqWatch watch_;  // declared before conn_: the connection's policy points at it
+  std::mutex mu_;                     // guards conn_ against Cancel() from another thread
+  LibpqWatch watch_;                  // declared before conn_: the connection's policy points at it
   std::unique_ptr<WatchedConnection> conn_;
   std::unique_ptr<NoticeSink> notices_;
 };

@@ -14,12 +14,12 @@
 namespace lockstep {
 
 struct PostgresOptions {
-  std::string url;             // connection string; never printed
-  std::string database;        // logical name, for messages
+  std::string url;       // connection string; never printed
+  std::string database;  // logical name, for messages
   std::string history_schema = "lockstep";
-  std::string run_id;          // application_name becomes lockstep/<run_id>
+  std::string run_id;  // application_name becomes lockstep/<run_id>
   std::chrono::milliseconds statement_timeout{0};
-  std::string applied_by;      // recorded in history rows
+  std::string applied_by;  // recorded in history rows
   std::string lockstep_version;
 };
 

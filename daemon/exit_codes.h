@@ -18,11 +18,15 @@ enum ExitCode : int {
 // 0 for ok, 2 for bad input, 3 for a lock timeout, 1 for the rest.
 inline int ExitCodeOf(const Status& status) {
   switch (status.code()) {
-    case Status::Code::kOk: return kExitOk;
-    case Status::Code::kBadInput: return kExitBadInput;
-    case Status::Code::kLockTimeout: return kExitLockTimeout;
+    case Status::Code::kOk:
+      return kExitOk;
+    case Status::Code::kBadInput:
+      return kExitBadInput;
+    case Status::Code::kLockTimeout:
+      return kExitLockTimeout;
     case Status::Code::kFailed:
-    case Status::Code::kCancelled: break;
+    case Status::Code::kCancelled:
+      break;
   }
   return kExitFailed;
 }

@@ -1,9 +1,9 @@
 #include "daemon/log.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace lockstep {
 namespace {
@@ -12,10 +12,9 @@ std::shared_ptr<spdlog::logger> MakeLogger(LogFormat format, spdlog::sink_ptr si
   auto logger = std::make_shared<spdlog::logger>("lockstep", std::move(sink));
   // JSON: the time and level come from spdlog, the rest of the object (already
   // escaped by nlohmann::json) is the message.
-  logger->set_pattern(format == LogFormat::kJson
-                          ? R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})"
-                          : "%v",
-                      spdlog::pattern_time_type::utc);
+  logger->set_pattern(
+      format == LogFormat::kJson ? R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})" : "%v",
+      spdlog::pattern_time_type::utc);
   logger->set_level(spdlog::level::info);
   logger->flush_on(spdlog::level::info);
   return logger;

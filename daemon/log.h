@@ -6,12 +6,12 @@
 #define LOCKSTEP_DAEMON_LOG_H_
 
 #include <cstdint>
-#include <utility>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "graph/diagnostic.h"
 
@@ -41,7 +41,8 @@ class LogLine {
  public:
   LogLine(Log* log, int level) : log_(log), level_(level) {}
   LogLine(LogLine&& other) noexcept
-      : log_(std::exchange(other.log_, nullptr)), level_(other.level_),
+      : log_(std::exchange(other.log_, nullptr)),
+        level_(other.level_),
         stream_(std::move(other.stream_)) {}
   ~LogLine();
 

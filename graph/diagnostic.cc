@@ -22,17 +22,16 @@ std::string Diagnostic::ToString() const {
   return out;
 }
 
-void Diagnostics::Error(std::string file, int line, std::string message,
-                        int column) {
-  all_.push_back({Diagnostic::Severity::kError, std::move(file), line, column,
-                  std::move(message), ""});
+void Diagnostics::Error(std::string file, int line, std::string message, int column) {
+  all_.push_back(
+      {Diagnostic::Severity::kError, std::move(file), line, column, std::move(message), ""});
   ++error_count_;
 }
 
-void Diagnostics::Warning(std::string file, int line, std::string message,
-                          int column, std::string group) {
-  all_.push_back({Diagnostic::Severity::kWarning, std::move(file), line,
-                  column, std::move(message), std::move(group)});
+void Diagnostics::Warning(std::string file, int line, std::string message, int column,
+                          std::string group) {
+  all_.push_back({Diagnostic::Severity::kWarning, std::move(file), line, column, std::move(message),
+                  std::move(group)});
 }
 
 void Diagnostics::MakeWarningsErrors() {
@@ -50,11 +49,10 @@ void Diagnostics::Append(const Diagnostics& other) {
 }
 
 void Diagnostics::Sort() {
-  std::stable_sort(all_.begin(), all_.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     return std::tie(a.file, a.line, a.column, a.message) <
-                            std::tie(b.file, b.line, b.column, b.message);
-                   });
+  std::stable_sort(all_.begin(), all_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.file, a.line, a.column, a.message) <
+           std::tie(b.file, b.line, b.column, b.message);
+  });
 }
 
 std::vector<DiagnosticLine> DiagnosticLines(const Diagnostics& diag, bool verbose) {
@@ -74,12 +72,11 @@ std::vector<DiagnosticLine> DiagnosticLines(const Diagnostics& diag, bool verbos
     }
     if (!said.insert(key(d)).second) continue;
     std::string example = d.file + (d.line > 0 ? ":" + std::to_string(d.line) : "");
-    std::string text =
-        d.group.empty()
-            ? "warning: " + d.message + " (" + std::to_string(n) + " files, e.g. " + example +
-                  "; --verbose lists them)"
-            : "warning: " + std::to_string(n) + " " + d.group + " (e.g. " + example + ": " +
-                  d.message + "; --verbose lists them)";
+    std::string text = d.group.empty()
+                           ? "warning: " + d.message + " (" + std::to_string(n) + " files, e.g. " +
+                                 example + "; --verbose lists them)"
+                           : "warning: " + std::to_string(n) + " " + d.group + " (e.g. " + example +
+                                 ": " + d.message + "; --verbose lists them)";
     lines.push_back({d.severity, std::move(text)});
   }
   return lines;

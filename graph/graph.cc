@@ -83,9 +83,8 @@ void MigrationGraph::IndexMigrations(Diagnostics* diag) {
       if (!inserted) {
         duplicate_[m] = true;
         diag->Error(mig.up_path, 0,
-                    "duplicate version '" + mig.version.text() +
-                        "' in service '" + services[mig.service].name +
-                        "': '" + migrations[it->second].up_path +
+                    "duplicate version '" + mig.version.text() + "' in service '" +
+                        services[mig.service].name + "': '" + migrations[it->second].up_path +
                         "' has the same version; give one of them another "
                         "version");
         continue;
@@ -110,9 +109,8 @@ void MigrationGraph::AddEdges(Diagnostics* diag) {
   }
 }
 
-void MigrationGraph::AddReferenceEdges(int m,
-                                       const std::vector<Reference>& refs,
-                                       EdgeKind kind, Diagnostics* diag) {
+void MigrationGraph::AddReferenceEdges(int m, const std::vector<Reference>& refs, EdgeKind kind,
+                                       Diagnostics* diag) {
   const Migration& mig = model_->migrations[m];
   const std::string& own = model_->services[mig.service].name;
   for (const Reference& ref : refs) {
@@ -123,13 +121,12 @@ void MigrationGraph::AddReferenceEdges(int m,
       if (colon != std::string::npos && ref.text.substr(0, colon) != own) {
         diag->Error(mig.up_path, ref.line,
                     "parents names '" + ref.text +
-                        "' of another service; parents are versions of '" +
-                        own + "', use '-- lockstep:requires' for other services",
+                        "' of another service; parents are versions of '" + own +
+                        "', use '-- lockstep:requires' for other services",
                     ref.column);
         continue;
       }
-      std::string full =
-          colon == std::string::npos ? own + ":" + ref.text : ref.text;
+      std::string full = colon == std::string::npos ? own + ":" + ref.text : ref.text;
       target = Resolve(full, &error, m);
       if (target < 0) error = "parents names " + error;
     } else {
@@ -152,8 +149,7 @@ int MigrationGraph::FindService(std::string_view name) const {
 int MigrationGraph::Resolve(std::string_view ref, std::string* error, int referrer) const {
   size_t colon = ref.find(':');
   if (colon == std::string_view::npos) {
-    *error = "'" + std::string(ref) +
-             "', which is not a migration id; write 'service:version'";
+    *error = "'" + std::string(ref) + "', which is not a migration id; write 'service:version'";
     return -1;
   }
   std::string_view service_name = ref.substr(0, colon);
@@ -174,17 +170,14 @@ int MigrationGraph::Resolve(std::string_view ref, std::string* error, int referr
   return -1;
 }
 
-int MigrationGraph::ResolveVersion(int service, std::string_view rest,
-                                   std::string_view ref,
+int MigrationGraph::ResolveVersion(int service, std::string_view rest, std::string_view ref,
                                    std::string* error, int referrer) const {
   size_t consumed = 0;
   auto version = Version::ParsePrefix(rest, &consumed, /*need_name=*/false);
   std::string_view name = rest.substr(version ? consumed : 0);
-  bool well_formed =
-      version && (name.empty() || (name.size() > 1 && name[0] == '_'));
+  bool well_formed = version && (name.empty() || (name.size() > 1 && name[0] == '_'));
   if (!well_formed) {
-    *error = "'" + std::string(ref) +
-             "', which is not a migration id; write 'service:version'";
+    *error = "'" + std::string(ref) + "', which is not a migration id; write 'service:version'";
     return -1;
   }
   auto it = by_key_.find(model_->services[service].name + ":" + version->key());
@@ -198,8 +191,7 @@ int MigrationGraph::ResolveVersion(int service, std::string_view rest,
   return -1;
 }
 
-std::string MigrationGraph::Suggest(int service, std::string_view written,
-                                    int referrer) const {
+std::string MigrationGraph::Suggest(int service, std::string_view written, int referrer) const {
   // Compared with the version as written; ties go to the later version, as a
   // reference one past the end most often means the latest migration.
   std::vector<std::string_view> versions;
@@ -220,9 +212,9 @@ void MigrationGraph::FindCycles(Diagnostics* diag) const {
   recorder.predecessor = &predecessor;
   recorder.back_edges = &back_edges;
   std::vector<boost::default_color_type> colors(size());
-  boost::depth_first_search(
-      edges_->g, boost::visitor(recorder).color_map(boost::make_iterator_property_map(
-                  colors.begin(), boost::get(boost::vertex_index, edges_->g))));
+  boost::depth_first_search(edges_->g,
+                            boost::visitor(recorder).color_map(boost::make_iterator_property_map(
+                                colors.begin(), boost::get(boost::vertex_index, edges_->g))));
 
   std::set<std::string> reported;
   int extra = 0;
@@ -257,8 +249,7 @@ void MigrationGraph::FindCycles(Diagnostics* diag) const {
       continue;
     }
     int line = edges_->g[boost::edge(needs[1 % needs.size()], needs[0], edges_->g).first].line;
-    diag->Error(model_->migrations[needs[0]].up_path, line,
-                "dependency cycle: " + path);
+    diag->Error(model_->migrations[needs[0]].up_path, line, "dependency cycle: " + path);
   }
   if (extra > 0) {
     diag->Error("", 0, "and " + std::to_string(extra) + " more dependency cycles");
@@ -292,10 +283,11 @@ void MigrationGraph::ReportBranches(Diagnostics* diag) const {
       versions += (versions.empty() ? "" : " ") + model_->migrations[m].version.text();
     }
     diag->Warning(service.manifest_path, service.line,
-                  "service '" + service.name + "' has " +
-                      std::to_string(heads.size()) + " heads (" + ids +
+                  "service '" + service.name + "' has " + std::to_string(heads.size()) +
+                      " heads (" + ids +
                       "); merge them with a migration that starts with "
-                      "'-- lockstep:parents " + versions + "'");
+                      "'-- lockstep:parents " +
+                      versions + "'");
   }
 }
 
@@ -305,9 +297,8 @@ std::vector<Dependency> MigrationGraph::DependenciesOf(int m) const {
     const EdgeInfo& info = edges_->g[e];
     deps.push_back({static_cast<int>(boost::source(e, edges_->g)), info.kind, info.line});
   }
-  std::stable_partition(deps.begin(), deps.end(), [](const Dependency& d) {
-    return d.kind == EdgeKind::kParent;
-  });
+  std::stable_partition(deps.begin(), deps.end(),
+                        [](const Dependency& d) { return d.kind == EdgeKind::kParent; });
   return deps;
 }
 

@@ -23,7 +23,7 @@ enum class EdgeKind { kParent, kRequires };
 struct Dependency {
   int migration;  // what must be applied first
   EdgeKind kind;
-  int line;       // directive line in the dependent's up file; 0 if implicit
+  int line;  // directive line in the dependent's up file; 0 if implicit
 };
 
 class MigrationGraph {
@@ -47,9 +47,7 @@ class MigrationGraph {
   bool IsMerge(int m) const { return ParentCount(m) >= 2; }
 
   // Migrations of a service, in version order (duplicates left out).
-  const std::vector<int>& MigrationsOf(int service) const {
-    return by_service_[service];
-  }
+  const std::vector<int>& MigrationsOf(int service) const { return by_service_[service]; }
   // Migrations of `service` that nothing else of that service depends on.
   std::vector<int> Heads(int service) const;
   // Index of the service named `name`, or -1.
@@ -85,12 +83,12 @@ class MigrationGraph {
   explicit MigrationGraph(const Model& model);
   void IndexMigrations(Diagnostics* diag);
   void AddEdges(Diagnostics* diag);
-  void AddReferenceEdges(int m, const std::vector<Reference>& refs,
-                         EdgeKind kind, Diagnostics* diag);
+  void AddReferenceEdges(int m, const std::vector<Reference>& refs, EdgeKind kind,
+                         Diagnostics* diag);
   void FindCycles(Diagnostics* diag) const;
   void ReportBranches(Diagnostics* diag) const;
-  int ResolveVersion(int service, std::string_view rest, std::string_view ref,
-                     std::string* error, int referrer) const;
+  int ResolveVersion(int service, std::string_view rest, std::string_view ref, std::string* error,
+                     int referrer) const;
   std::string Suggest(int service, std::string_view version, int referrer) const;
 
   const Model* model_;

@@ -22,8 +22,7 @@ Lanes Lanes::Of(const MigrationGraph& graph) {
   return lanes;
 }
 
-std::vector<bool> PendingSet(const MigrationGraph& graph,
-                             const std::vector<bool>& wanted,
+std::vector<bool> PendingSet(const MigrationGraph& graph, const std::vector<bool>& wanted,
                              const std::vector<bool>& applied) {
   std::vector<bool> pending(graph.size(), false);
   for (int m = 0; m < graph.size(); ++m) {
@@ -34,8 +33,7 @@ std::vector<bool> PendingSet(const MigrationGraph& graph,
   return pending;
 }
 
-std::vector<std::vector<int>> Waves(const MigrationGraph& graph,
-                                    const std::vector<bool>& pending,
+std::vector<std::vector<int>> Waves(const MigrationGraph& graph, const std::vector<bool>& pending,
                                     const Lanes& lanes) {
   std::vector<int> order = graph.TopologicalOrder();
   std::vector<int> rank(graph.size());
@@ -60,8 +58,7 @@ std::vector<std::vector<int>> Waves(const MigrationGraph& graph,
   return waves;
 }
 
-Plan::Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes,
-           Direction direction)
+Plan::Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes, Direction direction)
     : graph_(graph),
       direction_(direction),
       pending_(std::move(pending)),
@@ -124,8 +121,6 @@ void Plan::Finished(int migration, bool ok) {
   }
 }
 
-bool Plan::done() const {
-  return running_ == 0 && (failed_ || ready_.empty());
-}
+bool Plan::done() const { return running_ == 0 && (failed_ || ready_.empty()); }
 
 }  // namespace lockstep

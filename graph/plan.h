@@ -24,15 +24,13 @@ struct Lanes {
 // The migrations to apply: within `wanted` (all when empty), what is not in
 // `applied`. `applied` is indexed by migration and may be empty (nothing
 // applied, as `plan --offline` assumes).
-std::vector<bool> PendingSet(const MigrationGraph& graph,
-                             const std::vector<bool>& wanted,
+std::vector<bool> PendingSet(const MigrationGraph& graph, const std::vector<bool>& wanted,
                              const std::vector<bool>& applied);
 
 // Topological layers of the pending migrations: every migration of wave k has
 // all its pending dependencies in waves before k. Within a wave, ordered by
 // lane, then topological order. REQUIRES: the graph is acyclic.
-std::vector<std::vector<int>> Waves(const MigrationGraph& graph,
-                                    const std::vector<bool>& pending,
+std::vector<std::vector<int>> Waves(const MigrationGraph& graph, const std::vector<bool>& pending,
                                     const Lanes& lanes);
 
 // The executor's view (ninja's Plan with a Pool of one slot per lane): what is
@@ -70,8 +68,8 @@ class Plan {
   Direction direction_;
   std::vector<bool> pending_;
   Lanes lanes_;
-  std::vector<int> rank_;          // topological position, for ready order
-  std::vector<int> missing_;       // pending dependencies not yet finished
+  std::vector<int> rank_;                // topological position, for ready order
+  std::vector<int> missing_;             // pending dependencies not yet finished
   std::set<std::pair<int, int>> ready_;  // (rank, migration)
   std::vector<bool> lane_busy_;
   int running_ = 0;

@@ -21,7 +21,9 @@ class Status {
   Status() = default;
   static Status Ok() { return Status(); }
   static Status Failed(std::string message) { return Status(Code::kFailed, std::move(message)); }
-  static Status BadInput(std::string message) { return Status(Code::kBadInput, std::move(message)); }
+  static Status BadInput(std::string message) {
+    return Status(Code::kBadInput, std::move(message));
+  }
   static Status LockTimeout(std::string message) {
     return Status(Code::kLockTimeout, std::move(message));
   }

@@ -12,16 +12,14 @@ size_t EditDistance(std::string_view a, std::string_view b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diagonal = up;
     }
   }
   return row[b.size()];
 }
 
-int ClosestMatch(std::string_view word,
-                 const std::vector<std::string_view>& candidates) {
+int ClosestMatch(std::string_view word, const std::vector<std::string_view>& candidates) {
   int best = -1;
   size_t best_distance = SIZE_MAX;
   for (size_t i = 0; i < candidates.size(); ++i) {
@@ -32,8 +30,7 @@ int ClosestMatch(std::string_view word,
   return best;
 }
 
-std::string DidYouMean(std::string_view word,
-                       const std::vector<std::string_view>& candidates) {
+std::string DidYouMean(std::string_view word, const std::vector<std::string_view>& candidates) {
   int i = ClosestMatch(word, candidates);
   if (i < 0) return "";
   return " (did you mean '" + std::string(candidates[i]) + "'?)";

@@ -24,9 +24,9 @@ std::string_view StripZeros(std::string_view part) {
 std::strong_ordering ComparePart(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return a.size() <=> b.size();
   int c = a.compare(b);
-  return c < 0 ? std::strong_ordering::less
-               : c > 0 ? std::strong_ordering::greater
-                       : std::strong_ordering::equal;
+  return c < 0   ? std::strong_ordering::less
+         : c > 0 ? std::strong_ordering::greater
+                 : std::strong_ordering::equal;
 }
 
 // The next '.'-separated part of `key` from *pos, advancing *pos past it.
@@ -40,8 +40,8 @@ std::string_view NextPart(std::string_view key, size_t* pos) {
 
 }  // namespace
 
-std::optional<Version> Version::ParsePrefix(std::string_view text,
-                                            size_t* consumed, bool need_name) {
+std::optional<Version> Version::ParsePrefix(std::string_view text, size_t* consumed,
+                                            bool need_name) {
   size_t run = DigitRun(text, 0);
   if (run == 0) return std::nullopt;
   std::vector<std::string_view> parts{text.substr(0, run)};

@@ -20,8 +20,7 @@ class Version {
   // "20250824_001"), taking every numeric part it can; with `need_name` the
   // last part is left when nothing but it would remain. Returns nullopt when
   // `text` does not start with a digit; sets *consumed to the length taken.
-  static std::optional<Version> ParsePrefix(std::string_view text,
-                                            size_t* consumed,
+  static std::optional<Version> ParsePrefix(std::string_view text, size_t* consumed,
                                             bool need_name);
 
   // Parses a whole string as a version ("001", "1.2"); nullopt if it is not one.

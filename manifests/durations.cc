@@ -4,8 +4,7 @@
 
 namespace lockstep {
 
-bool ParseDuration(std::string_view text, std::chrono::milliseconds* out,
-                   std::string* error) {
+bool ParseDuration(std::string_view text, std::chrono::milliseconds* out, std::string* error) {
   *error = "'" + std::string(text) +
            "' is not a duration; write a number with a unit: 250ms, 60s, 5m, "
            "1h, 1m30s (or 0)";
@@ -27,7 +26,7 @@ bool ParseDuration(std::string_view text, std::chrono::milliseconds* out,
     size_t unit_start = i;
     while (i < text.size() && (text[i] < '0' || text[i] > '9')) ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
-    int64_t scale = unit == "ms" ? 1
+    int64_t scale = unit == "ms"  ? 1
                     : unit == "s" ? 1000
                     : unit == "m" ? 60'000
                     : unit == "h" ? 3'600'000

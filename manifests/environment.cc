@@ -20,8 +20,8 @@ Environment ProcessEnvironment() {
   };
 }
 
-bool ExpandVariables(std::string_view text, const Environment& env,
-                     std::string* out, std::string* error) {
+bool ExpandVariables(std::string_view text, const Environment& env, std::string* out,
+                     std::string* error) {
   out->clear();
   std::string unset;
   size_t i = 0;
@@ -49,8 +49,8 @@ bool ExpandVariables(std::string_view text, const Environment& env,
     i = close + 1;
   }
   if (!unset.empty()) {
-    *error = "environment variable " + unset + (unset.find(',') == std::string::npos ? " is" : " are") +
-             " not set";
+    *error = "environment variable " + unset +
+             (unset.find(',') == std::string::npos ? " is" : " are") + " not set";
     return false;
   }
   return true;

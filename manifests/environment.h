@@ -19,8 +19,8 @@ Environment ProcessEnvironment();
 
 // Replaces each ${NAME} in `text` with its value. On an unset variable or a
 // malformed ${...} returns false and sets *error, naming every unset one.
-bool ExpandVariables(std::string_view text, const Environment& env,
-                     std::string* out, std::string* error);
+bool ExpandVariables(std::string_view text, const Environment& env, std::string* out,
+                     std::string* error);
 
 }  // namespace lockstep
 

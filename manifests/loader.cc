@@ -10,9 +10,9 @@
 #include <set>
 #include <thread>
 
+#include <yaml-cpp/yaml.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "graph/suggest.h"
 #include "manifests/migration_files.h"
@@ -37,7 +37,8 @@ bool IsServiceName(std::string_view name) {
 std::vector<DatabaseConfig> ReadDatabases(const YAML::Node& node, YamlFile* file) {
   std::vector<DatabaseConfig> out;
   if (!node) {
-    file->Error(node, "the platform file needs 'databases': logical names with a url or url_file each");
+    file->Error(node,
+                "the platform file needs 'databases': logical names with a url or url_file each");
     return out;
   }
   if (!node.IsMap()) {
@@ -78,8 +79,9 @@ std::vector<std::string> ExpandServiceGlobs(const YAML::Node& node, const std::s
                                             YamlFile* file) {
   std::vector<std::string> out;
   if (!node || !node.IsSequence() || node.size() == 0) {
-    file->Error(node, "'services' must list service manifests (globs allowed), e.g. "
-                      "- services/*/service.yaml");
+    file->Error(node,
+                "'services' must list service manifests (globs allowed), e.g. "
+                "- services/*/service.yaml");
     return out;
   }
   std::set<std::string> seen;
@@ -189,8 +191,8 @@ void LoadFolders(const std::vector<ServiceEntry>& entries, const std::string& ro
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!entries[i].folder.empty() && found[i].empty() && !diags[i].has_errors()) {
       const Service& s = entries[i].service;
-      diag->Warning(s.manifest_path, s.line, "service '" + s.name + "' has no migrations in " +
-                                                 entries[i].folder);
+      diag->Warning(s.manifest_path, s.line,
+                    "service '" + s.name + "' has no migrations in " + entries[i].folder);
     }
     diag->Append(diags[i]);
     for (auto& m : found[i]) model->migrations.push_back(std::move(m));
@@ -199,8 +201,7 @@ void LoadFolders(const std::vector<ServiceEntry>& entries, const std::string& ro
 
 }  // namespace
 
-Platform LoadPlatform(const std::string& config_path, const Environment& env,
-                      Diagnostics* diag) {
+Platform LoadPlatform(const std::string& config_path, const Environment& env, Diagnostics* diag) {
   Platform platform;
   platform.config_path = config_path;
   platform.root = fs::path(config_path).parent_path().string();
@@ -210,7 +211,8 @@ Platform LoadPlatform(const std::string& config_path, const Environment& env,
   file.CheckKeys(root, {"version", "services", "databases", "settings"}, "the platform file");
   auto version = file.Scalar(root, "version", true, "the platform file");
   if (version && *version != "1") {
-    file.Error(root["version"], "unsupported version '" + *version + "'; this lockstep reads version: 1");
+    file.Error(root["version"],
+               "unsupported version '" + *version + "'; this lockstep reads version: 1");
   }
   platform.databases = ReadDatabases(root["databases"], &file);
   platform.settings = ReadSettings(root["settings"], env, &file, diag);
@@ -225,8 +227,9 @@ Platform LoadPlatform(const std::string& config_path, const Environment& env,
     if (!s.name.empty()) {
       auto [it, inserted] = manifest_of.emplace(s.name, path);
       if (!inserted) {
-        diag->Error(path, s.line, "service '" + s.name + "' is also defined in " + it->second +
-                                      "; service names must be unique");
+        diag->Error(path, s.line,
+                    "service '" + s.name + "' is also defined in " + it->second +
+                        "; service names must be unique");
         continue;
       }
     }
@@ -246,8 +249,8 @@ Platform LoadPlatform(const std::string& config_path, const Environment& env,
   return platform;
 }
 
-bool ResolveDatabaseUrl(const Platform& platform, const DatabaseConfig& db,
-                        const Environment& env, std::string* url, std::string* error) {
+bool ResolveDatabaseUrl(const Platform& platform, const DatabaseConfig& db, const Environment& env,
+                        std::string* url, std::string* error) {
   std::string expanded;
   const std::string& source = db.url.empty() ? db.url_file : db.url;
   if (!ExpandVariables(source, env, &expanded, error)) {
@@ -258,8 +261,8 @@ bool ResolveDatabaseUrl(const Platform& platform, const DatabaseConfig& db,
     *url = expanded;
     return true;
   }
-  fs::path path = fs::path(expanded).is_absolute() ? fs::path(expanded)
-                                                   : fs::path(platform.root) / expanded;
+  fs::path path =
+      fs::path(expanded).is_absolute() ? fs::path(expanded) : fs::path(platform.root) / expanded;
   std::string contents;
   constexpr size_t kUrlFileLimit = 64 * 1024;
   if (!ReadWholeFile(path.string(), &contents, error, AT_FDCWD, kUrlFileLimit)) {

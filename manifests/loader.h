@@ -15,15 +15,13 @@ namespace lockstep {
 // `diag` as "file:line[:column]: message"; loading goes on past errors so that
 // all of them are reported at once. The result is complete only when `diag`
 // has no errors. Service folders are read in parallel.
-Platform LoadPlatform(const std::string& config_path, const Environment& env,
-                      Diagnostics* diag);
+Platform LoadPlatform(const std::string& config_path, const Environment& env, Diagnostics* diag);
 
 // The connection string of `db`: its url with ${VAR} expanded, or the trimmed
 // contents of its url_file (relative to the platform root). On failure returns
 // false and sets *error ("database 'x': ..."), which never holds a password.
-bool ResolveDatabaseUrl(const Platform& platform, const DatabaseConfig& db,
-                        const Environment& env, std::string* url,
-                        std::string* error);
+bool ResolveDatabaseUrl(const Platform& platform, const DatabaseConfig& db, const Environment& env,
+                        std::string* url, std::string* error);
 
 }  // namespace lockstep
 

@@ -19,7 +19,6 @@
 namespace lockstep {
 namespace {
 
-
 constexpr std::string_view kUp = ".up.sql";
 constexpr std::string_view kDown = ".down.sql";
 constexpr std::string_view kNamingRule =
@@ -100,9 +99,8 @@ std::string_view DirectiveText(std::string_view trimmed) {
   return rest;
 }
 
-void ParseDirective(std::string_view line_text, std::string_view directive,
-                    int line, bool up_file, const std::string& path,
-                    Directives* out, Diagnostics* diag) {
+void ParseDirective(std::string_view line_text, std::string_view directive, int line, bool up_file,
+                    const std::string& path, Directives* out, Diagnostics* diag) {
   std::vector<Reference> words;
   for (size_t i = 0; i < directive.size();) {
     while (i < directive.size() && (directive[i] == ' ' || directive[i] == '\t')) ++i;
@@ -118,12 +116,13 @@ void ParseDirective(std::string_view line_text, std::string_view directive,
   if (name == "requires" || name == "parents") {
     if (!up_file) {
       diag->Error(path, line,
-                  "lockstep:" + name + " belongs in the up file; a down file "
-                  "may carry only lockstep:no-transaction");
+                  "lockstep:" + name +
+                      " belongs in the up file; a down file "
+                      "may carry only lockstep:no-transaction");
     } else if (args.empty()) {
       diag->Error(path, line,
-                  "lockstep:" + name + " names no migration; write '-- lockstep:" +
-                      name + (name == "requires" ? " service:version'" : " version version'"));
+                  "lockstep:" + name + " names no migration; write '-- lockstep:" + name +
+                      (name == "requires" ? " service:version'" : " version version'"));
     } else if (name == "requires") {
       out->requires_refs.insert(out->requires_refs.end(), args.begin(), args.end());
     } else {
@@ -212,8 +211,9 @@ void LoadDownFile(int dir_fd, const std::string& file, Migration* m, Diagnostics
     }
     m->down_problems.push_back(d.ToString());
     diag->Warning(d.file, d.line,
-                  d.message + " (a down file: rollback and verify refuse it until it is fixed; "
-                              "apply is not affected)",
+                  d.message +
+                      " (a down file: rollback and verify refuse it until it is fixed; "
+                      "apply is not affected)",
                   d.column, kBrokenDownGroup);
   }
 }
@@ -228,8 +228,7 @@ bool InsideRoot(const std::string& folder, const std::string& file, const std::s
   if (ec || relative.empty() || relative.starts_with("..")) {
     diag->Error(folder + "/" + file, 0,
                 ec ? "symbolic link that leads nowhere (" + ec.message() + "); fix or remove it"
-                   : "symbolic link to " + target.string() +
-                         ", outside the platform root " + root +
+                   : "symbolic link to " + target.string() + ", outside the platform root " + root +
                          "; lockstep runs only files under the root: copy the file in instead");
     return false;
   }
@@ -238,8 +237,7 @@ bool InsideRoot(const std::string& folder, const std::string& file, const std::s
 
 }  // namespace
 
-std::optional<MigrationFileName> ParseMigrationFileName(std::string_view file,
-                                                        std::string* error) {
+std::optional<MigrationFileName> ParseMigrationFileName(std::string_view file, std::string* error) {
   error->clear();
   MigrationFileName result;
   std::string_view stem;
@@ -249,7 +247,8 @@ std::optional<MigrationFileName> ParseMigrationFileName(std::string_view file,
     stem = file.substr(0, file.size() - kDown.size());
     result.up = false;
   } else {
-    if (file.ends_with(".sql")) *error = "not a migration file, ignored: " + std::string(kNamingRule);
+    if (file.ends_with(".sql"))
+      *error = "not a migration file, ignored: " + std::string(kNamingRule);
     return std::nullopt;
   }
   size_t consumed = 0;
@@ -258,8 +257,8 @@ std::optional<MigrationFileName> ParseMigrationFileName(std::string_view file,
   bool valid = version && name.size() > 1 && name[0] == '_';
   for (size_t i = 1; valid && i < name.size(); ++i) {
     char c = name[i];
-    valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || c == '_' || c == '-';
+    valid = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '_' || c == '-';
   }
   if (!valid) {
     *error = "file name breaks the naming rule: " + std::string(kNamingRule) +
@@ -271,8 +270,8 @@ std::optional<MigrationFileName> ParseMigrationFileName(std::string_view file,
   return result;
 }
 
-Directives ParseDirectives(std::string_view text, bool up_file,
-                           const std::string& path, Diagnostics* diag) {
+Directives ParseDirectives(std::string_view text, bool up_file, const std::string& path,
+                           Diagnostics* diag) {
   Directives out;
   bool header = true;
   int line = 1;
@@ -332,7 +331,8 @@ std::vector<Migration> LoadMigrationFolder(int service, const std::string& folde
   std::map<std::string, FilePair> pairs;  // by stem
   DIR* dir = ::opendir(folder.c_str());
   if (dir == nullptr) {
-    diag->Error(folder, 0, std::string("cannot list the migrations folder: ") + std::strerror(errno));
+    diag->Error(folder, 0,
+                std::string("cannot list the migrations folder: ") + std::strerror(errno));
     return {};
   }
   auto path_of = [&](const std::string& file) { return folder + "/" + file; };
@@ -344,8 +344,10 @@ std::vector<Migration> LoadMigrationFolder(int service, const std::string& folde
     if (name && entry->d_type != DT_REG && !InsideRoot(folder, file, root, diag)) continue;
     if (!name) {
       bool looks_like_migration = file.ends_with(kUp) || file.ends_with(kDown);
-      if (looks_like_migration) diag->Error(path_of(file), 0, error);
-      else if (!error.empty()) diag->Warning(path_of(file), 0, error);
+      if (looks_like_migration)
+        diag->Error(path_of(file), 0, error);
+      else if (!error.empty())
+        diag->Warning(path_of(file), 0, error);
       continue;
     }
     FilePair& pair = pairs[name->version.text() + "_" + name->name];
@@ -380,9 +382,8 @@ std::vector<Migration> LoadMigrationFolder(int service, const std::string& folde
     out.push_back(std::move(m));
   }
   ::closedir(dir);
-  std::stable_sort(out.begin(), out.end(), [](const Migration& a, const Migration& b) {
-    return a.version < b.version;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Migration& a, const Migration& b) { return a.version < b.version; });
   return out;
 }
 

@@ -24,8 +24,7 @@ struct MigrationFileName {
 // Parses "001_create_users_table.up.sql". Returns nullopt when the name is
 // not a migration's; sets *error when it looks like one gone wrong (a .sql
 // file that breaks the naming rule), and leaves it empty for other files.
-std::optional<MigrationFileName> ParseMigrationFileName(std::string_view file,
-                                                        std::string* error);
+std::optional<MigrationFileName> ParseMigrationFileName(std::string_view file, std::string* error);
 
 struct Directives {
   std::vector<Reference> requires_refs;
@@ -37,8 +36,8 @@ struct Directives {
 // Reads the `-- lockstep:` directives at the top of a file, before its first
 // statement; reports unknown ones, misplaced ones, and (in a down file)
 // requires/parents, to `diag` under `path`.
-Directives ParseDirectives(std::string_view text, bool up_file,
-                           const std::string& path, Diagnostics* diag);
+Directives ParseDirectives(std::string_view text, bool up_file, const std::string& path,
+                           Diagnostics* diag);
 
 // Appends a whole regular file to *out; `path` is relative to the directory
 // open as `dir_fd` (or to the working directory). Anything else (a FIFO, a

@@ -43,8 +43,8 @@ struct Settings {
 };
 
 struct Platform {
-  std::string config_path;  // as given
-  std::string root;         // folder of the platform file ("" for the cwd)
+  std::string config_path;                // as given
+  std::string root;                       // folder of the platform file ("" for the cwd)
   std::vector<DatabaseConfig> databases;  // in file order
   Settings settings;
   Model model;

@@ -32,7 +32,8 @@ bool ParseJobs(std::string_view text, int* jobs, std::string* error) {
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > 1024) {
-    *error = "'" + std::string(text) + "' is not a number of jobs; write a whole number from 1 to 1024";
+    *error =
+        "'" + std::string(text) + "' is not a number of jobs; write a whole number from 1 to 1024";
     return false;
   }
   *jobs = value;
@@ -54,21 +55,18 @@ struct SettingField {
 
 const std::vector<SettingField>& SettingFields() {
   static const std::vector<SettingField> fields = {
-      {"lock_timeout", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseDuration(t, &s->lock_timeout, e);
-       }},
-      {"statement_timeout", [](std::string_view t, Settings* s, std::string* e) {
+      {"lock_timeout", [](std::string_view t, Settings* s,
+                          std::string* e) { return ParseDuration(t, &s->lock_timeout, e); }},
+      {"statement_timeout",
+       [](std::string_view t, Settings* s, std::string* e) {
          return ParseDuration(t, &s->statement_timeout, e);
        }},
-      {"jobs", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseJobs(t, &s->jobs, e);
-       }},
-      {"history_schema", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseSchema(t, &s->history_schema, e);
-       }},
-      {"shutdown_grace", [](std::string_view t, Settings* s, std::string* e) {
-         return ParseDuration(t, &s->shutdown_grace, e);
-       }},
+      {"jobs",
+       [](std::string_view t, Settings* s, std::string* e) { return ParseJobs(t, &s->jobs, e); }},
+      {"history_schema", [](std::string_view t, Settings* s,
+                            std::string* e) { return ParseSchema(t, &s->history_schema, e); }},
+      {"shutdown_grace", [](std::string_view t, Settings* s,
+                            std::string* e) { return ParseDuration(t, &s->shutdown_grace, e); }},
   };
   return fields;
 }
@@ -106,7 +104,8 @@ Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* 
       }
       YAML::Node schedule = node["schedule"];
       if (schedule && !schedule.IsMap()) {
-        file->Error(schedule, "'schedule' must be a mapping, e.g. {interval: 15m, apply_pending: true}");
+        file->Error(schedule,
+                    "'schedule' must be a mapping, e.g. {interval: 15m, apply_pending: true}");
       } else if (schedule) {
         file->CheckKeys(schedule, {"interval", "apply_pending"}, "settings.schedule");
         std::string error;

@@ -1,17 +1,13 @@
 #include "manifests/sql_lexer.h"
 
-
 namespace lockstep {
 namespace {
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsIdentStart(char c) {
   unsigned char u = static_cast<unsigned char>(c);
-  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' ||
-         u >= 0x80;
+  return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || u == '_' || u >= 0x80;
 }
 bool IsIdentChar(char c) { return IsIdentStart(c) || IsDigit(c) || c == '$'; }
 
@@ -244,8 +240,7 @@ class Lexer {
     };
     if (!is(0, "CREATE")) return false;
     if (is(1, "FUNCTION") || is(1, "PROCEDURE")) return true;
-    return is(1, "OR") && is(2, "REPLACE") &&
-           (is(3, "FUNCTION") || is(3, "PROCEDURE"));
+    return is(1, "OR") && is(2, "REPLACE") && (is(3, "FUNCTION") || is(3, "PROCEDURE"));
   }
 
   void EndStatement(size_t end) {

@@ -16,10 +16,14 @@ std::string Join(const std::vector<std::string>& words, size_t count) {
 
 const char* KindName(StatementKind kind) {
   switch (kind) {
-    case StatementKind::kBegin: return "BEGIN";
-    case StatementKind::kCommit: return "COMMIT";
-    case StatementKind::kRollback: return "ROLLBACK";
-    case StatementKind::kOther: break;
+    case StatementKind::kBegin:
+      return "BEGIN";
+    case StatementKind::kCommit:
+      return "COMMIT";
+    case StatementKind::kRollback:
+      return "ROLLBACK";
+    case StatementKind::kOther:
+      break;
   }
   return "";
 }
@@ -27,8 +31,8 @@ const char* KindName(StatementKind kind) {
 // Checks the file's own transaction control: none at all, or one BEGIN first
 // and one COMMIT last. Returns whether the first and last statement are that
 // pair (and so are not to be sent).
-bool CheckTransactionShape(const std::vector<LexedStatement>& statements,
-                           const std::string& path, Diagnostics* diag) {
+bool CheckTransactionShape(const std::vector<LexedStatement>& statements, const std::string& path,
+                           Diagnostics* diag) {
   int begins = 0, commits = 0;
   for (const LexedStatement& s : statements) {
     if (s.kind == StatementKind::kRollback) {
@@ -106,10 +110,8 @@ std::string NonTransactionalCommand(const LexedStatement& s) {
   return "";
 }
 
-std::vector<Statement> PrepareStatements(const LexResult& lexed,
-                                         bool no_transaction,
-                                         const std::string& path,
-                                         Diagnostics* diag) {
+std::vector<Statement> PrepareStatements(const LexResult& lexed, bool no_transaction,
+                                         const std::string& path, Diagnostics* diag) {
   const auto& all = lexed.statements;
   std::vector<Statement> out;
   if (all.empty()) return out;
@@ -129,9 +131,10 @@ std::vector<Statement> PrepareStatements(const LexResult& lexed,
       std::string command = NonTransactionalCommand(s);
       if (command.empty()) continue;
       diag->Error(path, s.line,
-                  command + " cannot run inside a transaction; add "
-                            "'-- lockstep:no-transaction' at the top of the "
-                            "file");
+                  command +
+                      " cannot run inside a transaction; add "
+                      "'-- lockstep:no-transaction' at the top of the "
+                      "file");
     }
   }
   size_t begin = strip ? 1 : 0;

@@ -18,10 +18,8 @@ namespace lockstep {
 // `no_transaction`: the file runs statement by statement (its directive), so
 // it may hold CREATE INDEX CONCURRENTLY and the like but no transaction
 // control of its own.
-std::vector<Statement> PrepareStatements(const LexResult& lexed,
-                                         bool no_transaction,
-                                         const std::string& path,
-                                         Diagnostics* diag);
+std::vector<Statement> PrepareStatements(const LexResult& lexed, bool no_transaction,
+                                         const std::string& path, Diagnostics* diag);
 
 // "CREATE INDEX CONCURRENTLY", "VACUUM", ... when `s` cannot run inside a
 // transaction block; empty otherwise.

@@ -79,8 +79,8 @@ class YamlFile {
 
   // The scalar at `map[key]`: nullopt (and an error when `required`) if it is
   // missing, or if it is not a scalar.
-  std::optional<std::string> Scalar(const YAML::Node& map, const char* key,
-                                    bool required, const std::string& where) {
+  std::optional<std::string> Scalar(const YAML::Node& map, const char* key, bool required,
+                                    const std::string& where) {
     YAML::Node node = map[key];
     if (!node) {
       if (required) Error(map, where + " needs '" + key + "'");

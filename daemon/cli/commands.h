@@ -15,11 +15,11 @@
 namespace lockstep {
 
 struct PlanOptions {
-  bool offline = false;              // as if nothing were applied
-  std::vector<std::string> targets;  // --target ID
-  std::vector<std::string> services; // --service NAME
-  bool sql = false;                  // print the SQL script of each database
-  std::string database;              // with sql: only this database's script
+  bool offline = false;               // as if nothing were applied
+  std::vector<std::string> targets;   // --target ID
+  std::vector<std::string> services;  // --service NAME
+  bool sql = false;                   // print the SQL script of each database
+  std::string database;               // with sql: only this database's script
 };
 
 struct ApplyOptions {
@@ -47,9 +47,9 @@ struct RollbackOptions {
   int steps = 0;       // --steps N: the N most recently applied (of --service)
   std::string service;
   bool dry_run = false;
-  bool sql = false;       // print the SQL script of each database instead of running
-  std::string database;   // with sql: only this database's script
-  bool yes = false;       // --yes: do not ask
+  bool sql = false;      // print the SQL script of each database instead of running
+  std::string database;  // with sql: only this database's script
+  bool yes = false;      // --yes: do not ask
   // Asks a person to confirm the printed plan; null when no one can answer
   // (stdin is not a terminal): then a rollback needs --yes or --dry-run.
   std::function<bool(const std::string& question)> confirm;
@@ -74,7 +74,8 @@ struct RepairOptions {
   bool mark_applied = false;  // finished by hand: record it applied
 };
 
-int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out, Log& log);
+int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out,
+              Log& log);
 
 struct NewOptions {
   std::string service, name;
@@ -96,10 +97,10 @@ struct VerifyOptions {
 
 // Up, down, up again for every migration on scratch databases; exit 4 when a
 // down does not undo its up.
-int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::ostream& out, Log& log);
+int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::ostream& out,
+              Log& log);
 
-int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
-             Log& log);
+int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out, Log& log);
 // `check`: exit 4 when anything is pending, failed or checksum-mismatched.
 int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& log);
 // Compares each database with the snapshot stored after its last apply:
@@ -109,11 +110,9 @@ int RunHistory(const CommonOptions& options, std::ostream& out, Log& log);
 
 // `strict`: every warning is an error (for CI).
 int RunValidate(const CommonOptions& options, bool strict, std::ostream& out, Log& log);
-int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out,
-            Log& log);
+int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out, Log& log);
 // `format`: dot, mermaid or json.
-int RunGraph(const CommonOptions& options, const std::string& format, std::ostream& out,
-             Log& log);
+int RunGraph(const CommonOptions& options, const std::string& format, std::ostream& out, Log& log);
 
 }  // namespace lockstep
 

@@ -2,8 +2,8 @@
 
 #include <set>
 
-#include "daemon/views/sql_script.h"
 #include "daemon/engine/lock.h"
+#include "daemon/views/sql_script.h"
 #include "graph/suggest.h"
 
 namespace lockstep {
@@ -49,8 +49,7 @@ Loaded Load(const CommonOptions& options, Log& log, bool strict) {
 }
 
 bool Select(const MigrationGraph& graph, const std::vector<std::string>& target_ids,
-            const std::vector<std::string>& services, std::vector<bool>* wanted,
-            Log& log) {
+            const std::vector<std::string>& services, std::vector<bool>* wanted, Log& log) {
   std::vector<int> targets;
   bool ok = true;
   for (const std::string& id : target_ids) {
@@ -122,7 +121,8 @@ Status PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool
         for (const Dependency& d : graph.DependenciesOf(m)) first.push_back(d.migration);
       }
       for (int f : first) {
-        if (in[f] && database_of(f) != db) needs.insert(graph.IdOf(f) + " (database '" + database_of(f) + "')");
+        if (in[f] && database_of(f) != db)
+          needs.insert(graph.IdOf(f) + " (database '" + database_of(f) + "')");
       }
     }
     script.needs.assign(needs.begin(), needs.end());

@@ -6,8 +6,8 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,8 +30,7 @@ Loaded Load(const CommonOptions& options, Log& log, bool strict = false);
 // empty (meaning all) when neither is given. False (after printing why) on an
 // unknown id or service.
 bool Select(const MigrationGraph& graph, const std::vector<std::string>& targets,
-            const std::vector<std::string>& services, std::vector<bool>* wanted,
-            Log& log);
+            const std::vector<std::string>& services, std::vector<bool>* wanted, Log& log);
 
 // The index of the service named `name`; -1 after saying, with a "did you
 // mean", that there is none. `what` prefixes the message ("rollback").

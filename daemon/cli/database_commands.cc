@@ -7,12 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/commands.h"
-#include "daemon/engine/drift.h"
-#include "daemon/views/json_views.h"
-#include "daemon/exit_codes.h"
-#include "daemon/views/render.h"
 #include "daemon/cli/context.h"
+#include "daemon/engine/drift.h"
 #include "daemon/engine/state.h"
+#include "daemon/exit_codes.h"
+#include "daemon/views/json_views.h"
+#include "daemon/views/render.h"
 
 namespace lockstep {
 namespace {
@@ -36,14 +36,15 @@ class ProgressPrinter : public ExecutionObserver {
     LogFields f;
     f.database = database;
     log_.Write(Log::Level::kWarning,
-               "lockstep: waiting for the migration lock of database '" + database +
-                   "', held by " + holder.ToString(), f);
+               "lockstep: waiting for the migration lock of database '" + database + "', held by " +
+                   holder.ToString(),
+               f);
   }
   void MigrationStarted(int m, const std::string& database) override {
-    log_.Write(Log::Level::kInfo,
-               "  start  " + database + "  " + graph_.IdOf(m) + "  " +
-                   graph_.model().migrations[m].name,
-               Fields(m, database));
+    log_.Write(
+        Log::Level::kInfo,
+        "  start  " + database + "  " + graph_.IdOf(m) + "  " + graph_.model().migrations[m].name,
+        Fields(m, database));
   }
   void MigrationFinished(int m, const std::string& database, const Status& status,
                          std::chrono::milliseconds took) override {
@@ -70,19 +71,23 @@ class ProgressPrinter : public ExecutionObserver {
 
 const char* StatusWord(const Status& s) {
   switch (s.code()) {
-    case Status::Code::kOk: return "ok";
-    case Status::Code::kFailed: return "failed";
-    case Status::Code::kBadInput: return "bad_input";
-    case Status::Code::kLockTimeout: return "lock_timeout";
-    case Status::Code::kCancelled: return "cancelled";
+    case Status::Code::kOk:
+      return "ok";
+    case Status::Code::kFailed:
+      return "failed";
+    case Status::Code::kBadInput:
+      return "bad_input";
+    case Status::Code::kLockTimeout:
+      return "lock_timeout";
+    case Status::Code::kCancelled:
+      return "cancelled";
   }
   return "failed";
 }
 
 }  // namespace
 
-int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out,
-             Log& log) {
+int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out, Log& log) {
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
@@ -126,7 +131,8 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
     j["applied"] = ordered_json::array();
     for (int m : result.applied) j["applied"].push_back(graph.IdOf(m));
     j["already_applied"] = result.already_applied;
-    j["failed"] = result.failed >= 0 ? ordered_json(graph.IdOf(result.failed)) : ordered_json(nullptr);
+    j["failed"] =
+        result.failed >= 0 ? ordered_json(graph.IdOf(result.failed)) : ordered_json(nullptr);
     j["not_started"] = result.not_started;
     j["wall_ms"] = wall.count();
     out << j.dump(2) << "\n";
@@ -158,7 +164,10 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& 
       std::string what = "up to date";
       auto list = [&](const char* label, const std::vector<int>& l) {
         if (l.empty()) return;
-        if (what == "up to date") what.clear(); else what += "; ";
+        if (what == "up to date")
+          what.clear();
+        else
+          what += "; ";
         what += label;
         for (int m : l) what += " " + model.migrations[m].version.text();
       };
@@ -183,9 +192,8 @@ int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   std::set<std::string> names = DatabasesOf(*loaded.platform);
-  std::vector<DatabaseDrift> drift =
-      CheckDrift({names.begin(), names.end()},
-                 MakeDatabases(options, *loaded.platform, NewRunId()));
+  std::vector<DatabaseDrift> drift = CheckDrift(
+      {names.begin(), names.end()}, MakeDatabases(options, *loaded.platform, NewRunId()));
   bool found = false, unreachable = false, misconfigured = false;
   for (const DatabaseDrift& d : drift) {
     found |= !d.items.empty();
@@ -239,10 +247,15 @@ int RunHistory(const CommonOptions& options, std::ostream& out, Log& log) {
   if (options.json) {
     ordered_json j = ordered_json::array();
     for (const auto& [db, r] : all) {
-      j.push_back({{"database", db}, {"id", r->service + ":" + r->version}, {"name", r->name},
-                   {"status", r->status}, {"started_at", r->started_at},
-                   {"finished_at", r->finished_at}, {"execution_ms", r->execution_ms},
-                   {"applied_by", r->applied_by}, {"run_id", r->run_id},
+      j.push_back({{"database", db},
+                   {"id", r->service + ":" + r->version},
+                   {"name", r->name},
+                   {"status", r->status},
+                   {"started_at", r->started_at},
+                   {"finished_at", r->finished_at},
+                   {"execution_ms", r->execution_ms},
+                   {"applied_by", r->applied_by},
+                   {"run_id", r->run_id},
                    {"checksum", r->checksum}});
     }
     out << j.dump(2) << "\n";

@@ -7,15 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/commands.h"
-#include "daemon/exit_codes.h"
 #include "daemon/cli/context.h"
 #include "daemon/engine/state.h"
+#include "daemon/exit_codes.h"
 
 namespace lockstep {
 namespace {
 
 using nlohmann::ordered_json;
-
 
 std::string DatabaseOfService(const Model& model, int service) {
   return model.services[service].database;
@@ -63,7 +62,8 @@ std::vector<int> MatchForeign(const MigrationGraph& graph, const std::string& to
     for (int s : services) {
       for (int m : graph.MigrationsOf(s)) {
         const std::string& name = model.migrations[m].name;
-        if (name == text || (tool == "alembic" && name.rfind(text + "_", 0) == 0)) hits.push_back(m);
+        if (name == text || (tool == "alembic" && name.rfind(text + "_", 0) == 0))
+          hits.push_back(m);
       }
     }
     return hits;
@@ -146,8 +146,9 @@ Status Import(Database& db, const MigrationGraph& graph, const std::string& tool
   for (const std::string& line : matched) out << "  matched    " << line << "\n";
   for (const std::string& line : unmatched) out << "  unmatched  " << line << "\n";
   if (unmatched.empty()) return Status::Ok();
-  return Status::Failed("database " + database + ": " + Count(unmatched.size(), "entry", "entries") +
-                        " of " + tool + " match no lockstep migration");
+  return Status::Failed("database " + database + ": " +
+                        Count(unmatched.size(), "entry", "entries") + " of " + tool +
+                        " match no lockstep migration");
 }
 
 // Records `migrations` as baseline rows in `db`, those already recorded left
@@ -194,7 +195,8 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
     if (service < 0 || s == service) services_of[DatabaseOfService(graph.model(), s)].push_back(s);
   }
   if (tool.empty()) {
-    if (Status s = VersionSelection(graph, baseline, service, &record); !s.ok()) return OkOrSay(s, log);
+    if (Status s = VersionSelection(graph, baseline, service, &record); !s.ok())
+      return OkOrSay(s, log);
   }
   std::string run_id = NewRunId();
   DatabaseFactory factory = MakeDatabases(options, *loaded.platform, run_id);
@@ -247,7 +249,8 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
   DatabaseFactory factory = MakeDatabases(options, *loaded.platform, run_id);
   std::string database = DatabaseOfService(graph.model(), service);
   Status status;
-  std::unique_ptr<Database> db = OpenLocked(*loaded.platform, factory, database, *options.clock, &status);
+  std::unique_ptr<Database> db =
+      OpenLocked(*loaded.platform, factory, database, *options.clock, &status);
   std::vector<HistoryRow> rows;
   if (db) status = db->ReadHistory(&rows);
   if (!status.ok()) {
@@ -283,7 +286,8 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
   }
   db->Unlock();
   out << row.service << ":" << row.version << " " << row.name << ": "
-      << (repair.mark_applied ? "marked applied" : "forgotten (it will run again on the next apply)")
+      << (repair.mark_applied ? "marked applied"
+                              : "forgotten (it will run again on the next apply)")
       << "\n";
   return kExitOk;
 }

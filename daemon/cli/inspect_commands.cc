@@ -1,14 +1,13 @@
 #include "daemon/cli/commands.h"
 
-
 #include <nlohmann/json.hpp>
 
+#include "daemon/cli/context.h"
+#include "daemon/engine/state.h"
 #include "daemon/exit_codes.h"
 #include "daemon/views/render.h"
 #include "graph/graph.h"
 #include "graph/plan.h"
-#include "daemon/cli/context.h"
-#include "daemon/engine/state.h"
 
 namespace lockstep {
 namespace {
@@ -17,8 +16,11 @@ nlohmann::ordered_json DiagnosticsJson(const Diagnostics& diag, Diagnostic::Seve
   auto list = nlohmann::ordered_json::array();
   for (const Diagnostic& d : diag.all()) {
     if (d.severity != severity) continue;
-    list.push_back({{"file", d.file}, {"line", d.line}, {"column", d.column},
-                    {"message", d.message}, {"text", d.ToString()}});
+    list.push_back({{"file", d.file},
+                    {"line", d.line},
+                    {"column", d.column},
+                    {"message", d.message},
+                    {"text", d.ToString()}});
   }
   return list;
 }
@@ -50,8 +52,7 @@ int RunValidate(const CommonOptions& options, bool strict, std::ostream& out, Lo
   return valid ? kExitOk : kExitBadInput;
 }
 
-int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out,
-            Log& log) {
+int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream& out, Log& log) {
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
@@ -80,8 +81,7 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
   return kExitOk;
 }
 
-int RunGraph(const CommonOptions& options, const std::string& format, std::ostream& out,
-             Log& log) {
+int RunGraph(const CommonOptions& options, const std::string& format, std::ostream& out, Log& log) {
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   if (format == "dot") RenderDot(*loaded.graph, out);

@@ -8,8 +8,8 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cli/commands.h"
-#include "daemon/server/daemon.h"
 #include "daemon/exit_codes.h"
+#include "daemon/server/daemon.h"
 #include "manifests/durations.h"
 
 namespace {
@@ -32,11 +32,12 @@ int main(int argc, char** argv) {
   bool check = false;
   std::string format = "dot";
 
-  CLI::App app{"lockstep applies PostgreSQL schema migrations for a whole platform of "
-               "services: one DAG across services and databases, checked before anything "
-               "runs."};
-  const std::string version = std::string("lockstep ") + LOCKSTEP_VERSION + " (commit " +
-                              LOCKSTEP_GIT_COMMIT + ")";
+  CLI::App app{
+      "lockstep applies PostgreSQL schema migrations for a whole platform of "
+      "services: one DAG across services and databases, checked before anything "
+      "runs."};
+  const std::string version =
+      std::string("lockstep ") + LOCKSTEP_VERSION + " (commit " + LOCKSTEP_GIT_COMMIT + ")";
   app.set_version_flag("--version", version);
   std::string log_format;
   app.add_option("--log-format", log_format,
@@ -48,9 +49,10 @@ int main(int argc, char** argv) {
                  "Platform file (default: $LOCKSTEP_CONFIG, then ./lockstep.yaml)");
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer("Exit codes: 0 done, 1 a migration or database operation failed, 2 bad usage, "
-             "configuration or graph, 3 lock not obtained in time, 4 drift found, 5 wait "
-             "timed out.");
+  app.footer(
+      "Exit codes: 0 done, 1 a migration or database operation failed, 2 bad usage, "
+      "configuration or graph, 3 lock not obtained in time, 4 drift found, 5 wait "
+      "timed out.");
 
   CLI::App* validate = app.add_subcommand(
       "validate", "Load every manifest and migration and check the graph; touch no database");
@@ -58,8 +60,8 @@ int main(int argc, char** argv) {
   bool strict = false;
   validate->add_flag("--strict", strict, "Treat every warning as an error (for CI)");
 
-  CLI::App* plan_cmd = app.add_subcommand(
-      "plan", "Show what apply would do, in waves, per database");
+  CLI::App* plan_cmd =
+      app.add_subcommand("plan", "Show what apply would do, in waves, per database");
   plan_cmd->add_flag("--offline", plan.offline,
                      "Plan as if nothing were applied, connecting to nothing");
   plan_cmd->add_option("--target", plan.targets,
@@ -94,8 +96,9 @@ int main(int argc, char** argv) {
       "--target", rollback.target,
       "ID: roll back this migration and everything that depends on it, on any service. "
       "E.g. --target accounts:002");
-  rollback_cmd->add_option("--steps", rollback.steps,
-                           "Roll back the N most recently applied migrations (and their dependents)")
+  rollback_cmd
+      ->add_option("--steps", rollback.steps,
+                   "Roll back the N most recently applied migrations (and their dependents)")
       ->check(CLI::PositiveNumber)
       ->excludes(to_opt)
       ->excludes(target_opt);
@@ -107,7 +110,8 @@ int main(int argc, char** argv) {
   rollback_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   rollback_cmd->add_flag("--sql", rollback.sql,
                          "Print, per database, the SQL script of the rollback; change nothing");
-  rollback_cmd->add_option("--database", rollback.database, "With --sql: only this database's script");
+  rollback_cmd->add_option("--database", rollback.database,
+                           "With --sql: only this database's script");
 
   BaselineOptions baseline;
   CLI::App* baseline_cmd = app.add_subcommand(
@@ -125,8 +129,8 @@ int main(int argc, char** argv) {
       "repair", "Resolve a migration recorded failed (a no-transaction one that stopped half-way)");
   repair_cmd->add_option("--service", repair.service, "The service")->required();
   repair_cmd->add_option("--version", repair.version, "Which one, when several are failed");
-  CLI::Option* forget_opt =
-      repair_cmd->add_flag("--forget", repair.forget, "You undid it by hand: it runs again next time");
+  CLI::Option* forget_opt = repair_cmd->add_flag("--forget", repair.forget,
+                                                 "You undid it by hand: it runs again next time");
   repair_cmd->add_flag("--mark-applied", repair.mark_applied, "You finished it by hand")
       ->excludes(forget_opt);
 
@@ -140,14 +144,15 @@ int main(int argc, char** argv) {
   std::string heads_service, merge_service;
   CLI::App* heads_cmd = app.add_subcommand("heads", "Print a service's heads");
   heads_cmd->add_option("service", heads_service, "The service")->required();
-  CLI::App* merge_cmd = app.add_subcommand(
-      "merge", "Write a merge migration whose parents are a service's heads");
+  CLI::App* merge_cmd =
+      app.add_subcommand("merge", "Write a merge migration whose parents are a service's heads");
   merge_cmd->add_option("service", merge_service, "The service")->required();
 
   VerifyOptions verify;
   CLI::App* verify_cmd = app.add_subcommand(
-      "verify", "On scratch databases: up, down, up again for every migration; report downs "
-                "that do not undo their up");
+      "verify",
+      "On scratch databases: up, down, up again for every migration; report downs "
+      "that do not undo their up");
   verify_cmd->add_option("--service", verify.service, "Only this service (and what it needs)");
   verify_cmd->add_option("--scratch-url", verify.scratch_url,
                          "Server to make scratch databases on (default: each database's own)");
@@ -159,14 +164,15 @@ int main(int argc, char** argv) {
                    "Exit 4 when anything is pending, failed or checksum-mismatched");
   status->add_flag("--json", common.json, "Print the status as JSON on stdout");
 
-  CLI::App* history = app.add_subcommand(
-      "history", "What was applied, when, by whom, how long it took");
+  CLI::App* history =
+      app.add_subcommand("history", "What was applied, when, by whom, how long it took");
   history->add_flag("--json", common.json, "Print the history as JSON on stdout");
 
   WaitOptions wait;
   CLI::App* wait_cmd = app.add_subcommand(
       "wait", "Block until migrations are applied (an app's init container), or time out");
-  wait_cmd->add_option("--for", wait.targets, "A migration (service:version) to wait for; repeatable");
+  wait_cmd->add_option("--for", wait.targets,
+                       "A migration (service:version) to wait for; repeatable");
   wait_cmd->add_option("--service", wait.services, "Wait for this service's heads; repeatable");
   wait_cmd->add_option("--timeout", wait.timeout, "Give up after this long, exit 5 (default 5m)");
 
@@ -177,13 +183,15 @@ int main(int argc, char** argv) {
   ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand(
       "serve", "Run the daemon: HTTP API, metrics, status page, scheduled rounds");
-  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:8080)");
+  serve_cmd->add_option("--listen", serve.listen,
+                        "HOST:PORT to listen on (default 127.0.0.1:8080)");
   serve_cmd->add_option("--token-file", serve.token_file,
                         "File holding the API token (default: $LOCKSTEP_API_TOKEN)");
   serve_cmd->add_flag("--open-reads", serve.open_reads,
                       "Serve read endpoints to every client, not only loopback ones");
-  serve_cmd->add_option("--max-connections", serve.max_connections,
-                        "HTTP clients served at once; past it a client gets 503 (default 256)")
+  serve_cmd
+      ->add_option("--max-connections", serve.max_connections,
+                   "HTTP clients served at once; past it a client gets 503 (default 256)")
       ->check(CLI::Range(1, 100000));
   std::string refresh = "30s";
   serve_cmd->add_option("--refresh", refresh,
@@ -235,7 +243,8 @@ int main(int argc, char** argv) {
     if (serve_cmd->parsed()) {
       std::string error;
       if (!ParseDuration(refresh, &serve.refresh, &error) || serve.refresh.count() == 0) {
-        log.error() << "lockstep: --refresh: " << (error.empty() ? "must be more than 0" : error) << "\n";
+        log.error() << "lockstep: --refresh: " << (error.empty() ? "must be more than 0" : error)
+                    << "\n";
         return kExitBadInput;
       }
       return RunServe(common, serve, std::cout, log);

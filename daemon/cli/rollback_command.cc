@@ -22,8 +22,9 @@ Status SelectRollback(const MigrationGraph& graph, const PlatformState& state,
                       const RollbackOptions& o, std::vector<bool>* chosen) {
   int selectors = !o.to.empty() + !o.target.empty() + (o.steps > 0);
   if (selectors != 1) {
-    return Status::BadInput("rollback: give exactly one of --to SERVICE:VERSION, --target ID, "
-                            "--steps N");
+    return Status::BadInput(
+        "rollback: give exactly one of --to SERVICE:VERSION, --target ID, "
+        "--steps N");
   }
   std::vector<int> roots;
   std::string error;
@@ -84,9 +85,10 @@ void PrintPlan(const MigrationGraph& graph, const std::vector<int>& plan, bool j
     ordered_json j = ordered_json::array();
     for (int m : plan) {
       const Migration& mig = model.migrations[m];
-      j.push_back({{"id", graph.IdOf(m)},
-                   {"database", model.services[mig.service].database},
-                   {"down", mig.down_path.empty() ? ordered_json(nullptr) : ordered_json(mig.down_path)}});
+      j.push_back(
+          {{"id", graph.IdOf(m)},
+           {"database", model.services[mig.service].database},
+           {"down", mig.down_path.empty() ? ordered_json(nullptr) : ordered_json(mig.down_path)}});
     }
     out << j.dump(2) << "\n";
     return;
@@ -98,8 +100,8 @@ void PrintPlan(const MigrationGraph& graph, const std::vector<int>& plan, bool j
   out << "rollback: " << Count(plan.size(), "migration", "migrations") << ", dependents first\n";
   for (int m : plan) {
     const Migration& mig = model.migrations[m];
-    out << "  " << model.services[mig.service].database << "  " << graph.IdOf(m) << "  "
-        << mig.name << (mig.down_path.empty() ? "  (NO DOWN FILE)" : "") << "\n";
+    out << "  " << model.services[mig.service].database << "  " << graph.IdOf(m) << "  " << mig.name
+        << (mig.down_path.empty() ? "  (NO DOWN FILE)" : "") << "\n";
   }
 }
 

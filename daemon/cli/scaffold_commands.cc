@@ -4,8 +4,8 @@
 #include <fstream>
 
 #include "daemon/cli/commands.h"
-#include "daemon/exit_codes.h"
 #include "daemon/cli/context.h"
+#include "daemon/exit_codes.h"
 
 namespace lockstep {
 namespace {
@@ -104,7 +104,8 @@ int RunNew(const CommonOptions& options, const NewOptions& o, std::ostream& out,
     for (const std::string& id : o.requires_ids) up += " " + id;
     up += "\n";
   }
-  up += "-- " + o.name + ": what this migration changes, and why.\n"
+  up += "-- " + o.name +
+        ": what this migration changes, and why.\n"
         "-- lockstep runs this file in one transaction; keep it to one change.\n\n";
   std::string down = "-- Undo " + o.name + ": the exact inverse of the up file.\n\n";
   return WritePair(loaded.platform->model.services[service],
@@ -120,7 +121,8 @@ int RunHeads(const CommonOptions& options, const std::string& service_name, std:
   std::vector<int> heads = graph.Heads(service);
   for (int m : heads) out << graph.IdOf(m) << "  " << graph.model().migrations[m].name << "\n";
   if (heads.size() > 1) {
-    out << "(" << heads.size() << " heads: merge them with lockstep merge " << service_name << ")\n";
+    out << "(" << heads.size() << " heads: merge them with lockstep merge " << service_name
+        << ")\n";
   }
   return kExitOk;
 }

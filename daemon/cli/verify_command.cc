@@ -32,7 +32,8 @@ class ScratchDatabases {
   ~ScratchDatabases() {
     scratch_.clear();  // disconnect first
     for (auto& [db, admin] : admin_) {
-      if (!verify_.keep) admin->Execute("DROP DATABASE IF EXISTS \"" + names_[db] + "\" WITH (FORCE)");
+      if (!verify_.keep)
+        admin->Execute("DROP DATABASE IF EXISTS \"" + names_[db] + "\" WITH (FORCE)");
     }
   }
 
@@ -58,7 +59,8 @@ class ScratchDatabases {
     }
     if (s.ok()) s = scratch_[db]->EnsureSchema();
     if (!s.ok()) {
-      return s.WithMessage("verify: cannot make a scratch database for '" + db + "': " + s.message());
+      return s.WithMessage("verify: cannot make a scratch database for '" + db +
+                           "': " + s.message());
     }
     out << "scratch database " << name << " for " << db << "\n";
     return Status::Ok();
@@ -156,7 +158,8 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
   if (!Select(graph, {}, services, &wanted, log)) return kExitBadInput;
   std::set<std::string> databases;
   for (int m = 0; m < graph.size(); ++m) {
-    if (wanted.empty() || wanted[m]) databases.insert(model.services[model.migrations[m].service].database);
+    if (wanted.empty() || wanted[m])
+      databases.insert(model.services[model.migrations[m].service].database);
   }
   ScratchDatabases scratch(*loaded.platform, options, verify);
   for (const std::string& db : databases) {

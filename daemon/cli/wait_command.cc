@@ -5,10 +5,10 @@
 #include <set>
 
 #include "daemon/cli/commands.h"
-#include "daemon/exit_codes.h"
 #include "daemon/cli/context.h"
 #include "daemon/engine/backoff.h"
 #include "daemon/engine/state.h"
+#include "daemon/exit_codes.h"
 #include "manifests/durations.h"
 
 namespace lockstep {
@@ -97,7 +97,8 @@ int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream&
   std::vector<bool> needed = graph.Closure(targets);
   std::set<std::string> databases;
   for (int m = 0; m < graph.size(); ++m) {
-    if (needed[m]) databases.insert(graph.model().services[graph.model().migrations[m].service].database);
+    if (needed[m])
+      databases.insert(graph.model().services[graph.model().migrations[m].service].database);
   }
   HistoryReader reader(MakeDatabases(options, *loaded.platform, NewRunId()), databases);
   Clock& clock = *options.clock;
@@ -132,8 +133,8 @@ int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream&
     std::string why = trouble.empty() ? "" : " (" + trouble + ")";
     if (now >= deadline) {
       log.error() << "lockstep: timed out after " << FormatDuration(timeout) << " waiting for "
-                  << List(graph, missing) << (trouble.empty() ? "" : " (last error: " + trouble + ")")
-                  << "\n";
+                  << List(graph, missing)
+                  << (trouble.empty() ? "" : " (last error: " + trouble + ")") << "\n";
       return kExitWaitTimeout;
     }
     if (now - last_report >= kReportEvery) {

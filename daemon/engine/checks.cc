@@ -25,8 +25,7 @@ Status CheckRecorded(const MigrationGraph& graph, const PlatformState& state,
     // Under our lock no other run can be alive: its lock is not a lock (a
     // connection pooler in transaction mode hands sessions around).
     if (!in[m]) continue;
-    return Status::Failed(graph.IdOf(m) + " is recorded running in run " +
-                          state.row_of[m]->run_id +
+    return Status::Failed(graph.IdOf(m) + " is recorded running in run " + state.row_of[m]->run_id +
                           ", which still holds the migration lock, while this run holds it too: "
                           "the advisory lock is not holding (a connection pooler in transaction "
                           "mode?); connect directly");

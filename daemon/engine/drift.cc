@@ -4,9 +4,12 @@ namespace lockstep {
 
 const char* KindName(DriftItem::Kind kind) {
   switch (kind) {
-    case DriftItem::Kind::kAdded: return "added";
-    case DriftItem::Kind::kRemoved: return "removed";
-    case DriftItem::Kind::kChanged: return "changed";
+    case DriftItem::Kind::kAdded:
+      return "added";
+    case DriftItem::Kind::kRemoved:
+      return "removed";
+    case DriftItem::Kind::kChanged:
+      return "changed";
   }
   return "";
 }

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "adapters/database.h"
-#include "adapters/database.h"
 
 namespace lockstep {
 
@@ -26,7 +25,7 @@ std::vector<DriftItem> Diff(const SchemaSnapshot& stored, const SchemaSnapshot& 
 struct DatabaseDrift {
   std::string database;
   enum class State { kChecked, kNoSnapshot, kBusy, kUnreachable } state = State::kChecked;
-  std::string error;  // for kUnreachable
+  std::string error;           // for kUnreachable
   bool misconfigured = false;  // kUnreachable for a configuration error (an unset variable)
   std::vector<DriftItem> items;
 };

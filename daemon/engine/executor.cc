@@ -56,8 +56,13 @@ struct Executor::Impl {
   std::optional<asio::steady_timer> grace;
 
   Impl(const MigrationGraph& g, DatabaseFactory f, ExecutionObserver* o, ExecutorOptions opts)
-      : graph(g), factory(std::move(f)), observer(o), options(std::move(opts)),
-        lanes(Lanes::Of(g)), dbs(lanes.databases.size()), locked(lanes.databases.size(), false),
+      : graph(g),
+        factory(std::move(f)),
+        observer(o),
+        options(std::move(opts)),
+        lanes(Lanes::Of(g)),
+        dbs(lanes.databases.size()),
+        locked(lanes.databases.size(), false),
         running_lane(lanes.databases.size(), false) {}
 
   const std::string& DatabaseName(int lane) const { return lanes.databases[lane]; }
@@ -79,8 +84,8 @@ struct Executor::Impl {
     if (!s.ok()) return s;
     locked[lane] = true;
     if (observer) {
-      observer->LockAcquired(name, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       SteadyClock::now() - asked));
+      observer->LockAcquired(
+          name, std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - asked));
     }
     if (Status s = db.EnsureSchema(); !s.ok()) return s;
     return db.ReadHistory(&(*histories)[name]);
@@ -200,7 +205,8 @@ struct Executor::Impl {
 
   void ReleaseAll() {
     for (size_t lane = 0; lane < dbs.size(); ++lane) {
-      if (dbs[lane] && locked[lane]) dbs[lane]->Unlock();  // on failure the server frees it at disconnect
+      if (dbs[lane] && locked[lane])
+        dbs[lane]->Unlock();  // on failure the server frees it at disconnect
       locked[lane] = false;
       dbs[lane].reset();
     }
@@ -242,7 +248,8 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
   result.status = x.Scan(touched, &histories);
   if (result.status.ok()) {
     state = Reconcile(graph, histories);
-    result.status = CheckBeforeRun(graph, state, in, {x.options.rollback, x.options.allow_out_of_order});
+    result.status =
+        CheckBeforeRun(graph, state, in, {x.options.rollback, x.options.allow_out_of_order});
   }
   if (!result.status.ok()) {
     x.ReleaseAll();

@@ -23,13 +23,13 @@
 namespace lockstep {
 
 struct ExecutorOptions {
-  int jobs = 8;                                 // migrations running at once, at most
+  int jobs = 8;  // migrations running at once, at most
   std::chrono::milliseconds lock_timeout{60'000};
-  std::chrono::milliseconds grace{10'000};      // after Stop(), before cancelling
+  std::chrono::milliseconds grace{10'000};  // after Stop(), before cancelling
   std::string run_id;
-  std::string history_schema = "lockstep";      // named in messages
-  bool handle_signals = true;  // SIGINT/SIGTERM stop the run (the CLI); a daemon calls Stop()
-  bool rollback = false;        // run down migrations, dependents first
+  std::string history_schema = "lockstep";  // named in messages
+  bool handle_signals = true;       // SIGINT/SIGTERM stop the run (the CLI); a daemon calls Stop()
+  bool rollback = false;            // run down migrations, dependents first
   bool allow_out_of_order = false;  // apply a migration older than its service's latest applied
   Clock* clock = Clock::Real();     // for lock polling
 };
@@ -42,18 +42,19 @@ class ExecutionObserver {
  public:
   virtual ~ExecutionObserver() = default;
   virtual void LockWaiting(const std::string& /*database*/, const LockHolder& /*holder*/) {}
-  virtual void LockAcquired(const std::string& /*database*/, std::chrono::milliseconds /*waited*/) {}
+  virtual void LockAcquired(const std::string& /*database*/, std::chrono::milliseconds /*waited*/) {
+  }
   virtual void MigrationStarted(int /*migration*/, const std::string& /*database*/) {}
   virtual void MigrationFinished(int /*migration*/, const std::string& /*database*/,
                                  const Status& /*status*/, std::chrono::milliseconds /*took*/) {}
 };
 
 struct ExecutionResult {
-  Status status;  // the first failure, a lock timeout, or a stop
-  std::vector<int> applied;     // applied by this run, in finishing order
-  int already_applied = 0;      // of the selection, before this run
-  int failed = -1;              // the migration that failed, or -1
-  int not_started = 0;          // pending ones this run did not start
+  Status status;                      // the first failure, a lock timeout, or a stop
+  std::vector<int> applied;           // applied by this run, in finishing order
+  int already_applied = 0;            // of the selection, before this run
+  int failed = -1;                    // the migration that failed, or -1
+  int not_started = 0;                // pending ones this run did not start
   std::vector<std::string> warnings;  // e.g. a schema snapshot that could not be stored
 };
 

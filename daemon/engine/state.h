@@ -18,12 +18,12 @@ struct UnknownRow {
 };
 
 struct PlatformState {
-  std::vector<bool> applied;             // by migration: recorded applied or baseline
-  std::vector<const HistoryRow*> row_of; // by migration; nullptr when never run
-  std::vector<int> failed;               // recorded failed (or running in a run that died)
-  std::vector<int> running;              // running now in a live run (no-transaction)
-  std::vector<int> mismatched;           // applied, but the file's checksum differs
-  std::vector<UnknownRow> unknown;       // recorded, but no such migration file here
+  std::vector<bool> applied;              // by migration: recorded applied or baseline
+  std::vector<const HistoryRow*> row_of;  // by migration; nullptr when never run
+  std::vector<int> failed;                // recorded failed (or running in a run that died)
+  std::vector<int> running;               // running now in a live run (no-transaction)
+  std::vector<int> mismatched;            // applied, but the file's checksum differs
+  std::vector<UnknownRow> unknown;        // recorded, but no such migration file here
 };
 
 // One service's line of `status`.

@@ -36,7 +36,8 @@ class RunObserver : public ExecutionObserver {
       : mu_(mu), run_(run), metrics_(metrics), graph_(graph) {}
 
   void LockWaiting(const std::string& database, const LockHolder& holder) override {
-    Log("waiting for the migration lock of database '" + database + "', held by " + holder.ToString());
+    Log("waiting for the migration lock of database '" + database + "', held by " +
+        holder.ToString());
   }
   void LockAcquired(const std::string&, std::chrono::milliseconds waited) override {
     metrics_->LockWaited(waited.count() / 1000.0);
@@ -86,7 +87,8 @@ Daemon::Daemon(CommonOptions options, ServeOptions serve, Log& log)
     : options_(std::move(options)),
       serve_(std::move(serve)),
       log_(log),
-      server_(io_, [this](const HttpRequest& r) { return Handle(r); }, serve_.max_connections),
+      server_(
+          io_, [this](const HttpRequest& r) { return Handle(r); }, serve_.max_connections),
       refresh_timer_(io_),
       round_timer_(io_),
       signals_(io_, SIGINT, SIGTERM, SIGHUP),
@@ -261,9 +263,11 @@ bool Daemon::Reload(bool quiet) {
     return false;
   }
   std::shared_ptr<const Loaded> before = platform();
-  bool changed = loaded.platform->model.migrations.size() != before->platform->model.migrations.size();
+  bool changed =
+      loaded.platform->model.migrations.size() != before->platform->model.migrations.size();
   for (size_t m = 0; !changed && m < loaded.platform->model.migrations.size(); ++m) {
-    changed = loaded.platform->model.migrations[m].checksum != before->platform->model.migrations[m].checksum;
+    changed = loaded.platform->model.migrations[m].checksum !=
+              before->platform->model.migrations[m].checksum;
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -295,9 +299,8 @@ void Daemon::Round() {
   for (const ServiceSummary& r : rows) pending += r.pending.size();
   for (const DatabaseDrift& d : obs->drift) drifted += d.items.size();
   log_.info() << "lockstep: round: " << pending << " pending, " << obs->state.failed.size()
-              << " failed, " << obs->state.mismatched.size() << " checksum-mismatched, "
-              << drifted << " drifted objects, " << obs->unreachable.size()
-              << " unreachable databases\n";
+              << " failed, " << obs->state.mismatched.size() << " checksum-mismatched, " << drifted
+              << " drifted objects, " << obs->unreachable.size() << " unreachable databases\n";
   if (schedule.apply_pending && pending > 0 && obs->state.failed.empty() &&
       obs->state.mismatched.empty()) {
     auto run = std::make_shared<RunRecord>();
@@ -379,7 +382,9 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
     current_ = &executor;
   }
   log_.info() << "lockstep: run " << run->id << " (" << run->trigger << "): " << run->action
-              << (run->target.empty() ? "" : (run->action == "rollback" ? " --to " : " --target ") + run->target)
+              << (run->target.empty()
+                      ? ""
+                      : (run->action == "rollback" ? " --to " : " --target ") + run->target)
               << "\n";
   ExecutionResult result = executor.Run(wanted);
   {
@@ -388,16 +393,17 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
     run->applied = static_cast<int>(result.applied.size());
     run->already_applied = result.already_applied;
     run->error = result.status.message();
-    run->state = result.status.ok() ? "succeeded"
+    run->state = result.status.ok()                                 ? "succeeded"
                  : result.status.code() == Status::Code::kCancelled ? "cancelled"
-                                                                     : "failed";
+                                                                    : "failed";
     run->finished_at = NowIso();
     for (const std::string& w : result.warnings) run->log.push_back("warning: " + w);
   }
   if (result.status.ok()) metrics_.RunSucceeded(UnixNow());
   (result.status.ok() ? log_.info() : log_.error())
-      << "lockstep: run " << run->id << ": applied " << result.applied.size() << ", already applied "
-      << result.already_applied << (result.status.ok() ? "" : ": " + result.status.message()) << "\n";
+      << "lockstep: run " << run->id << ": applied " << result.applied.size()
+      << ", already applied " << result.already_applied
+      << (result.status.ok() ? "" : ": " + result.status.message()) << "\n";
   Refresh();
 }
 

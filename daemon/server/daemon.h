@@ -42,7 +42,7 @@ struct ServeOptions {
   std::string token_file;   // else LOCKSTEP_API_TOKEN
   bool open_reads = false;  // read endpoints open to every client, not only loopback
   std::chrono::milliseconds refresh{30'000};  // how often state and drift are re-read
-  int max_connections = 256;  // HTTP clients served at once; past it, 503
+  int max_connections = 256;                  // HTTP clients served at once; past it, 503
 };
 
 int RunServe(const CommonOptions& options, const ServeOptions& serve, std::ostream& out, Log& log);
@@ -67,10 +67,10 @@ struct RunRecord {
 struct Observed {
   std::shared_ptr<const Loaded> platform;  // the platform it was read for
   std::map<std::string, std::vector<HistoryRow>> histories;
-  PlatformState state;                     // points into histories
+  PlatformState state;                             // points into histories
   std::map<std::string, std::string> unreachable;  // database -> error
   std::vector<DatabaseDrift> drift;
-  std::string at;                          // ISO 8601, UTC
+  std::string at;  // ISO 8601, UTC
 };
 
 class Daemon {

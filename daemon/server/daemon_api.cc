@@ -2,8 +2,8 @@
 // never waits on a database.
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <openssl/crypto.h>
+#include <nlohmann/json.hpp>
 
 #include "daemon/server/daemon.h"
 #include "daemon/views/json_views.h"
@@ -20,7 +20,8 @@ using nlohmann::ordered_json;
 
 // Invalid UTF-8 from a request (a path echoed in a 404) is replaced, never thrown.
 HttpResponse Json(int status, const ordered_json& body) {
-  return {status, "application/json", body.dump(2, ' ', false, ordered_json::error_handler_t::replace)};
+  return {status, "application/json",
+          body.dump(2, ' ', false, ordered_json::error_handler_t::replace)};
 }
 
 HttpResponse Error(int status, const std::string& message) {
@@ -48,21 +49,27 @@ std::string QueryValue(const std::string& query, const std::string& key) {
 }
 
 ordered_json RunJson(const RunRecord& run, bool full) {
-  ordered_json j{{"id", run.id},           {"action", run.action},
-                 {"target", run.target.empty() ? ordered_json(nullptr) : ordered_json(run.target)},
-                 {"trigger", run.trigger}, {"state", run.state},
-                 {"created_at", run.created_at},
-                 {"started_at", run.started_at.empty() ? ordered_json(nullptr) : ordered_json(run.started_at)},
-                 {"finished_at", run.finished_at.empty() ? ordered_json(nullptr) : ordered_json(run.finished_at)},
-                 {"applied", run.applied},
-                 {"already_applied", run.already_applied},
-                 {"error", run.error.empty() ? ordered_json(nullptr) : ordered_json(run.error)}};
+  ordered_json j{
+      {"id", run.id},
+      {"action", run.action},
+      {"target", run.target.empty() ? ordered_json(nullptr) : ordered_json(run.target)},
+      {"trigger", run.trigger},
+      {"state", run.state},
+      {"created_at", run.created_at},
+      {"started_at", run.started_at.empty() ? ordered_json(nullptr) : ordered_json(run.started_at)},
+      {"finished_at",
+       run.finished_at.empty() ? ordered_json(nullptr) : ordered_json(run.finished_at)},
+      {"applied", run.applied},
+      {"already_applied", run.already_applied},
+      {"error", run.error.empty() ? ordered_json(nullptr) : ordered_json(run.error)}};
   if (!full) return j;
   j["migrations"] = ordered_json::array();
   for (const MigrationProgress& p : run.migrations) {
-    j["migrations"].push_back({{"id", p.id}, {"database", p.database}, {"state", p.state},
-                               {"duration_ms", p.duration_ms < 0 ? ordered_json(nullptr)
-                                                                 : ordered_json(p.duration_ms)}});
+    j["migrations"].push_back(
+        {{"id", p.id},
+         {"database", p.database},
+         {"state", p.state},
+         {"duration_ms", p.duration_ms < 0 ? ordered_json(nullptr) : ordered_json(p.duration_ms)}});
   }
   j["log"] = run.log;
   return j;
@@ -75,8 +82,9 @@ bool Daemon::Authorized(const HttpRequest& request, bool change, HttpResponse* r
                   SameToken(request.authorization.substr(7), token_);
   if (change) {
     if (token_.empty()) {
-      *refusal = Error(403, "changes through the API are refused: no API token is configured "
-                            "(LOCKSTEP_API_TOKEN or serve --token-file)");
+      *refusal = Error(403,
+                       "changes through the API are refused: no API token is configured "
+                       "(LOCKSTEP_API_TOKEN or serve --token-file)");
       return false;
     }
     if (!token_ok) {
@@ -86,8 +94,9 @@ bool Daemon::Authorized(const HttpRequest& request, bool change, HttpResponse* r
     return true;
   }
   if (request.loopback || serve_.open_reads || token_ok) return true;
-  *refusal = Error(401, "read endpoints answer loopback clients only; send the API token "
-                        "(Authorization: Bearer <token>) or start serve with --open-reads");
+  *refusal = Error(401,
+                   "read endpoints answer loopback clients only; send the API token "
+                   "(Authorization: Bearer <token>) or start serve with --open-reads");
   return false;
 }
 
@@ -104,15 +113,17 @@ HttpResponse Daemon::Ready() const {
 
 HttpResponse Daemon::PostRun(const HttpRequest& request) {
   nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  const char* kShape = "send a JSON object: {\"action\": \"apply\", \"target\": \"service:version\"} "
-                       "(target optional)";
+  const char* kShape =
+      "send a JSON object: {\"action\": \"apply\", \"target\": \"service:version\"} "
+      "(target optional)";
   if (!body.is_object() || !body.contains("action") || !body["action"].is_string()) {
     return Error(400, kShape);
   }
   // A mistyped or wrongly typed field must never widen a run to everything
   // pending: refuse what is not exactly understood.
   for (const auto& [key, value] : body.items()) {
-    if (key != "action" && key != "target") return Error(400, "unknown field '" + key + "'; " + kShape);
+    if (key != "action" && key != "target")
+      return Error(400, "unknown field '" + key + "'; " + kShape);
   }
   if (body.contains("target") && !body["target"].is_string()) {
     return Error(400, "target must be a string (\"service:version\"); " + std::string(kShape));
@@ -123,8 +134,9 @@ HttpResponse Daemon::PostRun(const HttpRequest& request) {
     return Error(400, "action must be \"apply\" or \"rollback\"");
   }
   if (action == "rollback" && target.empty()) {
-    return Error(400, "a rollback needs a target: its service goes back to that version, with "
-                      "what depends on the later ones (as rollback --to)");
+    return Error(400,
+                 "a rollback needs a target: its service goes back to that version, with "
+                 "what depends on the later ones (as rollback --to)");
   }
   if (!target.empty()) {
     std::string error;
@@ -170,10 +182,14 @@ HttpResponse Daemon::GetGraph(std::string format) const {
   std::shared_ptr<const Loaded> p = platform();
   if (format.empty()) format = "json";
   std::ostringstream out;
-  if (format == "dot") RenderDot(*p->graph, out);
-  else if (format == "mermaid") RenderMermaid(*p->graph, out);
-  else if (format == "json") RenderGraphJson(*p->graph, out);
-  else return Error(400, "format must be dot, mermaid or json");
+  if (format == "dot")
+    RenderDot(*p->graph, out);
+  else if (format == "mermaid")
+    RenderMermaid(*p->graph, out);
+  else if (format == "json")
+    RenderGraphJson(*p->graph, out);
+  else
+    return Error(400, "format must be dot, mermaid or json");
   return {200, format == "json" ? "application/json" : "text/plain; charset=utf-8", out.str()};
 }
 
@@ -219,7 +235,8 @@ HttpResponse Daemon::GetStatus(const Observed& obs) const {
   for (const DatabaseConfig& db : obs.platform->platform->databases) {
     auto it = obs.unreachable.find(db.name);
     bool up = it == obs.unreachable.end();
-    j["databases"].push_back({{"database", db.name}, {"reachable", up},
+    j["databases"].push_back({{"database", db.name},
+                              {"reachable", up},
                               {"error", up ? ordered_json(nullptr) : ordered_json(it->second)}});
   }
   ordered_json status = StatusJson(*obs.platform->graph, obs.state);

@@ -71,9 +71,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start() { Read(); }
 
   // Answers 503 at once and closes: the server is at its connection cap.
-  void Refuse() {
-    Reject(503, "too many connections; try again in a moment");
-  }
+  void Refuse() { Reject(503, "too many connections; try again in a moment"); }
 
  private:
   void Read() {
@@ -90,12 +88,14 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
       return Close();
     }
-    if (ec == http::error::body_limit) return Reject(413, "request body too large (64 KiB at most)");
+    if (ec == http::error::body_limit)
+      return Reject(413, "request body too large (64 KiB at most)");
     if (ec == http::error::header_limit) return Reject(431, "request headers too large");
     if (ec) return Reject(400, "malformed HTTP request: " + ec.message());
 
     const auto& req = parser_->get();
-    if (!ValidUtf8({req.target().data(), req.target().size()})) return Reject(400, "malformed HTTP request: the target is not UTF-8");
+    if (!ValidUtf8({req.target().data(), req.target().size()}))
+      return Reject(400, "malformed HTTP request: the target is not UTF-8");
     HttpRequest request;
     request.method = std::string(req.method_string());
     std::string target(req.target());
@@ -163,8 +163,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   std::shared_ptr<std::atomic<int>> open = std::make_shared<std::atomic<int>>(0);
 
   Impl(asio::io_context& i, Handler h, int max)
-      : io(i), handler(std::make_shared<Handler>(std::move(h))), acceptor(asio::make_strand(i)),
-        backoff(i), max_connections(max) {}
+      : io(i),
+        handler(std::make_shared<Handler>(std::move(h))),
+        acceptor(asio::make_strand(i)),
+        backoff(i),
+        max_connections(max) {}
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(io),
@@ -207,7 +210,8 @@ Status HttpServer::Listen(const std::string& address) {
     return Status::BadInput("--listen " + address + ": write HOST:PORT, e.g. 127.0.0.1:8080");
   }
   std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   unsigned long port = 0;
   try {
     port = std::stoul(address.substr(colon + 1));
@@ -217,7 +221,8 @@ Status HttpServer::Listen(const std::string& address) {
   beast::error_code ec;
   auto ip = asio::ip::make_address(host, ec);
   if (ec || port > 65535) {
-    return Status::BadInput("--listen " + address + ": write HOST:PORT with a numeric address, "
+    return Status::BadInput("--listen " + address +
+                            ": write HOST:PORT with a numeric address, "
                             "e.g. 127.0.0.1:8080 or 0.0.0.0:8080");
   }
   tcp::endpoint endpoint(ip, static_cast<uint16_t>(port));

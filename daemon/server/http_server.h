@@ -19,9 +19,9 @@
 namespace lockstep {
 
 struct HttpRequest {
-  std::string method;         // "GET"
-  std::string path;           // "/v1/graph"
-  std::string query;          // "format=dot"
+  std::string method;  // "GET"
+  std::string path;    // "/v1/graph"
+  std::string query;   // "format=dot"
   std::string body;
   std::string authorization;  // the Authorization header, as sent
   bool loopback = false;      // the client connected from 127.0.0.0/8 or ::1

@@ -85,13 +85,16 @@ void Metrics::SetReachable(std::map<std::string, bool> by_database) {
 std::string Metrics::Render() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
-  Header("lockstep_migrations_applied_total", "counter", "Migrations applied by this daemon.", &out);
+  Header("lockstep_migrations_applied_total", "counter", "Migrations applied by this daemon.",
+         &out);
   out += "lockstep_migrations_applied_total " + std::to_string(applied_) + "\n";
-  Header("lockstep_migrations_failed_total", "counter", "Migrations that failed in this daemon's runs.", &out);
+  Header("lockstep_migrations_failed_total", "counter",
+         "Migrations that failed in this daemon's runs.", &out);
   out += "lockstep_migrations_failed_total " + std::to_string(failed_) + "\n";
   Header("lockstep_migration_duration_seconds", "histogram", "Time to apply one migration.", &out);
   duration_.Render("lockstep_migration_duration_seconds", &out);
-  Header("lockstep_lock_wait_seconds", "histogram", "Time waited for a database's migration lock.", &out);
+  Header("lockstep_lock_wait_seconds", "histogram", "Time waited for a database's migration lock.",
+         &out);
   lock_wait_.Render("lockstep_lock_wait_seconds", &out);
   Header("lockstep_pending_migrations", "gauge", "Migrations not yet applied, by service.", &out);
   Labelled("lockstep_pending_migrations", "service", pending_, &out);
@@ -102,7 +105,8 @@ std::string Metrics::Render() const {
          "Migrations recorded failed (lockstep repair resolves them), by service.", &out);
   Labelled("lockstep_failed_migrations", "service", failed_now_, &out);
   Header("lockstep_drift_objects", "gauge",
-         "Schema objects added, removed or changed by hand since the last apply, by database.", &out);
+         "Schema objects added, removed or changed by hand since the last apply, by database.",
+         &out);
   Labelled("lockstep_drift_objects", "database", drift_, &out);
   Header("lockstep_database_up", "gauge", "Whether the last check could read the database.", &out);
   for (const auto& [db, up] : reachable_) {

@@ -41,15 +41,18 @@ nlohmann::ordered_json DriftJson(const std::vector<DatabaseDrift>& drift) {
   for (const DatabaseDrift& d : drift) {
     ordered_json items = ordered_json::array();
     for (const DriftItem& i : d.items) {
-      items.push_back({{"change", KindName(i.kind)}, {"object", i.object},
-                       {"before", i.before.empty() ? ordered_json(nullptr) : ordered_json(i.before)},
-                       {"after", i.after.empty() ? ordered_json(nullptr) : ordered_json(i.after)}});
+      items.push_back(
+          {{"change", KindName(i.kind)},
+           {"object", i.object},
+           {"before", i.before.empty() ? ordered_json(nullptr) : ordered_json(i.before)},
+           {"after", i.after.empty() ? ordered_json(nullptr) : ordered_json(i.after)}});
     }
     const char* state = d.state == DatabaseDrift::State::kChecked      ? "checked"
                         : d.state == DatabaseDrift::State::kNoSnapshot ? "no_snapshot"
                         : d.state == DatabaseDrift::State::kBusy       ? "busy"
                                                                        : "unreachable";
-    j.push_back({{"database", d.database}, {"state", state},
+    j.push_back({{"database", d.database},
+                 {"state", state},
                  {"error", d.error.empty() ? ordered_json(nullptr) : ordered_json(d.error)},
                  {"drift", items}});
   }

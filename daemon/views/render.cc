@@ -19,9 +19,7 @@ std::string Quote(const std::string& s) {
   return out + "\"";
 }
 
-const Migration& MigrationAt(const MigrationGraph& g, int m) {
-  return g.model().migrations[m];
-}
+const Migration& MigrationAt(const MigrationGraph& g, int m) { return g.model().migrations[m]; }
 
 const std::string& DatabaseOf(const MigrationGraph& g, int m) {
   return g.model().services[MigrationAt(g, m).service].database;
@@ -62,8 +60,8 @@ void RenderDot(const MigrationGraph& g, std::ostream& out) {
         << "    label=" << Quote(service.name + " (" + service.database + ")") << ";\n";
     for (int m : g.MigrationsOf(s)) {
       const Migration& mig = model.migrations[m];
-      out << "    " << Quote(g.IdOf(m)) << " [label="
-          << Quote(mig.version.text() + "\\n" + mig.name)
+      out << "    " << Quote(g.IdOf(m))
+          << " [label=" << Quote(mig.version.text() + "\\n" + mig.name)
           << (g.IsMerge(m) ? ", peripheries=2" : "") << "];\n";
     }
     out << "  }\n";
@@ -71,8 +69,7 @@ void RenderDot(const MigrationGraph& g, std::ostream& out) {
   for (int m : g.TopologicalOrder()) {
     for (const Dependency& d : g.DependenciesOf(m)) {
       out << "  " << Quote(g.IdOf(d.migration)) << " -> " << Quote(g.IdOf(m))
-          << (d.kind == EdgeKind::kRequires ? " [style=dashed, label=\"requires\"]" : "")
-          << ";\n";
+          << (d.kind == EdgeKind::kRequires ? " [style=dashed, label=\"requires\"]" : "") << ";\n";
     }
   }
   out << "}\n";
@@ -83,8 +80,7 @@ void RenderMermaid(const MigrationGraph& g, std::ostream& out) {
   out << "flowchart LR\n";
   for (int s = 0; s < static_cast<int>(model.services.size()); ++s) {
     const Service& service = model.services[s];
-    out << "  subgraph s" << s << "[\"" << service.name << " (" << service.database
-        << ")\"]\n";
+    out << "  subgraph s" << s << "[\"" << service.name << " (" << service.database << ")\"]\n";
     for (int m : g.MigrationsOf(s)) {
       const Migration& mig = model.migrations[m];
       out << "    m" << m << (g.IsMerge(m) ? "{{\"" : "[\"") << mig.version.text() << " "
@@ -109,12 +105,12 @@ void RenderGraphJson(const MigrationGraph& g, std::ostream& out) {
     const Service& service = model.services[s];
     ordered_json heads = ordered_json::array();
     for (int m : g.Heads(s)) heads.push_back(g.IdOf(m));
-    j["services"].push_back({{"name", service.name},
-                             {"database", service.database},
-                             {"schema", service.schema.empty() ? ordered_json(nullptr)
-                                                               : ordered_json(service.schema)},
-                             {"manifest", service.manifest_path},
-                             {"heads", heads}});
+    j["services"].push_back(
+        {{"name", service.name},
+         {"database", service.database},
+         {"schema", service.schema.empty() ? ordered_json(nullptr) : ordered_json(service.schema)},
+         {"manifest", service.manifest_path},
+         {"heads", heads}});
   }
   j["migrations"] = ordered_json::array();
   j["edges"] = ordered_json::array();
@@ -149,8 +145,8 @@ void RenderPlanText(const PlanView& plan, std::ostream& out) {
       id_width = std::max(id_width, g.IdOf(m).size());
     }
   }
-  int databases = static_cast<int>(std::count_if(per_lane.begin(), per_lane.end(),
-                                                 [](int n) { return n > 0; }));
+  int databases = static_cast<int>(
+      std::count_if(per_lane.begin(), per_lane.end(), [](int n) { return n > 0; }));
   out << (plan.offline ? "plan (offline, as if nothing were applied): " : "plan: ") << total
       << (total == 1 ? " migration" : " migrations") << " on " << databases
       << (databases == 1 ? " database" : " databases") << " in " << plan.waves.size()

@@ -36,7 +36,8 @@ void RenderSqlScript(const MigrationGraph& graph, const SqlScript& s, std::ostre
       << "' of " << s.config_path << ": " << s.migrations.size() << " migrations\n"
       << "-- Run it as it is: psql \"$URL\" -f this.sql\n";
   for (const std::string& need : s.needs) {
-    out << "-- Run after, on another database, " << (s.rollback ? "the rollback of " : "") << need << "\n";
+    out << "-- Run after, on another database, " << (s.rollback ? "the rollback of " : "") << need
+        << "\n";
   }
   out << "\\set ON_ERROR_STOP on\n"
       << "SELECT pg_advisory_lock(" << key << ");\n";
@@ -50,7 +51,8 @@ void RenderSqlScript(const MigrationGraph& graph, const SqlScript& s, std::ostre
         << (s.rollback ? mig.down_path : mig.up_path) << ")\n";
     if (!outside) out << "BEGIN;\n";
     if (!service.schema.empty()) {
-      out << (outside ? "SET search_path TO \"" : "SET LOCAL search_path TO \"") << service.schema << "\";\n";
+      out << (outside ? "SET search_path TO \"" : "SET LOCAL search_path TO \"") << service.schema
+          << "\";\n";
     }
     for (const Statement& st : statements) out << Terminated(st.sql);
     if (!service.schema.empty() && outside) out << "RESET search_path;\n";

@@ -12,13 +12,13 @@
 namespace lockstep {
 
 struct SqlScript {
-  std::string database;        // logical name, for the header
+  std::string database;  // logical name, for the header
   std::string config_path;
   std::string history_schema = "lockstep";
   std::string run_id;
   bool rollback = false;
-  std::vector<int> migrations;      // in the order they run
-  std::vector<std::string> needs;   // other databases' migrations to have first
+  std::vector<int> migrations;     // in the order they run
+  std::vector<std::string> needs;  // other databases' migrations to have first
 };
 
 // Writes the script: ON_ERROR_STOP, the advisory lock, lockstep's tables,

@@ -25,8 +25,9 @@ TEST(ConnectionStringTest, UnparsableUrlsAreRefusedWithoutEchoingThem) {
 }
 
 TEST(ConnectionStringTest, OtherSchemesAndEmptyUrlsAreRefused) {
-  EXPECT_EQ(ConnectionStringProblem("mysql://u:secret@h/db"),
-            "'mysql://' is not a PostgreSQL URL; write postgresql://user:password@host:port/dbname");
+  EXPECT_EQ(
+      ConnectionStringProblem("mysql://u:secret@h/db"),
+      "'mysql://' is not a PostgreSQL URL; write postgresql://user:password@host:port/dbname");
   EXPECT_NE(ConnectionStringProblem("  "), "");
   EXPECT_EQ(ConnectionStringProblem("postgres://u@h/db"), "");
   EXPECT_EQ(ConnectionStringProblem("host=/tmp dbname=x"), "");
@@ -39,8 +40,9 @@ TEST(ScrubTest, HidesThePasswordAsWrittenAndAsDecoded) {
 }
 
 TEST(ScrubTest, KeyValueAndQueryPasswords) {
-  EXPECT_EQ(Scrub("host=db password=s3cret user=app", SecretsOf("host=db password=s3cret user=app")),
-            "host=db password=*** user=app");
+  EXPECT_EQ(
+      Scrub("host=db password=s3cret user=app", SecretsOf("host=db password=s3cret user=app")),
+      "host=db password=*** user=app");
   std::string query = "postgresql:///db?user=a&password=s3cret&sslmode=disable";
   EXPECT_EQ(Scrub(query, SecretsOf(query)), "postgresql:///db?user=a&password=***&sslmode=disable");
   EXPECT_EQ(Scrub("postgresql://app@db/users", SecretsOf("postgresql://app@db/users")),
@@ -70,12 +72,15 @@ TEST(HistorySqlTest, RecordAndForgetOneRowWithItsEvent) {
   std::string record = RecordSql("ops", e, Quote);
   EXPECT_NE(record.find("INSERT INTO \"ops\".history"), std::string::npos) << record;
   EXPECT_NE(record.find("'a', '001', 'init', 'started', 'r1', current_user FROM h"),
-            std::string::npos) << record;
+            std::string::npos)
+      << record;
   EXPECT_NE(record.find("ON CONFLICT (service, version) DO UPDATE"), std::string::npos);
   std::string forget = ForgetSql("ops", e, Quote);
   EXPECT_EQ(forget.rfind("WITH h AS (DELETE FROM \"ops\".history WHERE service = 'a' AND version = "
-                         "'001' RETURNING 1)", 0),
-            0u) << forget;
+                         "'001' RETURNING 1)",
+                         0),
+            0u)
+      << forget;
 }
 
 TEST(HistorySqlTest, TablesAllowRunningAndWidenOldChecks) {

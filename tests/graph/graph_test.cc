@@ -44,8 +44,9 @@ TEST_F(GraphTest, DefaultParentIsThePreviousVersion) {
 }
 
 TEST_F(GraphTest, CrossServiceChain) {
-  b_.Migration("users:001").Migration("billing:001", {"users:001"}).Migration(
-      "reports:001", {"billing:1"});
+  b_.Migration("users:001")
+      .Migration("billing:001", {"users:001"})
+      .Migration("reports:001", {"billing:1"});
   EXPECT_EQ(Build(), "");
   EXPECT_EQ(Deps("billing:001"), "users:001");
   EXPECT_EQ(Deps("reports:001"), "billing:001");
@@ -111,8 +112,10 @@ TEST_F(GraphTest, BackToKeepsWhatDependsOnlyOnTheKeptVersion) {
 }
 
 TEST_F(GraphTest, BackToLeavesASiblingBranchThatTheVersionNeeds) {
-  b_.Migration("a:001").Migration("a:002").Migration("a:003", {}, {"001"}).Migration(
-      "a:004", {}, {"002", "003"});
+  b_.Migration("a:001")
+      .Migration("a:002")
+      .Migration("a:003", {}, {"001"})
+      .Migration("a:004", {}, {"002", "003"});
   EXPECT_EQ(Build(), "");
   // a:003 came later than a:002 but a:002 does not need it: it goes; a:001 stays.
   EXPECT_EQ(Chosen(b_.model(), graph_->BackTo(Id("a:002"))), "a:003 a:004");
@@ -129,8 +132,10 @@ TEST_F(GraphTest, CycleIsReportedWithItsPath) {
 }
 
 TEST_F(GraphTest, LongCycleThroughParentEdges) {
-  b_.Migration("a:001", {"c:001"}).Migration("a:002").Migration("b:001", {"a:002"}).Migration(
-      "c:001", {"b:001"});
+  b_.Migration("a:001", {"c:001"})
+      .Migration("a:002")
+      .Migration("b:001", {"a:002"})
+      .Migration("c:001", {"b:001"});
   EXPECT_EQ(Build(),
             "services/a/migrations/001_m001.up.sql:1: dependency cycle: a:001 -> c:001 -> b:001 "
             "-> a:002 -> a:001\n");
@@ -138,13 +143,13 @@ TEST_F(GraphTest, LongCycleThroughParentEdges) {
 
 TEST_F(GraphTest, SelfRequirementIsACycle) {
   b_.Migration("a:001", {"a:001"});
-  EXPECT_EQ(Build(),
-            "services/a/migrations/001_m001.up.sql:1: dependency cycle: a:001 -> a:001\n");
+  EXPECT_EQ(Build(), "services/a/migrations/001_m001.up.sql:1: dependency cycle: a:001 -> a:001\n");
 }
 
 TEST_F(GraphTest, UnknownMigrationSuggestsTheNearest) {
-  b_.Migration("user-service:007").Migration("user-service:008").Migration(
-      "billing:004", {"user-service:009"});
+  b_.Migration("user-service:007")
+      .Migration("user-service:008")
+      .Migration("billing:004", {"user-service:009"});
   EXPECT_EQ(Build(),
             "services/billing/migrations/004_m004.up.sql:1: requires unknown migration "
             "'user-service:009' (did you mean 'user-service:008'?)\n");
@@ -159,8 +164,9 @@ TEST_F(GraphTest, UnknownServiceSuggestsTheNearest) {
 
 TEST_F(GraphTest, UnknownParent) {
   b_.Migration("a:001").Migration("a:002", {}, {"005"});
-  EXPECT_EQ(Build(), "services/a/migrations/002_m002.up.sql:2: parents names unknown migration "
-                     "'a:005' (did you mean 'a:001'?)\n");
+  EXPECT_EQ(Build(),
+            "services/a/migrations/002_m002.up.sql:2: parents names unknown migration "
+            "'a:005' (did you mean 'a:001'?)\n");
 }
 
 TEST_F(GraphTest, ParentOfAnotherServiceIsAnError) {
@@ -172,16 +178,18 @@ TEST_F(GraphTest, ParentOfAnotherServiceIsAnError) {
 
 TEST_F(GraphTest, ReferenceWithoutServiceIsNotAnId) {
   b_.Migration("a:001").Migration("b:001", {"001"});
-  EXPECT_EQ(Build(), "services/b/migrations/001_m001.up.sql:1: requires '001', which is not a "
-                     "migration id; write 'service:version'\n");
+  EXPECT_EQ(Build(),
+            "services/b/migrations/001_m001.up.sql:1: requires '001', which is not a "
+            "migration id; write 'service:version'\n");
 }
 
 TEST_F(GraphTest, ReferenceByVersionAndName) {
   b_.Migration("a:001").Migration("b:001", {"a:001_m001"});
   EXPECT_EQ(Build(), "");
   b_.Migration("c:001", {"a:001_wrong_name"});
-  EXPECT_EQ(Build(), "services/c/migrations/001_m001.up.sql:1: requires unknown migration "
-                     "'a:001_wrong_name' (did you mean 'a:001'?)\n");
+  EXPECT_EQ(Build(),
+            "services/c/migrations/001_m001.up.sql:1: requires unknown migration "
+            "'a:001_wrong_name' (did you mean 'a:001'?)\n");
 }
 
 TEST_F(GraphTest, DuplicateVersionsAreErrors) {

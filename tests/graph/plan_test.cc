@@ -71,8 +71,10 @@ TEST_F(PlanTest, TargetLimitsToWhatItNeeds) {
 }
 
 TEST_F(PlanTest, ServiceHeadsAndWhatTheyNeed) {
-  b_.Migration("a:001").Migration("a:002").Migration("a:003", {}, {"001"}).Migration(
-      "b:001", {"a:002"});
+  b_.Migration("a:001")
+      .Migration("a:002")
+      .Migration("a:003", {}, {"001"})
+      .Migration("b:001", {"a:002"});
   Build();
   auto wanted = graph_->Closure(graph_->Heads(graph_->FindService("a")));
   EXPECT_EQ(WavesText(PendingSet(*graph_, wanted, {})), "[a:001] [a:002 a:003] ");

@@ -25,10 +25,13 @@ TEST_F(ApplyTest, ExamplePlatformAppliesAndReRunAppliesNothing) {
   ASSERT_EQ(first.code, 0) << first.err;
   auto j = nlohmann::json::parse(first.out);
   EXPECT_EQ(j["applied"].size(), 28u);
-  EXPECT_EQ(Count("identity", "SELECT count(*) FROM lockstep.history WHERE status = 'applied'"), "16");
+  EXPECT_EQ(Count("identity", "SELECT count(*) FROM lockstep.history WHERE status = 'applied'"),
+            "16");
   EXPECT_EQ(Count("identity", "SELECT count(*) FROM users"), "0");  // the table exists
-  EXPECT_EQ(Count("identity", "SELECT indisvalid FROM pg_index WHERE indexrelid = "
-                              "'idx_token_logs_user_created'::regclass"), "t");
+  EXPECT_EQ(Count("identity",
+                  "SELECT indisvalid FROM pg_index WHERE indexrelid = "
+                  "'idx_token_logs_user_created'::regclass"),
+            "t");
 
   Result again = Apply(env, kExample, "--json");
   ASSERT_EQ(again.code, 0) << again.err;
@@ -68,14 +71,18 @@ TEST_F(ApplyTest, EightConcurrentAppliesApplyEachMigrationOnce) {
   }
   Shell(script + "wait");
   for (int i = 0; i < 8; ++i) {
-    EXPECT_EQ(Slurp(dir + "/rc." + std::to_string(i)), "0\n") << Slurp(dir + "/err." + std::to_string(i));
+    EXPECT_EQ(Slurp(dir + "/rc." + std::to_string(i)), "0\n")
+        << Slurp(dir + "/err." + std::to_string(i));
   }
   const std::pair<const char*, const char*> expected[] = {
       {"identity", "16"}, {"platform", "6"}, {"billing", "3"}, {"chat", "3"}};
   for (auto [db, n] : expected) {
     EXPECT_EQ(Count(db, "SELECT count(*) FROM lockstep.history"), n) << db;
-    EXPECT_EQ(Count(db, "SELECT count(*) FROM lockstep.events WHERE action = 'apply' AND "
-                        "status = 'applied'"), n) << db;
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM lockstep.events WHERE action = 'apply' AND "
+                    "status = 'applied'"),
+              n)
+        << db;
   }
 }
 
@@ -83,17 +90,20 @@ TEST_F(ApplyTest, FailingSqlNamesFileLineAndSqlstate) {
   std::string env = SmallPlatform();
   p_.WriteService("a");
   p_.WriteMigration("a", "001_ok.up.sql", "CREATE TABLE ok (x int);");
-  p_.WriteMigration("a", "002_bad.up.sql", "CREATE TABLE half (x int);\n\nINSERT INTO nope VALUES (1);\n");
+  p_.WriteMigration("a", "002_bad.up.sql",
+                    "CREATE TABLE half (x int);\n\nINSERT INTO nope VALUES (1);\n");
   p_.WriteMigration("a", "003_after.up.sql", "CREATE TABLE after (x int);");
   Result r = Apply(env, p_.config());
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find(p_.Path("services/a/migrations/002_bad.up.sql") + ":3: a:002 failed on "
+  EXPECT_NE(r.err.find(p_.Path("services/a/migrations/002_bad.up.sql") +
+                       ":3: a:002 failed on "
                        "database 'main' (SQLSTATE 42P01): relation \"nope\" does not exist"),
             std::string::npos)
       << r.err;
   EXPECT_EQ(Count("main", "SELECT string_agg(version || ' ' || status, ',') FROM lockstep.history"),
             "001 applied");
-  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename IN ('half', 'after')"), "0");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename IN ('half', 'after')"),
+            "0");
 }
 
 TEST_F(ApplyTest, SeedStyleFileIsAtomicWithItsHistoryRow) {
@@ -105,7 +115,8 @@ TEST_F(ApplyTest, SeedStyleFileIsAtomicWithItsHistoryRow) {
   Result r = Apply(env, p_.config());
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("001_seed.up.sql:5: a:001 failed on database 'main' (SQLSTATE 22012)"),
-            std::string::npos) << r.err;
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename = 's'"), "0");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "0");
   p_.WriteMigration("a", "001_seed.up.sql",
@@ -119,15 +130,21 @@ TEST_F(ApplyTest, LockHeldByAnotherSessionTimesOutNamingTheHolder) {
   p_.WriteService("a");
   p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
   pg_.CreateDatabase("main");
-  Shell("(psql '" + pg_.Url("main") + "&application_name=holder' -X -q -c "
-        "'SELECT pg_advisory_lock(7813573191660758384)' -c 'SELECT pg_sleep(30)' >/dev/null 2>&1 &)");
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"));
+  Shell(
+      "(psql '" + pg_.Url("main") +
+      "&application_name=holder' -X -q -c "
+      "'SELECT pg_advisory_lock(7813573191660758384)' -c 'SELECT pg_sleep(30)' >/dev/null 2>&1 &)");
+  ASSERT_TRUE(
+      WaitFor("main", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"));
   Result r = Apply(env + " LOCKSTEP_LOCK_TIMEOUT=1s", p_.config());
   EXPECT_EQ(r.code, 3) << r.err;
-  EXPECT_NE(r.err.find("database 'main': the migration lock is held by pid "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("database 'main': the migration lock is held by pid "), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("(holder, from local, since "), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("gave up after 1s"), std::string::npos) << r.err;
-  pg_.Query("main", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
+  pg_.Query(
+      "main",
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'holder'");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename = 't'"), "0");
 }
 
@@ -135,13 +152,16 @@ TEST_F(ApplyTest, KilledDuringLongMigrationReRunCompletesIt) {
   std::string env = SmallPlatform();
   p_.WriteService("a");
   p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
-  p_.WriteMigration("a", "002_slow.up.sql",
-                    "CREATE TABLE slow (x int);\nSELECT pg_sleep(3);\nINSERT INTO slow VALUES (1);");
+  p_.WriteMigration(
+      "a", "002_slow.up.sql",
+      "CREATE TABLE slow (x int);\nSELECT pg_sleep(3);\nINSERT INTO slow VALUES (1);");
   std::string pid;
   Shell("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() +
-            " apply >/dev/null 2>&1 & echo $!", &pid);
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
-                              "AND application_name LIKE 'lockstep/%'"));
+            " apply >/dev/null 2>&1 & echo $!",
+        &pid);
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
+                      "AND application_name LIKE 'lockstep/%'"));
   ASSERT_EQ(Shell("kill -9 " + pid), 0);
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
   Result r = Apply(env, p_.config());  // waits for the dead run's backend to let go
@@ -154,23 +174,29 @@ TEST_F(ApplyTest, KilledDuringLongMigrationReRunCompletesIt) {
 TEST_F(ApplyTest, TerminatedConnectionFailsClearlyAndReRunConverges) {
   std::string env = SmallPlatform();
   p_.WriteService("a");
-  p_.WriteMigration("a", "001_slow.up.sql",
-                    "CREATE TABLE slow (x int);\nSELECT pg_sleep(3);\nINSERT INTO slow VALUES (1);");
+  p_.WriteMigration(
+      "a", "001_slow.up.sql",
+      "CREATE TABLE slow (x int);\nSELECT pg_sleep(3);\nINSERT INTO slow VALUES (1);");
   std::string dir = p_.root();
   Shell("(env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply >" + dir +
         "/out 2>" + dir + "/err; echo $? >" + dir + "/rc) >/dev/null 2>&1 &");
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
-                              "AND application_name LIKE 'lockstep/%'"));
-  pg_.Query("main", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                    "application_name LIKE 'lockstep/%'");
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
+                      "AND application_name LIKE 'lockstep/%'"));
+  pg_.Query("main",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+            "application_name LIKE 'lockstep/%'");
   for (int i = 0; i < 200 && Slurp(dir + "/rc").empty(); ++i) std::this_thread::sleep_for(50ms);
   EXPECT_EQ(Slurp(dir + "/rc"), "1\n");
   EXPECT_NE(Slurp(dir + "/err").find("001_slow.up.sql:2: a:001 failed on database 'main'"),
-            std::string::npos) << Slurp(dir + "/err");
+            std::string::npos)
+      << Slurp(dir + "/err");
   // The server's reason, not libpqxx's "Could not obtain client encoding".
-  EXPECT_NE(Slurp(dir + "/err").find("lost the connection to the database: terminating "
-                                     "connection due to administrator command"),
-            std::string::npos) << Slurp(dir + "/err");
+  EXPECT_NE(Slurp(dir + "/err")
+                .find("lost the connection to the database: terminating "
+                      "connection due to administrator command"),
+            std::string::npos)
+      << Slurp(dir + "/err");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "0");
   Result r = Apply(env, p_.config());
   ASSERT_EQ(r.code, 0) << r.err;
@@ -188,12 +214,15 @@ TEST_F(ApplyTest, SigtermLetsTheRunningMigrationFinishAndStartsNothingNew) {
   p_.WriteMigration("a", "001_slow.up.sql", "SELECT pg_sleep(2);\nCREATE TABLE slow (x int);");
   p_.WriteMigration("a", "002_next.up.sql", "CREATE TABLE next (x int);");
   std::string pid = StartApply(env, p_.config(), p_.root());
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' "
-                              "AND application_name LIKE 'lockstep/%'"));
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' "
+                      "AND application_name LIKE 'lockstep/%'"));
   Shell("kill -TERM " + pid);
   EXPECT_EQ(WaitForExit(p_.root()), "1\n");
-  EXPECT_NE(Slurp(p_.root() + "/err").find("stopped by a signal; 1 pending migrations were not started"),
-            std::string::npos) << Slurp(p_.root() + "/err");
+  EXPECT_NE(
+      Slurp(p_.root() + "/err").find("stopped by a signal; 1 pending migrations were not started"),
+      std::string::npos)
+      << Slurp(p_.root() + "/err");
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
   Result again = Apply(env, p_.config());  // the lock was released
   ASSERT_EQ(again.code, 0) << again.err;
@@ -205,12 +234,15 @@ TEST_F(ApplyTest, SigtermCancelsAfterTheGracePeriod) {
   p_.WriteService("a");
   p_.WriteMigration("a", "001_slow.up.sql", "CREATE TABLE slow (x int);\nSELECT pg_sleep(30);");
   std::string pid = StartApply(env, p_.config(), p_.root());
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
-                              "AND application_name LIKE 'lockstep/%'"));
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' "
+                      "AND application_name LIKE 'lockstep/%'"));
   Shell("kill -TERM " + pid);
   EXPECT_EQ(WaitForExit(p_.root()), "1\n");
-  EXPECT_NE(Slurp(p_.root() + "/err").find("(SQLSTATE 57014): canceling statement due to user request"),
-            std::string::npos) << Slurp(p_.root() + "/err");
+  EXPECT_NE(
+      Slurp(p_.root() + "/err").find("(SQLSTATE 57014): canceling statement due to user request"),
+      std::string::npos)
+      << Slurp(p_.root() + "/err");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "0");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename = 'slow'"), "0");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
@@ -233,9 +265,11 @@ TEST_F(ApplyTest, ConcurrentIndexWhileAnotherRunWaitsForTheLock) {
   }
   Shell(script + "wait");
   for (int i = 0; i < 2; ++i) {
-    EXPECT_EQ(Slurp(dir + "/rc." + std::to_string(i)), "0\n") << Slurp(dir + "/err." + std::to_string(i));
+    EXPECT_EQ(Slurp(dir + "/rc." + std::to_string(i)), "0\n")
+        << Slurp(dir + "/err." + std::to_string(i));
   }
-  EXPECT_EQ(Count("main", "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass"), "t");
+  EXPECT_EQ(Count("main", "SELECT indisvalid FROM pg_index WHERE indexrelid = 'big_v'::regclass"),
+            "t");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history WHERE status = 'applied'"), "2");
 }
 
@@ -244,7 +278,8 @@ TEST_F(ApplyTest, RequirementOnAnotherDatabaseWaitsForIt) {
   p_.Write("services/a/service.yaml", "service: a\ndatabase: dba\n");
   p_.Write("services/b/service.yaml", "service: b\ndatabase: dbb\n");
   p_.WriteMigration("a", "001_slow.up.sql", "SELECT pg_sleep(1);\nCREATE TABLE a1 (x int);");
-  p_.WriteMigration("b", "001_needs_a.up.sql", "-- lockstep:requires a:001\nCREATE TABLE b1 (x int);");
+  p_.WriteMigration("b", "001_needs_a.up.sql",
+                    "-- lockstep:requires a:001\nCREATE TABLE b1 (x int);");
   ASSERT_EQ(Apply(env, p_.config()).code, 0);
   std::string a_done = Count("dba", "SELECT extract(epoch FROM finished_at) FROM lockstep.history");
   std::string b_start = Count("dbb", "SELECT extract(epoch FROM started_at) FROM lockstep.history");
@@ -258,11 +293,18 @@ TEST_F(ApplyTest, PasswordNeverLeaksFromAMalformedUrl) {
   p_.WriteService("a");
   p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
   p_.WriteMigration("a", "001_t.down.sql", "DROP TABLE t;");
-  const char* commands[] = {"apply", "plan", "status", "history", "drift", "rollback --to a:001 --yes",
-                            "baseline --service a --version 001", "repair --service a --forget",
-                            "verify", "wait --for a:001 --timeout 2s"};
-  for (const char* url : {"postgresql://u:%ZZsecret-pw@db/x", "postgresql://u:secret-pw@db/x?bogus=1",
-                          "mysql://u:secret-pw@db/x"}) {
+  const char* commands[] = {"apply",
+                            "plan",
+                            "status",
+                            "history",
+                            "drift",
+                            "rollback --to a:001 --yes",
+                            "baseline --service a --version 001",
+                            "repair --service a --forget",
+                            "verify",
+                            "wait --for a:001 --timeout 2s"};
+  for (const char* url : {"postgresql://u:%ZZsecret-pw@db/x",
+                          "postgresql://u:secret-pw@db/x?bogus=1", "mysql://u:secret-pw@db/x"}) {
     for (const char* command : commands) {
       Result r = RunLockstep("-c " + p_.config() + " " + command,
                              std::string("MAIN_DATABASE_URL='") + url + "'");
@@ -280,9 +322,16 @@ TEST_F(ApplyTest, ConfigurationErrorsExitTwoEverywhere) {
   p_.WriteService("a");
   p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
   p_.WriteMigration("a", "001_t.down.sql", "DROP TABLE t;");
-  const char* commands[] = {"apply", "plan", "status", "history", "drift", "rollback --to a:001 --yes",
-                            "baseline --service a --version 001", "repair --service a --forget",
-                            "verify", "wait --for a:001 --timeout 2s"};
+  const char* commands[] = {"apply",
+                            "plan",
+                            "status",
+                            "history",
+                            "drift",
+                            "rollback --to a:001 --yes",
+                            "baseline --service a --version 001",
+                            "repair --service a --forget",
+                            "verify",
+                            "wait --for a:001 --timeout 2s"};
   for (const char* env : {"", "MAIN_DATABASE_URL=", "MAIN_DATABASE_URL=mysql://u@h/db"}) {
     for (const char* command : commands) {
       Result r = RunLockstep("-c " + p_.config() + " " + command, env);
@@ -309,8 +358,9 @@ TEST_F(ApplyTest, RealWorldSizedHistoryAppliesWithBoundedWarnings) {
         p_.WriteMigration(service, stem + ".down.sql", "-- irreversible\n");
         ++empty;
       } else if (v == 51) {
-        p_.WriteMigration(service, stem + ".down.sql",
-                          "BEGIN;\nCREATE INDEX CONCURRENTLY i_" + table + " ON " + table + " (id);\nCOMMIT;\n");
+        p_.WriteMigration(
+            service, stem + ".down.sql",
+            "BEGIN;\nCREATE INDEX CONCURRENTLY i_" + table + " ON " + table + " (id);\nCOMMIT;\n");
         ++broken;
       } else if (v % 7 != 0) {
         p_.WriteMigration(service, stem + ".down.sql", "DROP TABLE " + table + ";");
@@ -324,7 +374,8 @@ TEST_F(ApplyTest, RealWorldSizedHistoryAppliesWithBoundedWarnings) {
   auto warning_lines = [](const std::string& err) {
     int n = 0;
     std::istringstream lines(err);
-    for (std::string line; std::getline(lines, line);) n += line.find("warning: ") != std::string::npos;
+    for (std::string line; std::getline(lines, line);)
+      n += line.find("warning: ") != std::string::npos;
     return n;
   };
   EXPECT_LE(warning_lines(first.err), 3) << first.err;

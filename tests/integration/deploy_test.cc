@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "integration/fixture.h"
 
@@ -27,8 +27,8 @@ struct Container {
   std::string where;  // "Job lockstep-migrate / migrate"
   std::vector<std::string> argv;
   std::vector<std::pair<std::string, std::string>> env;  // literal values
-  std::vector<std::string> secrets;                       // envFrom secretRef names
-  std::vector<std::string> probes;                        // httpGet paths
+  std::vector<std::string> secrets;                      // envFrom secretRef names
+  std::vector<std::string> probes;                       // httpGet paths
   bool init = false;
 };
 
@@ -157,9 +157,12 @@ TEST_F(DeployTest, SystemdUnitRunsAsWritten) {
 TEST_F(DeployTest, TenReplicasTwoApplyEightWait) {
   std::string env = ExampleEnv();
   std::string dir = p_.root();
-  const char* waits[] = {"--service billing-service", "--service token-service",
-                         "--service chat-session-service", "--for user-service:001",
-                         "--service gateway-service", "--service user-service",
+  const char* waits[] = {"--service billing-service",
+                         "--service token-service",
+                         "--service chat-session-service",
+                         "--for user-service:001",
+                         "--service gateway-service",
+                         "--service user-service",
                          "--for credential-service:002 --for group-service:003",
                          "--service shared-service"};
   std::string script;
@@ -178,8 +181,11 @@ TEST_F(DeployTest, TenReplicasTwoApplyEightWait) {
   const std::pair<const char*, const char*> expected[] = {
       {"identity", "16"}, {"platform", "6"}, {"billing", "3"}, {"chat", "3"}};
   for (auto [db, n] : expected) {
-    EXPECT_EQ(Count(db, "SELECT count(*) FROM lockstep.events WHERE action = 'apply' AND "
-                        "status = 'applied'"), n) << db;
+    EXPECT_EQ(Count(db,
+                    "SELECT count(*) FROM lockstep.events WHERE action = 'apply' AND "
+                    "status = 'applied'"),
+              n)
+        << db;
   }
 }
 
@@ -187,7 +193,8 @@ TEST_F(DeployTest, WaitTimesOutWithExitFive) {
   std::string env = ExampleEnv();
   Result r = RunLockstep("-c " + kExample + " wait --service user-service --timeout 1s", env);
   EXPECT_EQ(r.code, 5) << r.err;
-  EXPECT_NE(r.err.find("timed out after 1s waiting for user-service:006"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("timed out after 1s waiting for user-service:006"), std::string::npos)
+      << r.err;
 }
 
 TEST_F(DeployTest, WaitReturnsOnceApplied) {
@@ -196,7 +203,8 @@ TEST_F(DeployTest, WaitReturnsOnceApplied) {
   Result r = RunLockstep("-c " + kExample + " wait --service auth-service --timeout 5s", env);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "ready\n");
-  Result other = RunLockstep("-c " + kExample + " wait --service billing-service --timeout 1s", env);
+  Result other =
+      RunLockstep("-c " + kExample + " wait --service billing-service --timeout 1s", env);
   EXPECT_EQ(other.code, 5) << other.err;
 }
 
@@ -222,15 +230,17 @@ TEST_F(DeployTest, RunningNoTransactionMigrationIsNotFailed) {
                     "CREATE INDEX CONCURRENTLY t_x ON t (x);");
   std::string dir = p_.root() + "/apply";
   StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply", dir);
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                              "'%pg_sleep(4)%' AND application_name LIKE 'lockstep/%'"));
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                      "'%pg_sleep(4)%' AND application_name LIKE 'lockstep/%'"));
   EXPECT_EQ(Count("main", "SELECT status FROM lockstep.history WHERE version = '002'"), "running");
   Result wait = RunLockstep("-c " + p_.config() + " wait --for a:002 --timeout 1s", env);
   EXPECT_EQ(wait.code, 5) << wait.err;
   Result check = RunLockstep("-c " + p_.config() + " status --check", env);
   EXPECT_EQ(check.code, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("running 002"), std::string::npos) << check.out;
-  nlohmann::json status = nlohmann::json::parse(RunLockstep("-c " + p_.config() + " status --json", env).out);
+  nlohmann::json status =
+      nlohmann::json::parse(RunLockstep("-c " + p_.config() + " status --json", env).out);
   EXPECT_EQ(status["services"][0]["running"], nlohmann::json::array({"a:002"}));
   EXPECT_TRUE(status["services"][0]["failed"].empty());
   Result done = RunLockstep("-c " + p_.config() + " wait --for a:002 --timeout 30s", env);
@@ -246,10 +256,11 @@ TEST_F(DeployTest, RunningRowOfADeadRunIsFailed) {
   p_.WriteService("a");
   p_.WriteMigration("a", "001_slow.up.sql", "-- lockstep:no-transaction\nSELECT pg_sleep(2);");
   std::string dir = p_.root() + "/apply";
-  std::string pid =
-      StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply", dir);
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                              "'%pg_sleep(2)%' AND application_name LIKE 'lockstep/%'"));
+  std::string pid = StartInBackground(
+      "env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply", dir);
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                      "'%pg_sleep(2)%' AND application_name LIKE 'lockstep/%'"));
   ASSERT_EQ(Shell("kill -9 " + pid), 0);
   // The backend lets go of the lock once its statement ends.
   ASSERT_TRUE(WaitFor("main", "SELECT count(*) = 0 FROM pg_locks WHERE locktype = 'advisory'"));

@@ -28,7 +28,8 @@ inline std::string StartInBackground(const std::string& command, const std::stri
   std::string pid;
   Shell("mkdir -p " + dir + " && cd " + dir + " && ( " + command +
             " >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 & "
-            "while [ ! -s " + dir + "/pid ]; do sleep 0.01; done; cat " + dir + "/pid",
+            "while [ ! -s " +
+            dir + "/pid ]; do sleep 0.01; done; cat " + dir + "/pid",
         &pid);
   while (!pid.empty() && pid.back() == '\n') pid.pop_back();
   return pid;
@@ -70,9 +71,7 @@ class IntegrationTest : public ::testing::Test {
     }
     return env;
   }
-  std::string ExampleEnv() {
-    return FreshDatabases({kExampleDatabases, kExampleDatabases + 4});
-  }
+  std::string ExampleEnv() { return FreshDatabases({kExampleDatabases, kExampleDatabases + 4}); }
   // A platform of one service `a` on database `main` (URL from MAIN_DATABASE_URL).
   std::string SmallPlatform(const std::string& dbs = "main") {
     std::string text = "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n";
@@ -110,7 +109,6 @@ class IntegrationTest : public ::testing::Test {
   PostgresServer pg_;
   TempPlatform p_;
 };
-
 
 }  // namespace lockstep
 

@@ -34,8 +34,9 @@ TEST_F(LifecycleTest, RollingBackARequiredMigrationRollsBackItsDependentsOnAnoth
 
   Result dry = Lockstep("rollback --target a:001 --dry-run", env);
   ASSERT_EQ(dry.code, 0) << dry.err;
-  EXPECT_EQ(dry.out, "rollback: 3 migrations, dependents first\n  dbb  b:002  b2\n  dbb  b:001  b1\n"
-                     "  dba  a:001  a1\n");
+  EXPECT_EQ(dry.out,
+            "rollback: 3 migrations, dependents first\n  dbb  b:002  b2\n  dbb  b:001  b1\n"
+            "  dba  a:001  a1\n");
   EXPECT_EQ(Count("dbb", "SELECT count(*) FROM lockstep.history"), "2");  // dry run: nothing done
 
   Result r = Lockstep("rollback --target a:001 --yes", env);
@@ -43,8 +44,10 @@ TEST_F(LifecycleTest, RollingBackARequiredMigrationRollsBackItsDependentsOnAnoth
   EXPECT_EQ(Count("dba", "SELECT count(*) FROM lockstep.history"), "0");
   EXPECT_EQ(Count("dbb", "SELECT count(*) FROM lockstep.history"), "0");
   EXPECT_EQ(Count("dbb", "SELECT count(*) FROM pg_tables WHERE tablename IN ('b1', 'b2')"), "0");
-  std::string b_done = Count("dbb", "SELECT extract(epoch FROM max(at)) FROM lockstep.events WHERE action = 'rollback'");
-  std::string a_done = Count("dba", "SELECT extract(epoch FROM max(at)) FROM lockstep.events WHERE action = 'rollback'");
+  std::string b_done = Count(
+      "dbb", "SELECT extract(epoch FROM max(at)) FROM lockstep.events WHERE action = 'rollback'");
+  std::string a_done = Count(
+      "dba", "SELECT extract(epoch FROM max(at)) FROM lockstep.events WHERE action = 'rollback'");
   EXPECT_LE(std::stod(b_done), std::stod(a_done));
   ASSERT_EQ(Lockstep("apply", env).code, 0);  // and back up
   EXPECT_EQ(Count("dbb", "SELECT count(*) FROM lockstep.history"), "2");
@@ -61,12 +64,15 @@ TEST_F(LifecycleTest, ToStepsAndAMissingDownFile) {
   ASSERT_EQ(Lockstep("apply", env).code, 0);
   Result refused = Lockstep("rollback --to a:001 --yes", env);
   EXPECT_EQ(refused.code, 2);
-  EXPECT_NE(refused.err.find("these migrations have no down file that can run:\n  a:002: no down file (" +
-                             p_.Path("services/a/migrations/002_u.down.sql") + ")"),
-            std::string::npos) << refused.err;
+  EXPECT_NE(
+      refused.err.find("these migrations have no down file that can run:\n  a:002: no down file (" +
+                       p_.Path("services/a/migrations/002_u.down.sql") + ")"),
+      std::string::npos)
+      << refused.err;
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "3");  // nothing ran
   ASSERT_EQ(Lockstep("rollback --steps 1 --yes", env).code, 0);
-  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,002");
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
+            "001,002");
   p_.WriteMigration("a", "002_u.down.sql", "DROP TABLE u;");
   ASSERT_EQ(Lockstep("rollback --to a:001 --yes", env).code, 0);
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
@@ -101,8 +107,9 @@ TEST_F(RollbackToTest, RollbackToKeepsDependentsOfKeptVersion) {
   std::string env = Platform();
   Result dry = Lockstep("rollback --to accounts:001 --dry-run", env);
   ASSERT_EQ(dry.code, 0) << dry.err;
-  EXPECT_EQ(dry.out, "rollback: 2 migrations, dependents first\n"
-                     "  inv  invoices:002  email\n  acc  accounts:002  email\n");
+  EXPECT_EQ(dry.out,
+            "rollback: 2 migrations, dependents first\n"
+            "  inv  invoices:002  email\n  acc  accounts:002  email\n");
   Result r = Lockstep("rollback --to accounts:001 --yes", env);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(Count("acc", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
@@ -114,9 +121,10 @@ TEST_F(RollbackToTest, RollbackTargetStillTakesEverythingThatDependsOnIt) {
   std::string env = Platform();
   Result dry = Lockstep("rollback --target accounts:001 --dry-run", env);
   ASSERT_EQ(dry.code, 0) << dry.err;
-  EXPECT_EQ(dry.out, "rollback: 4 migrations, dependents first\n"
-                     "  inv  invoices:002  email\n  inv  invoices:001  invoices\n"
-                     "  acc  accounts:002  email\n  acc  accounts:001  accounts\n");
+  EXPECT_EQ(dry.out,
+            "rollback: 4 migrations, dependents first\n"
+            "  inv  invoices:002  email\n  inv  invoices:001  invoices\n"
+            "  acc  accounts:002  email\n  acc  accounts:001  accounts\n");
 }
 
 TEST_F(RollbackToTest, RollbackWithoutYesIsRefusedWhenNoOneCanAnswer) {
@@ -126,7 +134,8 @@ TEST_F(RollbackToTest, RollbackWithoutYesIsRefusedWhenNoOneCanAnswer) {
   EXPECT_NE(r.err.find("rollback: would roll back 2 migrations (their down files run; what they "
                        "drop is lost); nothing was touched. Run it again with --yes to go ahead, "
                        "or --dry-run to only see the plan"),
-            std::string::npos) << r.err;
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(Count("acc", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
             "001,002");
 }
@@ -136,16 +145,17 @@ TEST_F(RollbackToTest, RollbackAsksOnATerminal) {
   // `script` gives lockstep a terminal; the answer comes through it.
   auto on_terminal = [&](const std::string& answer) {
     std::string out;
-    int code = Shell("printf '" + answer + "\\n' | env " + env + " script -qec '" +
-                         LOCKSTEP_BINARY + " -c " + p_.config() +
-                         " rollback --to accounts:001' /dev/null",
-                     &out);
+    int code =
+        Shell("printf '" + answer + "\\n' | env " + env + " script -qec '" + LOCKSTEP_BINARY +
+                  " -c " + p_.config() + " rollback --to accounts:001' /dev/null",
+              &out);
     return std::make_pair(code, out);
   };
   auto [no_code, no_out] = on_terminal("n");
   EXPECT_NE(no_out.find("roll back 2 migrations (their down files run; what they drop is lost)? "
                         "[y/N]"),
-            std::string::npos) << no_out;
+            std::string::npos)
+      << no_out;
   EXPECT_NE(no_out.find("not confirmed; nothing was touched"), std::string::npos) << no_out;
   EXPECT_EQ(Count("acc", "SELECT count(*) FROM lockstep.history"), "2");
   auto [yes_code, yes_out] = on_terminal("y");
@@ -171,7 +181,8 @@ TEST_F(LifecycleTest, BrokenDownFileDoesNotBlockApply) {
   EXPECT_EQ(refused.code, 2);
   EXPECT_NE(refused.err.find("a:001: its down file cannot run: " +
                              p_.Path("services/a/migrations/001_t.down.sql") + ":3: "),
-            std::string::npos) << refused.err;
+            std::string::npos)
+      << refused.err;
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "1");
   Result strict = Lockstep("validate --strict", env);
   EXPECT_EQ(strict.code, 2);
@@ -188,9 +199,12 @@ TEST_F(LifecycleTest, AnEditedAppliedFileIsCaught) {
   p_.WriteMigration("a", "002_u.up.sql", "CREATE TABLE u (x int);");
   Result r = Lockstep("apply", env);
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find(p_.Path("services/a/migrations/001_t.up.sql") + ": a:001 was applied with checksum "),
-            std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("restore the file and put the change in a new migration"), std::string::npos);
+  EXPECT_NE(r.err.find(p_.Path("services/a/migrations/001_t.up.sql") +
+                       ": a:001 was applied with checksum "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("restore the file and put the change in a new migration"),
+            std::string::npos);
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "1");  // 002 did not run
   Result status = Lockstep("status --check", env);
   EXPECT_EQ(status.code, 4);
@@ -205,8 +219,10 @@ TEST_F(LifecycleTest, AppliedMigrationWithoutAFileIsUnknownApplied) {
   ASSERT_EQ(Lockstep("apply", env).code, 0);
   fs::remove(p_.Path("services/a/migrations/002_u.up.sql"));
   Result status = Lockstep("status", env);
-  EXPECT_NE(status.out.find("unknown-applied on main: a:002 u (recorded, but no such migration file)"),
-            std::string::npos) << status.out;
+  EXPECT_NE(
+      status.out.find("unknown-applied on main: a:002 u (recorded, but no such migration file)"),
+      std::string::npos)
+      << status.out;
 }
 
 TEST_F(LifecycleTest, OutOfOrderNeedsToBeAllowed) {
@@ -220,7 +236,8 @@ TEST_F(LifecycleTest, OutOfOrderNeedsToBeAllowed) {
       << Lockstep("status", env).out;
   Result refused = Lockstep("apply", env);
   EXPECT_EQ(refused.code, 2) << refused.err;
-  EXPECT_NE(refused.err.find("out of order: a:002 (older than a:003)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("out of order: a:002 (older than a:003)"), std::string::npos)
+      << refused.err;
   ASSERT_EQ(Lockstep("apply --allow-out-of-order", env).code, 0);
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "3");
 }
@@ -235,7 +252,8 @@ TEST_F(LifecycleTest, BaselineRecordsWithoutRunning) {
   Result r = Lockstep("baseline --service a --version 002", env);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "  baseline  a:001  t\n  baseline  a:002  u\n");
-  EXPECT_EQ(Count("main", "SELECT string_agg(status, ',') FROM lockstep.history"), "baseline,baseline");
+  EXPECT_EQ(Count("main", "SELECT string_agg(status, ',') FROM lockstep.history"),
+            "baseline,baseline");
   ASSERT_EQ(Lockstep("apply", env).code, 0);  // runs only 003
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history WHERE status = 'applied'"), "1");
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.events WHERE action = 'baseline'"), "2");
@@ -247,10 +265,11 @@ TEST_F(LifecycleTest, ImportFromOtherToolsHistory) {
   p_.WriteMigration("a", "001_init.up.sql", "CREATE TABLE t (x int);");
   p_.WriteMigration("a", "002_10967fd178d8_add_u.up.sql", "CREATE TABLE u (x int);");
   p_.WriteMigration("a", "003_v.up.sql", "CREATE TABLE v (x int);");
-  pg_.Query("main",
-            "CREATE TABLE flyway_schema_history (installed_rank int, version text, description text, "
-            "success bool); INSERT INTO flyway_schema_history VALUES (1, '1', 'init', true), "
-            "(2, '2', 'add u', true), (3, '7', 'gone', true), (4, '3', 'failed', false);");
+  pg_.Query(
+      "main",
+      "CREATE TABLE flyway_schema_history (installed_rank int, version text, description text, "
+      "success bool); INSERT INTO flyway_schema_history VALUES (1, '1', 'init', true), "
+      "(2, '2', 'add u', true), (3, '7', 'gone', true), (4, '3', 'failed', false);");
   Result flyway = Lockstep("baseline --import flyway", env);
   EXPECT_EQ(flyway.code, 1);  // one entry matched nothing: say so
   EXPECT_NE(flyway.out.find("matched    1 -> a:001"), std::string::npos) << flyway.out;
@@ -260,37 +279,46 @@ TEST_F(LifecycleTest, ImportFromOtherToolsHistory) {
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "0");
   pg_.Query("main", "DELETE FROM flyway_schema_history WHERE version = '7'");
   ASSERT_EQ(Lockstep("baseline --import flyway", env).code, 0);
-  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,002");
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
+            "001,002");
 
   pg_.CreateDatabase("main");
-  pg_.Query("main", "CREATE TABLE schema_migrations (version bigint, dirty bool); "
-                    "INSERT INTO schema_migrations VALUES (2, false);");
+  pg_.Query("main",
+            "CREATE TABLE schema_migrations (version bigint, dirty bool); "
+            "INSERT INTO schema_migrations VALUES (2, false);");
   Result golang = Lockstep("baseline --import golang-migrate", env);
   EXPECT_EQ(golang.code, 0) << golang.out << golang.err;
-  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,002");
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
+            "001,002");
   pg_.Query("main", "UPDATE schema_migrations SET dirty = true");
   EXPECT_EQ(Lockstep("baseline --import golang-migrate", env).code, 1);
 
   pg_.CreateDatabase("main");
-  pg_.Query("main", "CREATE TABLE schema_migrations (version varchar(255) PRIMARY KEY); "
-                    "INSERT INTO schema_migrations VALUES ('001'), ('003');");
+  pg_.Query("main",
+            "CREATE TABLE schema_migrations (version varchar(255) PRIMARY KEY); "
+            "INSERT INTO schema_migrations VALUES ('001'), ('003');");
   Result dbmate = Lockstep("baseline --import dbmate", env);
   EXPECT_EQ(dbmate.code, 0) << dbmate.out << dbmate.err;
-  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,003");
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
+            "001,003");
 
   pg_.CreateDatabase("main");
-  pg_.Query("main", "CREATE SCHEMA sqitch; CREATE TABLE sqitch.changes (change text, committed_at "
-                    "timestamptz); INSERT INTO sqitch.changes VALUES ('init', now());");
+  pg_.Query("main",
+            "CREATE SCHEMA sqitch; CREATE TABLE sqitch.changes (change text, committed_at "
+            "timestamptz); INSERT INTO sqitch.changes VALUES ('init', now());");
   Result sqitch = Lockstep("baseline --import sqitch", env);
   EXPECT_EQ(sqitch.code, 0) << sqitch.out << sqitch.err;
-  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001");
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
+            "001");
 
   pg_.CreateDatabase("main");
-  pg_.Query("main", "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); "
-                    "INSERT INTO alembic_version VALUES ('10967fd178d8');");
+  pg_.Query("main",
+            "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); "
+            "INSERT INTO alembic_version VALUES ('10967fd178d8');");
   Result alembic = Lockstep("baseline --import alembic", env);
   EXPECT_EQ(alembic.code, 0) << alembic.out << alembic.err;
-  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"), "001,002");
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
+            "001,002");
 }
 
 TEST_F(LifecycleTest, SqitchImportMatchesChangeNamesExactly) {
@@ -298,16 +326,18 @@ TEST_F(LifecycleTest, SqitchImportMatchesChangeNamesExactly) {
   p_.WriteService("a");
   p_.WriteMigration("a", "001_users.up.sql", "CREATE TABLE users (x int);");
   p_.WriteMigration("a", "002_users_phone.up.sql", "ALTER TABLE users ADD phone text;");
-  pg_.Query("main", "CREATE TABLE users (x int); CREATE SCHEMA sqitch; CREATE TABLE sqitch.changes "
-                    "(change text, committed_at timestamptz); INSERT INTO sqitch.changes VALUES "
-                    "('users', now());");
+  pg_.Query("main",
+            "CREATE TABLE users (x int); CREATE SCHEMA sqitch; CREATE TABLE sqitch.changes "
+            "(change text, committed_at timestamptz); INSERT INTO sqitch.changes VALUES "
+            "('users', now());");
   Result sqitch = Lockstep("baseline --import sqitch", env);
   EXPECT_EQ(sqitch.code, 0) << sqitch.out << sqitch.err;
   EXPECT_NE(sqitch.out.find("matched    users -> a:001\n"), std::string::npos) << sqitch.out;
   EXPECT_EQ(Count("main", "SELECT string_agg(version, ',') FROM lockstep.history"), "001");
   ASSERT_EQ(Lockstep("apply", env).code, 0);  // 002 runs: its column exists
-  EXPECT_EQ(Count("main", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'phone'"),
-            "1");
+  EXPECT_EQ(
+      Count("main", "SELECT count(*) FROM information_schema.columns WHERE column_name = 'phone'"),
+      "1");
 }
 
 TEST_F(LifecycleTest, ImportThatMatchesOnOneDatabaseButNotAnotherWritesNothing) {
@@ -336,7 +366,8 @@ TEST_F(LifecycleTest, RepairForgetsOrMarksAFailedMigration) {
   ASSERT_EQ(Lockstep("apply", env).code, 1);
   Result stopped = Lockstep("apply", env);
   EXPECT_EQ(stopped.code, 1);
-  EXPECT_NE(stopped.err.find("lockstep repair --service a --mark-applied"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("lockstep repair --service a --mark-applied"), std::string::npos)
+      << stopped.err;
   EXPECT_EQ(Lockstep("repair --service a", env).code, 2);  // which way?
   pg_.Query("main", "CREATE TABLE t (x int)");
   Result forget = Lockstep("repair --service a --forget", env);
@@ -366,7 +397,9 @@ TEST_F(LifecycleTest, PlanSqlRunWithPsqlGivesTheSameSchemaAsApply) {
     ASSERT_EQ(script.code, 0) << script.err;
     std::ofstream(p_.root() + "/" + db + ".sql") << script.out;
     std::string out;
-    ASSERT_EQ(Shell("psql '" + pg_.Url(copy) + "' -X -q -f " + p_.root() + "/" + db + ".sql 2>&1", &out), 0)
+    ASSERT_EQ(
+        Shell("psql '" + pg_.Url(copy) + "' -X -q -f " + p_.root() + "/" + db + ".sql 2>&1", &out),
+        0)
         << out;
     // pg_dump's \restrict lines carry a random key: leave them out.
     std::string a, b;
@@ -374,17 +407,30 @@ TEST_F(LifecycleTest, PlanSqlRunWithPsqlGivesTheSameSchemaAsApply) {
     Shell(dump + pg_.Url(db) + "' | grep -v '^.restrict\\|^.unrestrict'", &a);
     Shell(dump + pg_.Url(copy) + "' | grep -v '^.restrict\\|^.unrestrict'", &b);
     EXPECT_GT(a.size(), 1000u) << db;
-    EXPECT_TRUE(a == b) << db << ": the schemas differ (diff the pg_dump of " << db << " and " << copy << ")";
-    EXPECT_EQ(Count(db, "SELECT string_agg(service || ':' || version, ',' ORDER BY service, version) FROM lockstep.history"),
-              Count(copy, "SELECT string_agg(service || ':' || version, ',' ORDER BY service, version) FROM lockstep.history"));
+    EXPECT_TRUE(a == b) << db << ": the schemas differ (diff the pg_dump of " << db << " and "
+                        << copy << ")";
+    EXPECT_EQ(Count(db,
+                    "SELECT string_agg(service || ':' || version, ',' ORDER BY service, version) "
+                    "FROM lockstep.history"),
+              Count(copy,
+                    "SELECT string_agg(service || ':' || version, ',' ORDER BY service, version) "
+                    "FROM lockstep.history"));
   }
   // And back: rollback --sql undoes it.
-  Result down = RunLockstep("-c " + kExample + " rollback --target shared-service:001 --sql --database platform", env);
+  Result down = RunLockstep(
+      "-c " + kExample + " rollback --target shared-service:001 --sql --database platform", env);
   ASSERT_EQ(down.code, 0) << down.err;
   std::ofstream(p_.root() + "/down.sql") << down.out;
   std::string out;
-  ASSERT_EQ(Shell("psql '" + pg_.Url("platform_sql") + "' -X -q -f " + p_.root() + "/down.sql 2>&1", &out), 0) << out;
-  EXPECT_EQ(Count("platform_sql", "SELECT count(*) FROM pg_tables WHERE tablename IN ('system_configs', 'notifications')"), "0");
+  ASSERT_EQ(Shell("psql '" + pg_.Url("platform_sql") + "' -X -q -f " + p_.root() + "/down.sql 2>&1",
+                  &out),
+            0)
+      << out;
+  EXPECT_EQ(
+      Count(
+          "platform_sql",
+          "SELECT count(*) FROM pg_tables WHERE tablename IN ('system_configs', 'notifications')"),
+      "0");
 }
 
 TEST_F(LifecycleTest, VerifyCatchesADownThatForgetsAnIndex) {
@@ -400,8 +446,10 @@ TEST_F(LifecycleTest, VerifyCatchesADownThatForgetsAnIndex) {
   EXPECT_NE(r.out.find("FAIL  a:002 i: its down does not undo its up"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("left behind by the down:\n      added index public.t_x"), std::string::npos)
       << r.out;
-  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_database WHERE datname LIKE 'lockstep_verify%'"), "0");
-  EXPECT_EQ(Count("main", "SELECT to_regclass('lockstep.history') IS NULL"), "t");  // the real one untouched
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_database WHERE datname LIKE 'lockstep_verify%'"),
+            "0");
+  EXPECT_EQ(Count("main", "SELECT to_regclass('lockstep.history') IS NULL"),
+            "t");  // the real one untouched
   p_.WriteMigration("a", "002_i.down.sql", "DROP INDEX t_x;");
   Result fixed = Lockstep("verify", env);
   EXPECT_EQ(fixed.code, 0) << fixed.out;
@@ -418,17 +466,22 @@ TEST_F(LifecycleTest, NewAndMergeWriteMigrationsThatValidate) {
   ASSERT_EQ(made.code, 0) << made.err;
   EXPECT_EQ(made.out, p_.Path("services/a/migrations/002_add_x.up.sql") + "\n" +
                           p_.Path("services/a/migrations/002_add_x.down.sql") + "\n");
-  EXPECT_EQ(Slurp(p_.Path("services/a/migrations/002_add_x.up.sql")).rfind("-- lockstep:requires b:20250824_001\n", 0), 0u);
+  EXPECT_EQ(Slurp(p_.Path("services/a/migrations/002_add_x.up.sql"))
+                .rfind("-- lockstep:requires b:20250824_001\n", 0),
+            0u);
   Result dated = Lockstep("new b add_y", env);
   ASSERT_EQ(dated.code, 0);
-  EXPECT_EQ(dated.out.find(p_.Path("services/b/migrations/20250824_")), std::string::npos);  // a new day
+  EXPECT_EQ(dated.out.find(p_.Path("services/b/migrations/20250824_")),
+            std::string::npos);  // a new day
   EXPECT_EQ(Lockstep("new a Bad-Name", env).code, 2);
   EXPECT_EQ(Lockstep("new a add_z --requires nope:1", env).code, 2);
   p_.WriteMigration("a", "003_branch.up.sql", "-- lockstep:parents 001\nSELECT 1;");
   EXPECT_NE(Lockstep("heads a", env).out.find("2 heads"), std::string::npos);
   Result merged = Lockstep("merge a", env);
   ASSERT_EQ(merged.code, 0) << merged.err;
-  EXPECT_EQ(Slurp(p_.Path("services/a/migrations/004_merge_heads.up.sql")).rfind("-- lockstep:parents 002 003\n", 0), 0u);
+  EXPECT_EQ(Slurp(p_.Path("services/a/migrations/004_merge_heads.up.sql"))
+                .rfind("-- lockstep:parents 002 003\n", 0),
+            0u);
   Result valid = Lockstep("validate", env);
   EXPECT_EQ(valid.code, 0) << valid.err;
   EXPECT_EQ(valid.err.find("has 2 heads"), std::string::npos) << valid.err;

@@ -28,7 +28,8 @@ class ServeTest : public IntegrationTest {
   }
 
   // Starts `lockstep serve` in the background and waits until it listens.
-  void StartDaemon(const std::string& env, const std::string& config, const std::string& extra = "") {
+  void StartDaemon(const std::string& env, const std::string& config,
+                   const std::string& extra = "") {
     dir_ = p_.root() + "/daemon";
     pid_ = StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + config +
                                  " serve --listen 127.0.0.1:0 --refresh 300ms " + extra,
@@ -43,8 +44,8 @@ class ServeTest : public IntegrationTest {
     std::string code;
     Shell("curl -s -X " + method + " -o " + dir_ + "/response -w '%{http_code}' " +
               (token.empty() ? "" : "-H 'Authorization: Bearer " + token + "' ") +
-              (body.empty() ? "" : "--data-binary @" + dir_ + "/request ") + "'http://127.0.0.1:" +
-              port_ + path + "'",
+              (body.empty() ? "" : "--data-binary @" + dir_ + "/request ") +
+              "'http://127.0.0.1:" + port_ + path + "'",
           &code);
     return {atoi(code.c_str()), Slurp(dir_ + "/response")};
   }
@@ -143,7 +144,8 @@ TEST_F(ServeTest, RunsStartedThroughTheApiNeedTheRightToken) {
   EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "apply"})").code, 401);
   EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "apply"})", "wrong").code, 401);
   EXPECT_EQ(Request("POST", "/v1/runs", "not json", "s3cret").code, 400);
-  EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "apply", "target": "a:9"})", "s3cret").code, 400);
+  EXPECT_EQ(Request("POST", "/v1/runs", R"({"action": "apply", "target": "a:9"})", "s3cret").code,
+            400);
   Http started = Request("POST", "/v1/runs", R"({"action": "apply", "target": "a:001"})", "s3cret");
   ASSERT_EQ(started.code, 202) << started.body;
   std::string id = started.Json()["id"];
@@ -209,13 +211,18 @@ TEST_F(ServeTest, ConnectionsPastTheCapGet503) {
   p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
   StartDaemon(env, p_.config(), "--max-connections 3");
   std::string answer;
-  Shell("python3 -c 'import socket, time\n"
-        "held = [socket.create_connection((\"127.0.0.1\", " + port_ + ")) for _ in range(3)]\n"
-        "time.sleep(0.3)\n"
-        "s = socket.create_connection((\"127.0.0.1\", " + port_ + "))\n"
-        "s.sendall(b\"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\")\n"
-        "print(s.recv(4096).decode())'",
-        &answer);
+  Shell(
+      "python3 -c 'import socket, time\n"
+      "held = [socket.create_connection((\"127.0.0.1\", " +
+          port_ +
+          ")) for _ in range(3)]\n"
+          "time.sleep(0.3)\n"
+          "s = socket.create_connection((\"127.0.0.1\", " +
+          port_ +
+          "))\n"
+          "s.sendall(b\"GET /healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n\")\n"
+          "print(s.recv(4096).decode())'",
+      &answer);
   EXPECT_NE(answer.find("HTTP/1.1 503"), std::string::npos) << answer;
   EXPECT_EQ(Get("/healthz").code, 200);  // the held ones are gone: served again
 }
@@ -241,10 +248,11 @@ TEST_F(ServeTest, OutOfFileDescriptorsBacksOffAndRecovers) {
   };
   // More clients than descriptors: the rest wait in the listen backlog, and
   // every accept of them fails with EMFILE until the held ones close.
-  std::ofstream(dir_ + "/hold.py")
-      << "import socket, time\n"
-         "held = [socket.create_connection(('127.0.0.1', " << port_ << ")) for _ in range(60)]\n"
-         "time.sleep(2)\n";
+  std::ofstream(dir_ + "/hold.py") << "import socket, time\n"
+                                      "held = [socket.create_connection(('127.0.0.1', "
+                                   << port_
+                                   << ")) for _ in range(60)]\n"
+                                      "time.sleep(2)\n";
   StartInBackground("python3 " + dir_ + "/hold.py", dir_ + "/hold");
   std::this_thread::sleep_for(700ms);
   long before = cpu();
@@ -252,12 +260,14 @@ TEST_F(ServeTest, OutOfFileDescriptorsBacksOffAndRecovers) {
   long after = cpu();
   EXPECT_LT(after - before, 40) << "CPU ticks in 0.8 s out of descriptors (spinning: about 80)";
   EXPECT_EQ(lockstep::WaitForExit(dir_ + "/hold"), "0\n") << Slurp(dir_ + "/hold/err");
-  EXPECT_TRUE(Until("/healthz", [](const Http& h) { return h.code == 200; }, 10s));
+  EXPECT_TRUE(Until(
+      "/healthz", [](const Http& h) { return h.code == 200; }, 10s));
 }
 
 TEST_F(ServeTest, ScheduledRoundAppliesAMigrationAddedWhileRunning) {
   std::string env = SmallPlatform();
-  p_.Write("lockstep.yaml", Slurp(p_.config()) + "settings:\n  schedule: {interval: 1s, apply_pending: true}\n");
+  p_.Write("lockstep.yaml",
+           Slurp(p_.config()) + "settings:\n  schedule: {interval: 1s, apply_pending: true}\n");
   p_.WriteService("a");
   p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
   StartDaemon(env, p_.config());
@@ -283,7 +293,8 @@ TEST_F(ServeTest, DriftAfterAManualAlterTableNamesTheColumn) {
   EXPECT_EQ(drift[0]["drift"][0]["change"], "added");
   EXPECT_EQ(drift[0]["drift"][0]["object"], "column public.t.added_by_hand");
   EXPECT_EQ(drift[0]["drift"][0]["after"], "text");
-  EXPECT_NE(Get("/metrics").body.find("lockstep_drift_objects{database=\"main\"} 1"), std::string::npos);
+  EXPECT_NE(Get("/metrics").body.find("lockstep_drift_objects{database=\"main\"} 1"),
+            std::string::npos);
   Result cli = RunLockstep("-c " + p_.config() + " drift", env);
   EXPECT_EQ(cli.code, 4);
   EXPECT_NE(cli.out.find("added    column public.t.added_by_hand"), std::string::npos) << cli.out;
@@ -297,16 +308,17 @@ TEST_F(ServeTest, SighupWithABrokenManifestKeepsServingTheOldPlatform) {
   ASSERT_TRUE(Until("/v1/status", [](const Http& h) { return h.code == 200; }));
   p_.WriteMigration("a", "002_bad.up.sql", "-- lockstep:requires nowhere:001\nSELECT 1;");
   Shell("kill -HUP " + pid_);
-  ASSERT_TRUE(Until("/v1/status", [](const Http& h) { return h.Json()["reload_error"].is_string(); }));
+  ASSERT_TRUE(
+      Until("/v1/status", [](const Http& h) { return h.Json()["reload_error"].is_string(); }));
   EXPECT_EQ(Get("/healthz").code, 200);
   EXPECT_EQ(Get("/v1/graph?format=json").Json()["migrations"].size(), 1u);
-  EXPECT_NE(Slurp(dir_ + "/err").find("requires unknown migration 'nowhere:001'"), std::string::npos);
+  EXPECT_NE(Slurp(dir_ + "/err").find("requires unknown migration 'nowhere:001'"),
+            std::string::npos);
   // A good reload then takes.
   p_.WriteMigration("a", "002_bad.up.sql", "SELECT 1;");
   Shell("kill -HUP " + pid_);
-  ASSERT_TRUE(Until("/v1/graph?format=json", [](const Http& h) {
-    return h.Json()["migrations"].size() == 2;
-  }));
+  ASSERT_TRUE(Until("/v1/graph?format=json",
+                    [](const Http& h) { return h.Json()["migrations"].size() == 2; }));
 }
 
 TEST_F(ServeTest, SigtermDuringALongMigrationDrains) {
@@ -316,8 +328,9 @@ TEST_F(ServeTest, SigtermDuringALongMigrationDrains) {
   p_.WriteMigration("a", "002_next.up.sql", "CREATE TABLE next (x int);");
   StartDaemon(env, p_.config());
   ASSERT_EQ(Request("POST", "/v1/runs", R"({"action": "apply"})", "t").code, 202);
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' "
-                              "AND application_name LIKE 'lockstep/%'"));
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' "
+                      "AND application_name LIKE 'lockstep/%'"));
   Shell("kill -TERM " + pid_);
   EXPECT_EQ(WaitForExit(), "0\n") << Slurp(dir_ + "/err");
   EXPECT_EQ(Count("main", "SELECT string_agg(version || ' ' || status, ',') FROM lockstep.history"),
@@ -344,9 +357,12 @@ TEST_F(ServeTest, RecoversWhenTheDatabaseRestartsUnderIt) {
   EXPECT_EQ(ready.body.find("main"), std::string::npos) << ready.body;
   EXPECT_FALSE(Get("/v1/status").Json()["databases"][0]["reachable"].get<bool>());
   pg_.Start();
-  ASSERT_TRUE(Until("/metrics", [](const Http& h) {
-    return h.body.find("lockstep_database_up{database=\"main\"} 1") != std::string::npos;
-  }, 30s));
+  ASSERT_TRUE(Until(
+      "/metrics",
+      [](const Http& h) {
+        return h.body.find("lockstep_database_up{database=\"main\"} 1") != std::string::npos;
+      },
+      30s));
   EXPECT_EQ(Get("/healthz").code, 200);
 }
 
@@ -357,16 +373,22 @@ TEST_F(ServeTest, StatusPageInHeadlessChromium) {
   ASSERT_TRUE(Until("/v1/status", [](const Http& h) { return h.code == 200; }));
   auto dom = [&] {
     std::string out;
-    Shell("timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
-          "--no-first-run --disable-background-networking --disable-component-update "
-          "--disable-sync --user-data-dir=" + dir_ + "/chromium --virtual-time-budget=4000 "
-          "--dump-dom http://127.0.0.1:" + port_ + "/ 2>/dev/null", &out);
+    Shell(
+        "timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+        "--no-first-run --disable-background-networking --disable-component-update "
+        "--disable-sync --user-data-dir=" +
+            dir_ +
+            "/chromium --virtual-time-budget=4000 "
+            "--dump-dom http://127.0.0.1:" +
+            port_ + "/ 2>/dev/null",
+        &out);
     return out;
   };
   std::string before = dom();
   EXPECT_NE(before.find("data-loaded=\"1\""), std::string::npos) << before.substr(0, 2000);
   for (const char* service : {"user-service", "billing-service", "token-service"}) {
-    EXPECT_NE(before.find("data-service=\"" + std::string(service) + "\""), std::string::npos) << service;
+    EXPECT_NE(before.find("data-service=\"" + std::string(service) + "\""), std::string::npos)
+        << service;
   }
   // auth-service needed user-service:001, so that one is in; the rest is not.
   EXPECT_NE(before.find("data-id=\"user-service:002\" data-state=\"pending\""), std::string::npos)

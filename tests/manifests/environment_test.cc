@@ -17,8 +17,8 @@ Environment Env(std::map<std::string, std::string> values) {
 
 TEST(EnvironmentTest, ExpandsVariables) {
   std::string out, error;
-  ASSERT_TRUE(ExpandVariables("postgresql://${HOST}:${PORT}/db", Env({{"HOST", "h"}, {"PORT", "5"}}),
-                              &out, &error));
+  ASSERT_TRUE(ExpandVariables("postgresql://${HOST}:${PORT}/db",
+                              Env({{"HOST", "h"}, {"PORT", "5"}}), &out, &error));
   EXPECT_EQ(out, "postgresql://h:5/db");
 }
 
@@ -34,7 +34,8 @@ TEST(EnvironmentTest, MalformedReferenceNeverShowsThePassword) {
   std::string out, error;
   EXPECT_FALSE(ExpandVariables("postgresql://u:hunter2@h/${bad-name}", Env({}), &out, &error));
   EXPECT_EQ(error.find("hunter2"), std::string::npos);
-  EXPECT_EQ(error, "malformed ${...} variable reference; write ${NAME} with letters, digits and '_'");
+  EXPECT_EQ(error,
+            "malformed ${...} variable reference; write ${NAME} with letters, digits and '_'");
 }
 
 TEST(EnvironmentTest, DollarWithoutBraceIsLiteral) {

@@ -59,8 +59,9 @@ TEST_F(LoaderTest, LoadsServicesMigrationsAndChecksums) {
 }
 
 TEST_F(LoaderTest, MissingPlatformFile) {
-  EXPECT_EQ(Load(), "ROOT/lockstep.yaml: cannot read: No such file or directory; pass -c FILE or "
-                    "set LOCKSTEP_CONFIG\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml: cannot read: No such file or directory; pass -c FILE or "
+            "set LOCKSTEP_CONFIG\n");
 }
 
 TEST_F(LoaderTest, InvalidYamlNamesLineAndColumn) {
@@ -84,8 +85,9 @@ TEST_F(LoaderTest, ManifestWithoutServiceKey) {
 TEST_F(LoaderTest, ServiceWithoutMigrationsIsAWarning) {
   p_.WritePlatformFile("main");
   p_.WriteService("users");
-  EXPECT_EQ(Load(), "ROOT/services/users/service.yaml:1: warning: service 'users' has no "
-                    "migrations in ROOT/services/users/migrations\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/service.yaml:1: warning: service 'users' has no "
+            "migrations in ROOT/services/users/migrations\n");
   EXPECT_FALSE(diag_.has_errors());
 }
 
@@ -94,37 +96,44 @@ TEST_F(LoaderTest, UnknownKeySuggestsTheNearest) {
   p_.Write("lockstep.yaml",
            "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n  main: {url: x}\n"
            "setings:\n  jobs: 2\n");
-  EXPECT_EQ(Load(), "ROOT/lockstep.yaml:5:1: unknown key 'setings' in the platform file (did you "
-                    "mean 'settings'?)\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml:5:1: unknown key 'setings' in the platform file (did you "
+            "mean 'settings'?)\n");
 }
 
 TEST_F(LoaderTest, UnsupportedVersion) {
   Basic();
   p_.Write("lockstep.yaml",
            "version: 2\nservices: [services/*/service.yaml]\ndatabases: {main: {url: x}}\n");
-  EXPECT_EQ(Load(), "ROOT/lockstep.yaml:1:10: unsupported version '2'; this lockstep reads "
-                    "version: 1\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml:1:10: unsupported version '2'; this lockstep reads "
+            "version: 1\n");
 }
 
 TEST_F(LoaderTest, DatabaseNeedsExactlyOneOfUrlAndUrlFile) {
   Basic();
-  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
-                            "  main: {url: a, url_file: b}\n");
-  EXPECT_EQ(Load(), "ROOT/lockstep.yaml:4:9: database 'main' needs exactly one of 'url' and "
-                    "'url_file'\n");
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
+           "  main: {url: a, url_file: b}\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml:4:9: database 'main' needs exactly one of 'url' and "
+            "'url_file'\n");
 }
 
 TEST_F(LoaderTest, GlobThatMatchesNothing) {
-  p_.Write("lockstep.yaml", "version: 1\nservices:\n  - svc/*/service.yaml\ndatabases: {main: {url: x}}\n");
-  EXPECT_EQ(Load(), "ROOT/lockstep.yaml:3:5: 'svc/*/service.yaml' matches no service manifest\n"
-                    "ROOT/lockstep.yaml:4: warning: database 'main' is used by no service\n");
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices:\n  - svc/*/service.yaml\ndatabases: {main: {url: x}}\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml:3:5: 'svc/*/service.yaml' matches no service manifest\n"
+            "ROOT/lockstep.yaml:4: warning: database 'main' is used by no service\n");
 }
 
 TEST_F(LoaderTest, BadServiceName) {
   Basic();
   p_.Write("services/users/service.yaml", "service: Users_Svc\ndatabase: main\n");
-  EXPECT_EQ(Load(), "ROOT/services/users/service.yaml:1:10: service name 'Users_Svc' must be "
-                    "lower-case letters, digits and '-', starting with a letter or digit\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/service.yaml:1:10: service name 'Users_Svc' must be "
+            "lower-case letters, digits and '-', starting with a letter or digit\n");
 }
 
 TEST_F(LoaderTest, UnknownDatabaseSuggestsTheNearest) {
@@ -141,8 +150,9 @@ TEST_F(LoaderTest, DuplicateServiceNames) {
   Basic();
   p_.Write("services/users2/service.yaml", "service: users\ndatabase: main\n");
   p_.Write("services/users2/migrations/001_x.up.sql", "SELECT 1;");
-  EXPECT_EQ(Load(), "ROOT/services/users2/service.yaml:1: service 'users' is also defined in "
-                    "ROOT/services/users/service.yaml; service names must be unique\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users2/service.yaml:1: service 'users' is also defined in "
+            "ROOT/services/users/service.yaml; service names must be unique\n");
 }
 
 TEST_F(LoaderTest, MigrationsFolderMustStayInsideTheRoot) {
@@ -159,22 +169,25 @@ TEST_F(LoaderTest, MigrationsFolderMustStayInsideTheRoot) {
 TEST_F(LoaderTest, MissingMigrationsFolder) {
   Basic();
   p_.Write("services/users/service.yaml", "service: users\ndatabase: main\nmigrations: sql\n");
-  EXPECT_EQ(Load(), "ROOT/services/users/service.yaml:3:13: migrations folder "
-                    "'ROOT/services/users/sql' does not exist\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/service.yaml:3:13: migrations folder "
+            "'ROOT/services/users/sql' does not exist\n");
 }
 
 TEST_F(LoaderTest, DownFileWithoutUpFile) {
   Basic();
   p_.WriteMigration("users", "001_a.down.sql", "SELECT 1;");
-  EXPECT_EQ(Load(), "ROOT/services/users/migrations/001_a.down.sql: down file without an up file: "
-                    "add 001_a.up.sql, or remove this file\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/migrations/001_a.down.sql: down file without an up file: "
+            "add 001_a.up.sql, or remove this file\n");
 }
 
 TEST_F(LoaderTest, NonUtf8File) {
   Basic();
   p_.WriteMigration("users", "001_a.up.sql", "SELECT 1;\nSELECT '\xff';\n");
-  EXPECT_EQ(Load(), "ROOT/services/users/migrations/001_a.up.sql:2: not valid UTF-8; save the file "
-                    "as UTF-8\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/migrations/001_a.up.sql:2: not valid UTF-8; save the file "
+            "as UTF-8\n");
 }
 
 TEST_F(LoaderTest, MalformedMigrationFileName) {
@@ -194,9 +207,10 @@ TEST_F(LoaderTest, MalformedMigrationFileName) {
 TEST_F(LoaderTest, LexerErrorsCarryTheFileAndLine) {
   Basic();
   p_.WriteMigration("users", "001_a.up.sql", "SELECT 1;\n\\connect other\n");
-  EXPECT_EQ(Load(), "ROOT/services/users/migrations/001_a.up.sql:2: psql meta-command '\\connect' "
-                    "is not SQL; lockstep runs plain SQL only: remove it, or write what it does "
-                    "as SQL\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/migrations/001_a.up.sql:2: psql meta-command '\\connect' "
+            "is not SQL; lockstep runs plain SQL only: remove it, or write what it does "
+            "as SQL\n");
 }
 
 TEST_F(LoaderTest, AllErrorsOfAllFilesAreReportedTogether) {
@@ -227,8 +241,9 @@ TEST_F(LoaderTest, SettingsFromTheFile) {
 
 TEST_F(LoaderTest, EnvironmentOverridesTheFile) {
   Basic();
-  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\n"
-                            "databases: {main: {url: x}}\nsettings: {jobs: 3}\n");
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\n"
+           "databases: {main: {url: x}}\nsettings: {jobs: 3}\n");
   EXPECT_EQ(Load({{"LOCKSTEP_JOBS", "5"}, {"LOCKSTEP_LOCK_TIMEOUT", "2m"}}), "");
   EXPECT_EQ(platform_.settings.jobs, 5);
   EXPECT_EQ(platform_.settings.lock_timeout.count(), 120000);
@@ -236,9 +251,10 @@ TEST_F(LoaderTest, EnvironmentOverridesTheFile) {
 
 TEST_F(LoaderTest, BadSettingValues) {
   Basic();
-  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\n"
-                            "databases: {main: {url: x}}\nsettings:\n  jobs: lots\n"
-                            "  lock_timeout: 60\n");
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\n"
+           "databases: {main: {url: x}}\nsettings:\n  jobs: lots\n"
+           "  lock_timeout: 60\n");
   EXPECT_EQ(Load({{"LOCKSTEP_HISTORY_SCHEMA", "Bad-Name"}}),
             "ROOT/lockstep.yaml:5:9: jobs: 'lots' is not a number of jobs; write a whole number "
             "from 1 to 1024\n"
@@ -249,9 +265,10 @@ TEST_F(LoaderTest, BadSettingValues) {
 }
 
 TEST_F(LoaderTest, ResolvesUrlsFromEnvironmentAndFiles) {
-  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
-                            "  main: {url: \"postgresql://app:${PW}@db/main\"}\n"
-                            "  core: {url_file: secrets/core-url}\n");
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
+           "  main: {url: \"postgresql://app:${PW}@db/main\"}\n"
+           "  core: {url_file: secrets/core-url}\n");
   p_.WriteService("users", "main");
   p_.WriteService("core", "core");
   p_.WriteMigration("users", "001_a.up.sql", "SELECT 1;");
@@ -270,63 +287,72 @@ TEST_F(LoaderTest, ResolvesUrlsFromEnvironmentAndFiles) {
 }
 
 TEST_F(LoaderTest, UnsetVariableNamesIt) {
-  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\n"
-                            "databases: {users: {url: \"${USERS_DATABASE_URL}\"}}\n");
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\n"
+           "databases: {users: {url: \"${USERS_DATABASE_URL}\"}}\n");
   p_.WriteService("users", "users");
   p_.WriteMigration("users", "001_a.up.sql", "SELECT 1;");
   EXPECT_EQ(Load(), "");
   std::string url, error;
-  EXPECT_FALSE(ResolveDatabaseUrl(platform_, platform_.databases[0],
-                                  [](const std::string&) { return std::nullopt; }, &url, &error));
+  EXPECT_FALSE(ResolveDatabaseUrl(
+      platform_, platform_.databases[0], [](const std::string&) { return std::nullopt; }, &url,
+      &error));
   EXPECT_EQ(error, "database 'users': environment variable USERS_DATABASE_URL is not set");
 }
-
 
 TEST_F(LoaderTest, NulByteInMigrationIsAnError) {
   Basic();
   p_.WriteMigration("users", "001_init.up.sql",
                     std::string("CREATE TABLE a3 (id int);\n\0\0DROP TABLE a1;\n", 44));
-  EXPECT_EQ(Load(), "ROOT/services/users/migrations/001_init.up.sql:2: holds a NUL byte; PostgreSQL "
-                    "would never see what follows it: remove it\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/migrations/001_init.up.sql:2: holds a NUL byte; PostgreSQL "
+            "would never see what follows it: remove it\n");
 }
 
 TEST_F(LoaderTest, NulByteInDownFileIsAnErrorToo) {
   Basic();
   p_.WriteMigration("users", "001_init.down.sql", std::string("SELECT 1;\0", 10));
-  EXPECT_EQ(Load(), "ROOT/services/users/migrations/001_init.down.sql:1: holds a NUL byte; "
-                    "PostgreSQL would never see what follows it: remove it\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/migrations/001_init.down.sql:1: holds a NUL byte; "
+            "PostgreSQL would never see what follows it: remove it\n");
 }
 
 TEST_F(LoaderTest, NulByteInYamlIsAnError) {
   Basic();
   p_.Write("services/users/service.yaml", std::string("service: users\n\0database: main\n", 31));
-  EXPECT_EQ(Load(), "ROOT/services/users/service.yaml:2: holds a NUL byte; remove it\n"
-                    "ROOT/lockstep.yaml:5: warning: database 'main' is used by no service\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/service.yaml:2: holds a NUL byte; remove it\n"
+            "ROOT/lockstep.yaml:5: warning: database 'main' is used by no service\n");
 }
 
 TEST_F(LoaderTest, DuplicateTopLevelKeyIsAnError) {
   Basic();
-  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\n"
-                            "databases: {main: {url: x}}\n"
-                            "databases:\n  main: {url: y}\n");
-  EXPECT_EQ(Load(), "ROOT/lockstep.yaml:4:1: duplicate key 'databases' (first on line 3); YAML "
-                    "keeps only one of them: merge them into one\n");
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\n"
+           "databases: {main: {url: x}}\n"
+           "databases:\n  main: {url: y}\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml:4:1: duplicate key 'databases' (first on line 3); YAML "
+            "keeps only one of them: merge them into one\n");
 }
 
 TEST_F(LoaderTest, DuplicateNestedKeyIsAnError) {
   Basic();
-  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\n"
-                            "databases:\n  main: {url: x}\n  main: {url: y}\n");
-  EXPECT_EQ(Load(), "ROOT/lockstep.yaml:5:3: duplicate key 'main' (first on line 4); YAML keeps "
-                    "only one of them: merge them into one\n");
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\n"
+           "databases:\n  main: {url: x}\n  main: {url: y}\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml:5:3: duplicate key 'main' (first on line 4); YAML keeps "
+            "only one of them: merge them into one\n");
 }
 
 TEST_F(LoaderTest, DuplicateKeyInAServiceManifestIsAnError) {
   Basic();
   p_.Write("services/users/service.yaml", "service: users\ndatabase: main\ndatabase: other\n");
-  EXPECT_EQ(Load(), "ROOT/services/users/service.yaml:3:1: duplicate key 'database' (first on "
-                    "line 2); YAML keeps only one of them: merge them into one\n"
-                    "ROOT/lockstep.yaml:5: warning: database 'main' is used by no service\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/service.yaml:3:1: duplicate key 'database' (first on "
+            "line 2); YAML keeps only one of them: merge them into one\n"
+            "ROOT/lockstep.yaml:5: warning: database 'main' is used by no service\n");
 }
 
 TEST_F(LoaderTest, SymlinkedMigrationOutsideTheRootIsRefused) {
@@ -337,7 +363,8 @@ TEST_F(LoaderTest, SymlinkedMigrationOutsideTheRootIsRefused) {
                                   p_.Path("services/users/migrations/002_evil.up.sql"));
   EXPECT_EQ(Load(), "ROOT/services/users/migrations/002_evil.up.sql: symbolic link to " +
                         std::filesystem::canonical(elsewhere.Path("evil.sql")).string() +
-                        ", outside the platform root ROOT; lockstep runs only files under the root: copy the file in instead\n");
+                        ", outside the platform root ROOT; lockstep runs only files under the "
+                        "root: copy the file in instead\n");
 }
 
 TEST_F(LoaderTest, SymlinkedMigrationInsideTheRootIsRead) {
@@ -357,43 +384,49 @@ TEST_F(LoaderTest, BrokenDownFileIsAWarningKeptForRollback) {
   std::string out = Load();
   EXPECT_FALSE(diag_.has_errors()) << out;
   EXPECT_NE(out.find("ROOT/services/users/migrations/001_init.down.sql:2: warning: "),
-            std::string::npos) << out;
+            std::string::npos)
+      << out;
   ASSERT_EQ(platform_.model.migrations.size(), 1u);
   const Migration& m = platform_.model.migrations[0];
   ASSERT_EQ(m.down_problems.size(), 1u);
   EXPECT_EQ(m.down_problems[0].rfind(p_.Path("services/users/migrations/001_init.down.sql:2: "), 0),
-            0u) << m.down_problems[0];
+            0u)
+      << m.down_problems[0];
 }
 
 TEST_F(LoaderTest, EmptyDownFileIsIrreversible) {
   Basic();
   p_.WriteMigration("users", "001_init.down.sql", "-- nothing to undo\n");
-  EXPECT_EQ(Load(), "ROOT/services/users/migrations/001_init.down.sql: warning: holds no SQL "
-                    "statement: the migration is irreversible\n");
+  EXPECT_EQ(Load(),
+            "ROOT/services/users/migrations/001_init.down.sql: warning: holds no SQL "
+            "statement: the migration is irreversible\n");
   EXPECT_TRUE(platform_.model.migrations[0].down_empty);
   EXPECT_TRUE(platform_.model.migrations[0].down_problems.empty());
 }
 
 TEST_F(LoaderTest, UrlFileMustBeASmallRegularFile) {
-  p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
-                            "  zero: {url_file: /dev/zero}\n  dir: {url_file: secrets}\n"
-                            "  big: {url_file: secrets/big}\n  fifo: {url_file: secrets/fifo}\n");
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
+           "  zero: {url_file: /dev/zero}\n  dir: {url_file: secrets}\n"
+           "  big: {url_file: secrets/big}\n  fifo: {url_file: secrets/fifo}\n");
   p_.Write("secrets/big", std::string(70 * 1024, 'x'));
   ASSERT_EQ(::mkfifo(p_.Path("secrets/fifo").c_str(), 0600), 0);
   for (const char* db : {"zero", "dir", "big", "fifo"}) p_.WriteService(db, db);
   Load();
   std::map<std::string, std::string> expected = {
       {"zero", "database 'zero': url_file /dev/zero: cannot read: not a regular file"},
-      {"dir", "database 'dir': url_file " + p_.Path("secrets") + ": cannot read: not a regular file"},
-      {"big", "database 'big': url_file " + p_.Path("secrets/big") +
-                  ": cannot read: larger than 64 KiB"},
+      {"dir",
+       "database 'dir': url_file " + p_.Path("secrets") + ": cannot read: not a regular file"},
+      {"big",
+       "database 'big': url_file " + p_.Path("secrets/big") + ": cannot read: larger than 64 KiB"},
       {"fifo", "database 'fifo': url_file " + p_.Path("secrets/fifo") +
                    ": cannot read: not a regular file"},
   };
   for (const auto& [db, message] : expected) {
     std::string url, error;
-    EXPECT_FALSE(ResolveDatabaseUrl(platform_, *platform_.FindDatabase(db),
-                                    [](const std::string&) { return std::nullopt; }, &url, &error));
+    EXPECT_FALSE(ResolveDatabaseUrl(
+        platform_, *platform_.FindDatabase(db), [](const std::string&) { return std::nullopt; },
+        &url, &error));
     EXPECT_EQ(error, message);
   }
 }

@@ -127,7 +127,8 @@ TEST(LexerTest, DollarInsideIdentifierIsNotADollarQuote) {
 
 TEST(LexerTest, DoBlockWithPlpgsqlBody) {
   std::string sql =
-      "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1) THEN\n    RAISE NOTICE 'x;y';\n  END IF;\nEND\n$$;\n"
+      "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1) THEN\n    RAISE NOTICE 'x;y';\n  END "
+      "IF;\nEND\n$$;\n"
       "SELECT 2;";
   auto v = Split(sql);
   ASSERT_EQ(v.size(), 2u);
@@ -182,8 +183,8 @@ TEST(LexerTest, RecognisesTransactionControlSpellings) {
 TEST(LexerTest, RecognisesRollbackButNotRollbackToSavepoint) {
   EXPECT_EQ(Kinds("ROLLBACK; ABORT; ROLLBACK TO SAVEPOINT s; ROLLBACK WORK TO s; "
                   "ROLLBACK PREPARED 'x'; SAVEPOINT s; RELEASE SAVEPOINT s"),
-            (std::vector<K>{K::kRollback, K::kRollback, K::kOther, K::kOther, K::kOther,
-                            K::kOther, K::kOther}));
+            (std::vector<K>{K::kRollback, K::kRollback, K::kOther, K::kOther, K::kOther, K::kOther,
+                            K::kOther}));
 }
 
 TEST(LexerTest, BeginInsidePlpgsqlIsNotTransactionControl) {

@@ -58,7 +58,8 @@ class FakeDatabase : public Database {
     std::lock_guard<std::mutex> lock(c_->mu_);
     --c_->running_[name_];
     --c_->running_overall_;
-    if (c_->fail_.count(id)) return Status::Failed(run.migration->up_path + ":1: " + id + " failed");
+    if (c_->fail_.count(id))
+      return Status::Failed(run.migration->up_path + ":1: " + id + " failed");
     c_->applied_.push_back(id);
     std::vector<HistoryRow>& rows = c_->history_[name_];
     if (run.down) {

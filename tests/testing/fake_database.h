@@ -46,7 +46,8 @@ class FakeCluster {
     return it == history_.end() ? std::vector<HistoryRow>{} : it->second;
   }
   // Changes the live schema of `database` (drift made by hand).
-  void SetLiveObject(const std::string& database, const std::string& object, const std::string& def) {
+  void SetLiveObject(const std::string& database, const std::string& object,
+                     const std::string& def) {
     std::lock_guard<std::mutex> lock(mu_);
     schemas_[database][object] = def;
   }

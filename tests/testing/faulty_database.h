@@ -20,15 +20,19 @@ struct Faults {
 class FaultyDatabase : public DatabaseWrapper {
  public:
   FaultyDatabase(std::unique_ptr<Database> inner, Faults faults, bool armed)
-      : DatabaseWrapper(inner.get()), inner_(std::move(inner)), faults_(std::move(faults)),
+      : DatabaseWrapper(inner.get()),
+        inner_(std::move(inner)),
+        faults_(std::move(faults)),
         armed_(armed) {}
 
   Status Open() override {
-    if (armed_ && faults_.open) return Status::Failed("database '" + faults_.database + "': cannot connect: refused");
+    if (armed_ && faults_.open)
+      return Status::Failed("database '" + faults_.database + "': cannot connect: refused");
     return DatabaseWrapper::Open();
   }
   Status ReadHistory(std::vector<HistoryRow>* rows) override {
-    if (armed_ && faults_.read_history) return Status::Failed("database '" + faults_.database + "': cannot read the history");
+    if (armed_ && faults_.read_history)
+      return Status::Failed("database '" + faults_.database + "': cannot read the history");
     return DatabaseWrapper::ReadHistory(rows);
   }
   Status Apply(const MigrationToRun& run) override {
@@ -47,8 +51,8 @@ class FaultyDatabase : public DatabaseWrapper {
 
 // Wraps every database of `factory`; those named in `faults` misbehave.
 inline DatabaseFactory WithFaults(DatabaseFactory factory, Faults faults) {
-  return [factory = std::move(factory), faults](const std::string& name, std::string* error)
-             -> std::unique_ptr<Database> {
+  return [factory = std::move(factory), faults](const std::string& name,
+                                                std::string* error) -> std::unique_ptr<Database> {
     auto inner = factory(name, error);
     if (!inner) return nullptr;
     return std::make_unique<FaultyDatabase>(std::move(inner), faults, name == faults.database);

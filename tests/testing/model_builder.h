@@ -17,8 +17,7 @@ class ModelBuilder {
   // Adds "service:version" with `requires` ids and, when given, explicit
   // parents (bare versions); the directives sit on lines 1 and 2.
   ModelBuilder& Migration(const std::string& id, std::vector<std::string> requires_ids = {},
-                          std::vector<std::string> parents = {},
-                          bool explicit_parents = false);
+                          std::vector<std::string> parents = {}, bool explicit_parents = false);
 
   const Model& model() const { return model_; }
 

@@ -25,8 +25,7 @@ class TempPlatform {
   // services/<name>/service.yaml on database `db`.
   void WriteService(const std::string& name, const std::string& db = "main");
   // services/<service>/migrations/<file>.
-  void WriteMigration(const std::string& service, const std::string& file,
-                      const std::string& sql);
+  void WriteMigration(const std::string& service, const std::string& file, const std::string& sql);
 
   const std::string& root() const { return root_; }
   std::string config() const { return root_ + "/lockstep.yaml"; }

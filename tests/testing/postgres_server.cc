@@ -55,11 +55,12 @@ void PostgresServer::CreateDatabase(const std::string& database) {
 std::string PostgresServer::Query(const std::string& database, const std::string& sql,
                                   int* code) const {
   static int counter = 0;
-  std::string file = dir_ + "/query-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".sql";
+  std::string file =
+      dir_ + "/query-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".sql";
   std::ofstream(file) << sql << "\n";
   std::string out;
-  int rc = Shell("psql '" + Url(database) + "' -X -v ON_ERROR_STOP=1 -Atq -f " + file + " 2>&1",
-                 &out);
+  int rc =
+      Shell("psql '" + Url(database) + "' -X -v ON_ERROR_STOP=1 -Atq -f " + file + " 2>&1", &out);
   if (code) *code = rc;
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;

@@ -25,8 +25,7 @@ class PostgresServer {
   // Drops and creates `database`.
   void CreateDatabase(const std::string& database);
   // Runs `sql` with psql -At; returns its output, sets *code to psql's exit code.
-  std::string Query(const std::string& database, const std::string& sql,
-                    int* code = nullptr) const;
+  std::string Query(const std::string& database, const std::string& sql, int* code = nullptr) const;
 
  private:
   std::string dir_;

@@ -129,14 +129,16 @@ class CliErrorTest : public ::testing::Test {
 TEST_F(CliErrorTest, Cycle) {
   p_.WriteMigration("users", "002_c.up.sql", "-- lockstep:requires billing:001\nSELECT 1;");
   p_.WriteMigration("billing", "001_b.up.sql", "-- lockstep:requires users:002\nSELECT 1;");
-  ExpectError("ROOT/services/billing/migrations/001_b.up.sql:1: dependency cycle: billing:001 -> "
-              "users:002 -> billing:001");
+  ExpectError(
+      "ROOT/services/billing/migrations/001_b.up.sql:1: dependency cycle: billing:001 -> "
+      "users:002 -> billing:001");
 }
 
 TEST_F(CliErrorTest, DanglingReference) {
   p_.WriteMigration("billing", "002_c.up.sql", "\n-- lockstep:requires users:002\nSELECT 1;");
-  ExpectError("ROOT/services/billing/migrations/002_c.up.sql:2:22: requires unknown migration "
-              "'users:002' (did you mean 'users:001'?)");
+  ExpectError(
+      "ROOT/services/billing/migrations/002_c.up.sql:2:22: requires unknown migration "
+      "'users:002' (did you mean 'users:001'?)");
 }
 
 TEST_F(CliErrorTest, DuplicateVersion) {
@@ -160,15 +162,18 @@ TEST_F(CliErrorTest, BrokenYaml) {
 }
 
 TEST_F(CliErrorTest, TwoTransactions) {
-  p_.WriteMigration("users", "002_x.up.sql", "BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;");
-  ExpectError("ROOT/services/users/migrations/002_x.up.sql:4: this file needs two separate "
-              "transactions");
+  p_.WriteMigration("users", "002_x.up.sql",
+                    "BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;");
+  ExpectError(
+      "ROOT/services/users/migrations/002_x.up.sql:4: this file needs two separate "
+      "transactions");
 }
 
 TEST_F(CliErrorTest, ConcurrentIndexInATransaction) {
   p_.WriteMigration("users", "002_x.up.sql", "CREATE INDEX CONCURRENTLY i ON a (x);");
-  ExpectError("ROOT/services/users/migrations/002_x.up.sql:1: CREATE INDEX CONCURRENTLY cannot "
-              "run inside a transaction");
+  ExpectError(
+      "ROOT/services/users/migrations/002_x.up.sql:1: CREATE INDEX CONCURRENTLY cannot "
+      "run inside a transaction");
 }
 
 TEST_F(CliErrorTest, CopyFromStdin) {

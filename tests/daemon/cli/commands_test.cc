@@ -99,8 +99,9 @@ TEST_F(CommandsTest, RollbackNeedsYesWhenNoOneCanBeAsked) {
     return false;
   };
   EXPECT_EQ(RunRollback(Options(), r, out_, log_), kExitBadInput);
-  EXPECT_EQ(asked, "lockstep: roll back 2 migrations (their down files run; what they drop is "
-                   "lost)?");
+  EXPECT_EQ(asked,
+            "lockstep: roll back 2 migrations (their down files run; what they drop is "
+            "lost)?");
   r.confirm = [](const std::string&) { return true; };
   EXPECT_EQ(RunRollback(Options(), r, out_, log_), kExitOk) << err_.str();
   EXPECT_EQ(Versions(), "");
@@ -154,8 +155,8 @@ TEST_F(CommandsTest, WaitTimesOutInFakeTime) {
   w.timeout = "2s";
   EXPECT_EQ(RunWait(Options(), w, out_, log_), kExitWaitTimeout);
   EXPECT_EQ(clock_.elapsed(), Millis(2000));
-  EXPECT_EQ(clock_.sleeps(), (std::vector<Millis>{Millis(200), Millis(300), Millis(450),
-                                                  Millis(675), Millis(375)}));
+  EXPECT_EQ(clock_.sleeps(),
+            (std::vector<Millis>{Millis(200), Millis(300), Millis(450), Millis(675), Millis(375)}));
 }
 
 TEST_F(CommandsTest, WaitReturnsOnceApplied) {

@@ -36,8 +36,8 @@ class ExecutorTest : public ::testing::TestWithParam<int> {
     EXPECT_FALSE(diag.has_errors());
     return *graph_;
   }
-  ExecutionResult Run(std::vector<bool> wanted = {}, std::chrono::milliseconds lock_timeout =
-                                                         std::chrono::milliseconds(2000),
+  ExecutionResult Run(std::vector<bool> wanted = {},
+                      std::chrono::milliseconds lock_timeout = std::chrono::milliseconds(2000),
                       Faults faults = {}) {
     ExecutorOptions o;
     o.jobs = GetParam();

@@ -31,12 +31,13 @@ TEST_F(LockTest, BackoffDoublesFrom50msTo1sAndTimesOutNamingTheHolder) {
   int told = 0;
   Status s = TakeLock(*db_, "main", Millis(5000), clock_, [&](const LockHolder&) { ++told; });
   EXPECT_EQ(s.code(), Status::Code::kLockTimeout);
-  EXPECT_EQ(s.message(), "database 'main': the migration lock is held by pid 4242 "
-                         "(lockstep/other); gave up after 5s (settings.lock_timeout, "
-                         "LOCKSTEP_LOCK_TIMEOUT)");
-  std::vector<Millis> expected = {Millis(50),   Millis(100),  Millis(200),  Millis(400),
-                                  Millis(800),  Millis(1000), Millis(1000), Millis(1000),
-                                  Millis(450)};
+  EXPECT_EQ(s.message(),
+            "database 'main': the migration lock is held by pid 4242 "
+            "(lockstep/other); gave up after 5s (settings.lock_timeout, "
+            "LOCKSTEP_LOCK_TIMEOUT)");
+  std::vector<Millis> expected = {Millis(50),   Millis(100),  Millis(200),
+                                  Millis(400),  Millis(800),  Millis(1000),
+                                  Millis(1000), Millis(1000), Millis(450)};
   EXPECT_EQ(clock_.sleeps(), expected);
   EXPECT_EQ(clock_.elapsed(), Millis(5000));
   EXPECT_EQ(told, 1);  // told once, not at every poll
