@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build pkg-config ccache git python3
+  g++ cmake ninja-build pkg-config ccache git python3 clang-format
   libboost-dev libpqxx-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev
   libcli11-dev libgtest-dev libgmock-dev libssl-dev
 )

@@ -7,6 +7,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+"$here/scripts/install-deps.sh"
+"$here/scripts/format.sh" --check
 "$here/scripts/build.sh" "$here/build" -DLOCKSTEP_WERROR=ON
 (cd "$here/build" && ctest --output-on-failure -j "$(nproc)")
 
