@@ -46,6 +46,21 @@ std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
   };
 }
 
+HistoryEntry EntryOf(const Migration& m, const std::string& service, const std::string& run_id,
+                     const std::string& status, const std::string& applied_by_sql,
+                     const std::string& lockstep_version) {
+  HistoryEntry e;
+  e.service = service;
+  e.version = m.version.text();
+  e.name = m.name;
+  e.checksum = m.checksum;
+  e.run_id = run_id;
+  e.status = status;
+  e.applied_by_sql = applied_by_sql;
+  e.lockstep_version = lockstep_version;
+  return e;
+}
+
 std::string RecordSql(const std::string& schema, const HistoryEntry& e, const QuoteLiteral& quote) {
   std::string table = "\"" + schema + "\".";
   std::string service = quote(e.service), version = quote(e.version), name = quote(e.name),

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "graph/model.h"
+
 namespace lockstep {
 
 // One migration's row of <schema>.history, and its events row.
@@ -19,6 +21,11 @@ struct HistoryEntry {
   std::string lockstep_version;
   int64_t execution_ms = 0;
 };
+
+// The entry of `m` (of service `service`), recorded by `applied_by_sql`.
+HistoryEntry EntryOf(const Migration& m, const std::string& service, const std::string& run_id,
+                     const std::string& status, const std::string& applied_by_sql,
+                     const std::string& lockstep_version);
 
 // Quotes a string as an SQL literal (the adapter uses libpq's quoting).
 using QuoteLiteral = std::function<std::string(const std::string&)>;

@@ -387,17 +387,9 @@ class PostgresDatabase : public Database {
   // The history entry of `run` with `status` (and the events row's `event`).
   HistoryEntry Entry(const MigrationToRun& run, const std::string& status, Clock::time_point start,
                      const std::string& event = "") {
-    const Migration& m = *run.migration;
-    HistoryEntry e;
-    e.service = run.service;
-    e.version = m.version.text();
-    e.name = m.name;
-    e.checksum = m.checksum;
-    e.run_id = run.run_id;
-    e.status = status;
+    HistoryEntry e = EntryOf(*run.migration, run.service, run.run_id, status,
+                             conn_->quote(o_.applied_by), o_.lockstep_version);
     e.event = event;
-    e.applied_by_sql = conn_->quote(o_.applied_by);
-    e.lockstep_version = o_.lockstep_version;
     e.execution_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     return e;

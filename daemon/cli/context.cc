@@ -12,19 +12,23 @@ std::string Count(size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
+namespace {
+
+// " (did you mean 'x'?)" for a mistyped service name, or "".
 std::string ServiceSuggestion(const MigrationGraph& graph, const std::string& name) {
   std::vector<std::string_view> names;
   for (const Service& service : graph.model().services) names.push_back(service.name);
   return DidYouMean(name, names);
 }
 
-int FindServiceOrSay(const MigrationGraph& graph, const std::string& name, const std::string& what,
-                     Log& log) {
-  int s = graph.FindService(name);
-  if (s >= 0) return s;
-  log.error() << "lockstep: " << what << ": unknown service '" << name << "'"
-              << ServiceSuggestion(graph, name) << "\n";
-  return -1;
+}  // namespace
+
+Status FindService(const MigrationGraph& graph, const std::string& name, const std::string& what,
+                   int* service) {
+  *service = graph.FindService(name);
+  if (*service >= 0) return Status::Ok();
+  return Status::BadInput(what + ": unknown service '" + name + "'" +
+                          ServiceSuggestion(graph, name));
 }
 
 int OkOrSay(const Status& status, Log& log) {
@@ -48,30 +52,31 @@ Loaded Load(const CommonOptions& options, Log& log, bool strict) {
   return loaded;
 }
 
-bool Select(const MigrationGraph& graph, const std::vector<std::string>& target_ids,
-            const std::vector<std::string>& services, std::vector<bool>* wanted, Log& log) {
+Status Select(const MigrationGraph& graph, const std::vector<std::string>& target_ids,
+              const std::vector<std::string>& services, std::vector<bool>* wanted) {
   std::vector<int> targets;
-  bool ok = true;
+  std::vector<std::string> errors;
   for (const std::string& id : target_ids) {
     std::string error;
     int m = graph.Resolve(id, &error);
-    if (m < 0) {
-      log.error() << "lockstep: --target " << id << ": " << error << "\n";
-      ok = false;
-    } else {
-      targets.push_back(m);
-    }
+    if (m < 0) errors.push_back("--target " + id + ": " + error);
+    if (m >= 0) targets.push_back(m);
   }
   for (const std::string& name : services) {
-    int s = FindServiceOrSay(graph, name, "--service", log);
-    if (s < 0) {
-      ok = false;
+    int s = -1;
+    if (Status found = FindService(graph, name, "--service", &s); !found.ok()) {
+      errors.push_back(found.message());
       continue;
     }
     for (int m : graph.Heads(s)) targets.push_back(m);
   }
-  if (ok && !targets.empty()) *wanted = graph.Closure(targets);
-  return ok;
+  if (!errors.empty()) {
+    std::string message;  // one line each, every line a message of its own
+    for (const std::string& e : errors) message += (message.empty() ? "" : "\nlockstep: ") + e;
+    return Status::BadInput(message);
+  }
+  if (!targets.empty()) *wanted = graph.Closure(targets);
+  return Status::Ok();
 }
 
 int ReadHistoriesOrSay(const Platform& platform, const DatabaseFactory& factory,

@@ -27,15 +27,15 @@ namespace lockstep {
 Loaded Load(const CommonOptions& options, Log& log, bool strict = false);
 
 // Migrations selected by --target and --service: those and all they need;
-// empty (meaning all) when neither is given. False (after printing why) on an
-// unknown id or service.
-bool Select(const MigrationGraph& graph, const std::vector<std::string>& targets,
-            const std::vector<std::string>& services, std::vector<bool>* wanted, Log& log);
+// empty (meaning all) when neither is given. BadInput naming every unknown id
+// and service, with a "did you mean".
+Status Select(const MigrationGraph& graph, const std::vector<std::string>& targets,
+              const std::vector<std::string>& services, std::vector<bool>* wanted);
 
-// The index of the service named `name`; -1 after saying, with a "did you
-// mean", that there is none. `what` prefixes the message ("rollback").
-int FindServiceOrSay(const MigrationGraph& graph, const std::string& name, const std::string& what,
-                     Log& log);
+// Sets *service to the index of the service named `name`; BadInput, with a
+// "did you mean", when there is none. `what` prefixes the message ("rollback").
+Status FindService(const MigrationGraph& graph, const std::string& name, const std::string& what,
+                   int* service);
 
 // "1 service", "3 services".
 std::string Count(size_t n, const char* one, const char* many);
@@ -52,9 +52,6 @@ int ReadHistoriesOrSay(const Platform& platform, const DatabaseFactory& factory,
 // names no database of the platform.
 Status PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool rollback,
                        const std::string& only, std::ostream& out);
-
-// " (did you mean 'x'?)" for a mistyped service name, or "".
-std::string ServiceSuggestion(const MigrationGraph& graph, const std::string& name);
 
 // The exit code of `status`, after saying why on `log` when it is not ok.
 int OkOrSay(const Status& status, Log& log);

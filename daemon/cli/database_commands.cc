@@ -92,7 +92,8 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
   std::vector<bool> wanted;
-  if (!Select(graph, apply.targets, apply.services, &wanted, log)) return kExitBadInput;
+  if (Status s = Select(graph, apply.targets, apply.services, &wanted); !s.ok())
+    return OkOrSay(s, log);
   if (apply.dry_run) {
     PlanOptions plan;
     plan.targets = apply.targets;

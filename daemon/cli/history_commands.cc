@@ -186,9 +186,10 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
   int service = -1;
-  if (!baseline.service.empty() &&
-      (service = FindServiceOrSay(graph, baseline.service, "baseline", log)) < 0) {
-    return kExitBadInput;
+  if (!baseline.service.empty()) {
+    if (Status s = FindService(graph, baseline.service, "baseline", &service); !s.ok()) {
+      return OkOrSay(s, log);
+    }
   }
   std::map<std::string, std::vector<int>> record, services_of;  // by database
   for (int s = 0; s < static_cast<int>(graph.model().services.size()); ++s) {
@@ -243,8 +244,10 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
-  int service = FindServiceOrSay(graph, repair.service, "repair", log);
-  if (service < 0) return kExitBadInput;
+  int service = -1;
+  if (Status s = FindService(graph, repair.service, "repair", &service); !s.ok()) {
+    return OkOrSay(s, log);
+  }
   std::string run_id = NewRunId();
   DatabaseFactory factory = MakeDatabases(options, *loaded.platform, run_id);
   std::string database = DatabaseOfService(graph.model(), service);

@@ -57,7 +57,8 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
   std::vector<bool> wanted;
-  if (!Select(graph, plan.targets, plan.services, &wanted, log)) return kExitBadInput;
+  if (Status s = Select(graph, plan.targets, plan.services, &wanted); !s.ok())
+    return OkOrSay(s, log);
   std::vector<bool> applied;
   if (!plan.offline) {
     std::map<std::string, std::vector<HistoryRow>> histories;

@@ -41,9 +41,8 @@ Status SelectRollback(const MigrationGraph& graph, const PlatformState& state,
     return Status::Ok();
   }
   int service = -1;
-  if (!o.service.empty() && (service = graph.FindService(o.service)) < 0) {
-    return Status::BadInput("rollback: unknown service '" + o.service + "'" +
-                            ServiceSuggestion(graph, o.service));
+  if (!o.service.empty()) {
+    if (Status s = FindService(graph, o.service, "rollback", &service); !s.ok()) return s;
   }
   std::vector<int> applied;
   for (int m = 0; m < graph.size(); ++m) {

@@ -75,7 +75,9 @@ int LoadService(const CommonOptions& options, const std::string& name, const std
                 Loaded* loaded, Log& log) {
   *loaded = Load(options, log);
   if (!loaded->graph) return -1;
-  return FindServiceOrSay(*loaded->graph, name, what, log);
+  int service = -1;
+  OkOrSay(FindService(*loaded->graph, name, what, &service), log);
+  return service;
 }
 
 }  // namespace

@@ -155,7 +155,7 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
   std::vector<bool> wanted;
   std::vector<std::string> services;
   if (!verify.service.empty()) services.push_back(verify.service);
-  if (!Select(graph, {}, services, &wanted, log)) return kExitBadInput;
+  if (Status s = Select(graph, {}, services, &wanted); !s.ok()) return OkOrSay(s, log);
   std::set<std::string> databases;
   for (int m = 0; m < graph.size(); ++m) {
     if (wanted.empty() || wanted[m])

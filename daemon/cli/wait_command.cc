@@ -38,11 +38,8 @@ Status Targets(const MigrationGraph& graph, const WaitOptions& wait, std::vector
     targets->push_back(m);
   }
   for (const std::string& name : wait.services) {
-    int s = graph.FindService(name);
-    if (s < 0) {
-      return Status::BadInput("--service: unknown service '" + name + "'" +
-                              ServiceSuggestion(graph, name));
-    }
+    int s = -1;
+    if (Status found = FindService(graph, name, "--service", &s); !found.ok()) return found;
     for (int m : graph.Heads(s)) targets->push_back(m);
   }
   return Status::Ok();

@@ -56,15 +56,8 @@ void RenderSqlScript(const MigrationGraph& graph, const SqlScript& s, std::ostre
     }
     for (const Statement& st : statements) out << Terminated(st.sql);
     if (!service.schema.empty() && outside) out << "RESET search_path;\n";
-    HistoryEntry e;
-    e.service = service.name;
-    e.version = mig.version.text();
-    e.name = mig.name;
-    e.checksum = mig.checksum;
-    e.run_id = s.run_id;
-    e.status = "applied";
-    e.applied_by_sql = "current_user";
-    e.lockstep_version = LOCKSTEP_VERSION;
+    HistoryEntry e =
+        EntryOf(mig, service.name, s.run_id, "applied", "current_user", LOCKSTEP_VERSION);
     out << (s.rollback ? ForgetSql(s.history_schema, e, SqlLiteral)
                        : RecordSql(s.history_schema, e, SqlLiteral))
         << ";\n";

@@ -17,7 +17,28 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ApplyTest : public IntegrationTest {};
+class ApplyTest : public IntegrationTest {
+ protected:
+  // Service a on database main with one migration that has a down file.
+  void OneReversibleMigration() {
+    SmallPlatform();
+    p_.WriteService("a");
+    p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+    p_.WriteMigration("a", "001_t.down.sql", "DROP TABLE t;");
+  }
+};
+
+// Every command that connects to a database, as a user would type it.
+const char* const kDatabaseCommands[] = {"apply",
+                                         "plan",
+                                         "status",
+                                         "history",
+                                         "drift",
+                                         "rollback --to a:001 --yes",
+                                         "baseline --service a --version 001",
+                                         "repair --service a --forget",
+                                         "verify",
+                                         "wait --for a:001 --timeout 2s"};
 
 TEST_F(ApplyTest, ExamplePlatformAppliesAndReRunAppliesNothing) {
   std::string env = ExampleEnv();
@@ -289,23 +310,10 @@ TEST_F(ApplyTest, RequirementOnAnotherDatabaseWaitsForIt) {
 // libpq's own parse errors quote the text they choke on, which can be the
 // password; lockstep never shows any part of a URL that failed to parse.
 TEST_F(ApplyTest, PasswordNeverLeaksFromAMalformedUrl) {
-  SmallPlatform();
-  p_.WriteService("a");
-  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
-  p_.WriteMigration("a", "001_t.down.sql", "DROP TABLE t;");
-  const char* commands[] = {"apply",
-                            "plan",
-                            "status",
-                            "history",
-                            "drift",
-                            "rollback --to a:001 --yes",
-                            "baseline --service a --version 001",
-                            "repair --service a --forget",
-                            "verify",
-                            "wait --for a:001 --timeout 2s"};
+  OneReversibleMigration();
   for (const char* url : {"postgresql://u:%ZZsecret-pw@db/x",
                           "postgresql://u:secret-pw@db/x?bogus=1", "mysql://u:secret-pw@db/x"}) {
-    for (const char* command : commands) {
+    for (const char* command : kDatabaseCommands) {
       Result r = RunLockstep("-c " + p_.config() + " " + command,
                              std::string("MAIN_DATABASE_URL='") + url + "'");
       EXPECT_EQ(r.code, 2) << command << " " << url << "\n" << r.err;
@@ -318,22 +326,9 @@ TEST_F(ApplyTest, PasswordNeverLeaksFromAMalformedUrl) {
 // An unset ${VAR}, an empty URL and a URL that is not PostgreSQL's are
 // configuration: exit 2 whatever the command.
 TEST_F(ApplyTest, ConfigurationErrorsExitTwoEverywhere) {
-  SmallPlatform();
-  p_.WriteService("a");
-  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
-  p_.WriteMigration("a", "001_t.down.sql", "DROP TABLE t;");
-  const char* commands[] = {"apply",
-                            "plan",
-                            "status",
-                            "history",
-                            "drift",
-                            "rollback --to a:001 --yes",
-                            "baseline --service a --version 001",
-                            "repair --service a --forget",
-                            "verify",
-                            "wait --for a:001 --timeout 2s"};
+  OneReversibleMigration();
   for (const char* env : {"", "MAIN_DATABASE_URL=", "MAIN_DATABASE_URL=mysql://u@h/db"}) {
-    for (const char* command : commands) {
+    for (const char* command : kDatabaseCommands) {
       Result r = RunLockstep("-c " + p_.config() + " " + command, env);
       EXPECT_EQ(r.code, 2) << command << " [" << env << "]\n" << r.err;
     }
