@@ -5,10 +5,22 @@
 # Running it again reuses that server and applies nothing.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-"$here/scripts/build.sh"
+# The binary only: the test command builds the tests.
+LOCKSTEP_TARGETS=lockstep "$here/scripts/build.sh"
 lockstep="$here/build/lockstep"
 platform="$here/examples/lyss/lockstep.yaml"
 pg="$here/build/demo-pg"
+
+# As root, the server runs as the postgres user, which cannot enter a checkout
+# under a private folder such as /root. Then the server lives in a folder of
+# its own under /tmp, and build/demo-pg points at it.
+if [ -L "$pg" ] && [ ! -e "$pg" ]; then rm "$pg"; fi  # its folder was cleaned away
+if [ "$(id -u)" -eq 0 ] && [ ! -e "$pg" ] && ! runuser -u postgres -- test -x "$here/build"; then
+  outside="${TMPDIR:-/tmp}/lockstep-demo-pg-$(printf '%s' "$here" | sha256sum | cut -c1-12)"
+  mkdir -p "$outside"
+  ln -s "$outside" "$pg"
+  echo "demo: the postgres user cannot enter $here; the throwaway server lives in $outside" >&2
+fi
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 

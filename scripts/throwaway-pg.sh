@@ -20,7 +20,9 @@ running() { [ -f "$dir/data/postmaster.pid" ] && "${as_owner[@]}" "$bin/pg_ctl" 
 case "$cmd" in
   start)
     mkdir -p "$dir"
-    dir=$(cd "$dir" && pwd)
+    # The physical path: as root the server runs as postgres, which may not
+    # be able to walk through a symlink's folder (/root is 0700).
+    dir=$(cd "$dir" && pwd -P)
     if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
     if ! running; then
       if [ ! -f "$dir/data/PG_VERSION" ]; then
@@ -54,7 +56,7 @@ case "$cmd" in
     if running; then "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; fi
     ;;
   url)
-    dir=$(cd "$dir" && pwd)
+    dir=$(cd "$dir" && pwd -P)
     echo "postgresql:///${1:?database}?host=$dir&port=$(cat "$dir/port")&user=postgres"
     ;;
   *) echo "usage: throwaway-pg.sh start|stop|url DIR [DB...]" >&2; exit 2 ;;
