@@ -98,12 +98,13 @@ class YamlFile {
   // lookups with the first: a second `databases:` block would be silently
   // ignored. Reports each key seen twice in one mapping, anywhere.
   // Aliases are walked again at each use: a budget keeps a hostile file of
-  // nested aliases ("billion laughs") from taking forever.
-  bool CheckDuplicateKeys(const YAML::Node& node) {
-    if (++visited_ > kVisitBudget) return true;
+  // nested aliases ("billion laughs") from taking forever, and a depth limit
+  // one that refers to itself (`a: &a [*a]`) from recursing without end.
+  bool CheckDuplicateKeys(const YAML::Node& node, int depth = 0) {
+    if (++visited_ > kVisitBudget || depth > kMaxDepth) return true;
     bool ok = true;
     if (node.IsSequence()) {
-      for (const auto& item : node) ok &= CheckDuplicateKeys(item);
+      for (const auto& item : node) ok &= CheckDuplicateKeys(item, depth + 1);
     } else if (node.IsMap()) {
       std::map<std::string, int> seen;  // key -> its first line
       for (const auto& entry : node) {
@@ -116,13 +117,14 @@ class YamlFile {
             ok = false;
           }
         }
-        ok &= CheckDuplicateKeys(entry.second);
+        ok &= CheckDuplicateKeys(entry.second, depth + 1);
       }
     }
     return ok;
   }
 
   static constexpr int kVisitBudget = 1'000'000;
+  static constexpr int kMaxDepth = 64;
   std::string path_;
   Diagnostics* diag_;
   int visited_ = 0;

@@ -355,6 +355,18 @@ TEST_F(LoaderTest, DuplicateKeyInAServiceManifestIsAnError) {
             "ROOT/lockstep.yaml:5: warning: database 'main' is used by no service\n");
 }
 
+// `a: &a [*a]` is a node that holds itself: walking it must end.
+TEST_F(LoaderTest, SelfReferentialAliasIsAnErrorNotACrash) {
+  Basic();
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: &s [*s]\ndatabases: &d {main: *d}\n"
+           "x: &a [*a]\n");
+  Load();
+  EXPECT_TRUE(diag_.has_errors());
+  EXPECT_NE(Describe(diag_, p_.root()).find("unknown key 'x' in the platform file"),
+            std::string::npos);
+}
+
 TEST_F(LoaderTest, SymlinkedMigrationOutsideTheRootIsRefused) {
   Basic();
   TempPlatform elsewhere;
