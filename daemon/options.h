@@ -4,6 +4,7 @@
 #define LOCKSTEP_DAEMON_OPTIONS_H_
 
 #include <functional>
+#include <ostream>
 #include <string>
 
 #include "adapters/clock.h"
@@ -26,6 +27,8 @@ struct CommonOptions {
   // PostgreSQL from the platform's connections when empty; tests set a fake.
   DatabasesMaker databases;
   Clock* clock = Clock::Real();  // waits and timeouts; tests set a fake
+  bool color = false;            // --color: escape codes for states in results on stdout
+  std::ostream* live = nullptr;  // a terminal for a live progress line (stderr on a TTY)
 };
 
 }  // namespace lockstep

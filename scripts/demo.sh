@@ -22,7 +22,12 @@ if [ "$(id -u)" -eq 0 ] && [ ! -e "$pg" ] && ! runuser -u postgres -- test -x "$
   echo "demo: the postgres user cannot enter $here; the throwaway server lives in $outside" >&2
 fi
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# Bold commands on a terminal; plain text when piped (NO_COLOR honoured).
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then
+  step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n$ %s\n' "$*"; }
+fi
 
 port=$("$here/scripts/throwaway-pg.sh" start "$pg" identity platform billing chat)
 env_file="$here/build/demo.env"

@@ -8,6 +8,7 @@
 
 #include "daemon/cli/commands.h"
 #include "daemon/cli/context.h"
+#include "daemon/cli/progress.h"
 #include "daemon/engine/drift.h"
 #include "daemon/engine/state.h"
 #include "daemon/exit_codes.h"
@@ -20,54 +21,15 @@ namespace {
 using nlohmann::ordered_json;
 using SteadyClock = std::chrono::steady_clock;
 
-std::string Millis(std::chrono::milliseconds ms) {
-  if (ms.count() < 1000) return std::to_string(ms.count()) + " ms";
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(2) << ms.count() / 1000.0 << " s";
-  return s.str();
+// ANSI colours for states; only with --color (a terminal, no NO_COLOR).
+constexpr const char* kGreen = "32";
+constexpr const char* kYellow = "33";
+constexpr const char* kRed = "31";
+constexpr const char* kCyan = "36";
+
+std::string Paint(const std::string& text, const char* color, bool on) {
+  return on ? "\033[" + std::string(color) + "m" + text + "\033[0m" : text;
 }
-
-// Progress on stderr: a line when a migration starts and when it ends.
-class ProgressPrinter : public ExecutionObserver {
- public:
-  ProgressPrinter(const MigrationGraph& graph, Log& log) : graph_(graph), log_(log) {}
-
-  void LockWaiting(const std::string& database, const LockHolder& holder) override {
-    LogFields f;
-    f.database = database;
-    log_.Write(Log::Level::kWarning,
-               "lockstep: waiting for the migration lock of database '" + database + "', held by " +
-                   holder.ToString(),
-               f);
-  }
-  void MigrationStarted(int m, const std::string& database) override {
-    log_.Write(
-        Log::Level::kInfo,
-        "  start  " + database + "  " + graph_.IdOf(m) + "  " + graph_.model().migrations[m].name,
-        Fields(m, database));
-  }
-  void MigrationFinished(int m, const std::string& database, const Status& status,
-                         std::chrono::milliseconds took) override {
-    LogFields f = Fields(m, database);
-    f.duration_ms = took.count();
-    log_.Write(status.ok() ? Log::Level::kInfo : Log::Level::kError,
-               std::string(status.ok() ? "  done   " : "  FAILED ") + database + "  " +
-                   graph_.IdOf(m) + "  " + Millis(took),
-               f);
-  }
-
- private:
-  LogFields Fields(int m, const std::string& database) const {
-    LogFields f;
-    f.service = graph_.model().services[graph_.model().migrations[m].service].name;
-    f.migration = graph_.IdOf(m);
-    f.database = database;
-    return f;
-  }
-
-  const MigrationGraph& graph_;
-  Log& log_;
-};
 
 const char* StatusWord(const Status& s) {
   switch (s.code()) {
@@ -105,7 +67,7 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   ExecutorOptions eo = ExecutorOptionsFor(platform.settings, run_id);
   eo.allow_out_of_order = apply.allow_out_of_order;
   log.set_run_id(run_id);
-  ProgressPrinter progress(graph, log);
+  ProgressPrinter progress(graph, log, *options.clock, options.live);
   Executor executor(graph, MakeDatabases(options, platform, run_id), &progress, eo);
   auto start = SteadyClock::now();
   log.info() << "lockstep: run " << run_id << " on " << platform.config_path << "\n";
@@ -162,21 +124,20 @@ int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& 
         << "applied  state\n";
     for (size_t s = 0; s < rows.size(); ++s) {
       const ServiceSummary& r = rows[s];
-      std::string what = "up to date";
-      auto list = [&](const char* label, const std::vector<int>& l) {
+      std::string what;
+      auto list = [&](const char* label, const std::vector<int>& l, const char* color) {
         if (l.empty()) return;
-        if (what == "up to date")
-          what.clear();
-        else
-          what += "; ";
-        what += label;
-        for (int m : l) what += " " + model.migrations[m].version.text();
+        if (!what.empty()) what += "; ";
+        std::string part = label;
+        for (int m : l) part += " " + model.migrations[m].version.text();
+        what += Paint(part, color, options.color);
       };
-      list("pending", r.pending);
-      list("running", r.running);
-      list("FAILED", r.failed);
-      list("CHECKSUM MISMATCH", r.mismatched);
-      list("OUT OF ORDER", r.out_of_order);
+      list("pending", r.pending, kYellow);
+      list("running", r.running, kCyan);
+      list("FAILED", r.failed, kRed);
+      list("CHECKSUM MISMATCH", r.mismatched, kRed);
+      list("OUT OF ORDER", r.out_of_order, kYellow);
+      if (what.empty()) what = Paint("up to date", kGreen, options.color);
       out << std::setw(width + 2) << model.services[s].name << std::setw(12)
           << model.services[s].database << std::setw(9)
           << (std::to_string(r.applied) + "/" + std::to_string(r.total)) << what << "\n";

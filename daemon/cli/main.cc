@@ -39,6 +39,11 @@ int main(int argc, char** argv) {
   const std::string version =
       std::string("lockstep ") + LOCKSTEP_VERSION + " (commit " + LOCKSTEP_GIT_COMMIT + ")";
   app.set_version_flag("--version", version);
+  std::string color = "auto";
+  app.add_option("--color", color,
+                 "Colour and a live progress line on a terminal: auto (default; NO_COLOR "
+                 "turns colour off), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   std::string log_format;
   app.add_option("--log-format", log_format,
                  "Logs on stderr as text (default) or json, one object per line "
@@ -221,6 +226,11 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
   Log log(*format_of_logs);
+  // Escape codes only where a person reads them: never when piped.
+  bool no_color = common.env("NO_COLOR").value_or("") != "";
+  common.color = color == "always" || (color == "auto" && !no_color && isatty(STDOUT_FILENO));
+  bool terminal = color == "always" || (color == "auto" && isatty(STDERR_FILENO));
+  if (terminal && *format_of_logs == LogFormat::kText) common.live = &std::cerr;
 
   try {
     if (validate->parsed()) return RunValidate(common, strict, std::cout, log);

@@ -54,6 +54,7 @@ struct Executor::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> grace;
+  std::optional<asio::steady_timer> ticker;
 
   Impl(const MigrationGraph& g, DatabaseFactory f, ExecutionObserver* o, ExecutorOptions opts)
       : graph(g),
@@ -113,6 +114,7 @@ struct Executor::Impl {
     }
     if (plan->running() == 0 && (plan->done() || stopping)) {
       grace.reset();  // cancels its wait
+      ticker.reset();
       signals->cancel();
       guard.reset();
     }
@@ -148,6 +150,15 @@ struct Executor::Impl {
     }
   }
 
+  void Tick() {
+    ticker.emplace(io, options.tick);
+    ticker->async_wait([this](const boost::system::error_code& ec) {
+      if (ec || !ticker) return;
+      observer->Tick();
+      Tick();
+    });
+  }
+
   // No new migration starts; running ones get the grace period, then their
   // queries are cancelled. REQUIRES: the io thread.
   void BeginStop() {
@@ -179,6 +190,7 @@ struct Executor::Impl {
       BeginStop();
       Fill();
     });
+    if (observer && options.tick.count() > 0) Tick();
     asio::post(io, [this] { Fill(); });
     io.run();
     pool->join();
@@ -263,6 +275,8 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
     todo[m] = in[m] && want;
     result.already_applied += in[m] && !want;  // applied (or, rolling back, already gone)
   }
+  if (x.observer)
+    x.observer->RunPlanned(static_cast<int>(std::count(todo.begin(), todo.end(), true)));
   x.Execute(todo, static_cast<int>(std::count(touched.begin(), touched.end(), true)));
   result.not_started = x.plan->remaining();
   x.StoreSnapshots(touched);

@@ -32,6 +32,7 @@ struct ExecutorOptions {
   bool rollback = false;            // run down migrations, dependents first
   bool allow_out_of_order = false;  // apply a migration older than its service's latest applied
   Clock* clock = Clock::Real();     // for lock polling
+  std::chrono::milliseconds tick{1000};  // how often the observer's Tick() is called
 };
 
 // The executor's options from the platform's settings, for run `run_id`.
@@ -41,6 +42,10 @@ ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& 
 class ExecutionObserver {
  public:
   virtual ~ExecutionObserver() = default;
+  // Once the histories are read: how many migrations this run will start.
+  virtual void RunPlanned(int /*migrations*/) {}
+  // Every options.tick while migrations run (progress displays, "still running").
+  virtual void Tick() {}
   virtual void LockWaiting(const std::string& /*database*/, const LockHolder& /*holder*/) {}
   virtual void LockAcquired(const std::string& /*database*/, std::chrono::milliseconds /*waited*/) {
   }

@@ -72,6 +72,17 @@ TEST_F(CommandsTest, StatusCheckCountsPendingButNotRunning) {
   EXPECT_NE(out_.str().find("running 002"), std::string::npos) << out_.str();
 }
 
+TEST_F(CommandsTest, StatusIsColouredOnlyWhenAsked) {
+  cluster_.SetHistory("main", {Row("001", "applied", kT1), Row("002", "failed", kT2)});
+  CommonOptions o = Options();
+  EXPECT_EQ(RunStatus(o, false, out_, log_), kExitOk);
+  EXPECT_EQ(out_.str().find("\033"), std::string::npos) << out_.str();
+  out_.str("");
+  o.color = true;
+  EXPECT_EQ(RunStatus(o, false, out_, log_), kExitOk);
+  EXPECT_NE(out_.str().find("\033[31mFAILED 002\033[0m"), std::string::npos) << out_.str();
+}
+
 TEST_F(CommandsTest, StatusOfAnUnreachableDatabaseIsAFailure) {
   cluster_.MakeUnreachable("main");
   EXPECT_EQ(RunStatus(Options(), false, out_, log_), kExitFailed);
