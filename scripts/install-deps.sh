@@ -6,13 +6,14 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake ninja-build pkg-config ccache git python3 clang-format
+  g++ cmake ninja-build pkg-config ccache git python3
   libboost-dev libpqxx-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev
   libcli11-dev libgtest-dev libgmock-dev libssl-dev
 )
 if [ "${LOCKSTEP_DEPS:-all}" != build ]; then
-  # A server for the tests and the demo; curl and Chromium for the daemon's tests.
-  packages+=(postgresql-15 postgresql-client-15 curl chromium)
+  # A server for the tests and the demo; curl and Chromium for the daemon's
+  # tests; clang-format for the test command's format check.
+  packages+=(postgresql-15 postgresql-client-15 curl chromium clang-format)
 fi
 
 missing=()

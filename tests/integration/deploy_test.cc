@@ -1,7 +1,9 @@
 // The deployment path: lockstep wait, JSON logs, and the Kubernetes manifests
 // in deploy/kubernetes run exactly as written against a real PostgreSQL.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -130,6 +132,40 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
   EXPECT_GE(waits, 1);
   EXPECT_EQ(daemons, 1);
   EXPECT_EQ(Count("billing", "SELECT count(*) FROM lockstep.history"), "3");
+}
+
+// What the next release's `kubectl apply` meets: a Job of its own (templates
+// are immutable), no retries of what a retry cannot fix, a ConfigMap that
+// reaches running pods and schedules rounds, reads fenced by a NetworkPolicy.
+TEST_F(DeployTest, KubernetesManifestsSurviveASecondRollout) {
+  std::map<std::string, YAML::Node> by_kind;
+  int subpaths = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(LOCKSTEP_DEPLOY) + "/kubernetes")) {
+    if (entry.path().extension() != ".yaml") continue;
+    subpaths += Slurp(entry.path().string()).find("subPath:") != std::string::npos;
+    for (const YAML::Node& doc : LoadAll(entry.path().string())) {
+      by_kind[doc["kind"].as<std::string>()] = doc;
+    }
+  }
+  EXPECT_EQ(subpaths, 0) << "a subPath mount never sees an edited ConfigMap";
+  YAML::Node job = by_kind["Job"];
+  std::string image = job["spec"]["template"]["spec"]["containers"][0]["image"].as<std::string>();
+  std::string tag = image.substr(image.find(':') + 1);
+  std::replace(tag.begin(), tag.end(), '.', '-');
+  EXPECT_EQ(job["metadata"]["name"].as<std::string>(), "lockstep-migrate-" + tag);
+  EXPECT_GT(job["spec"]["ttlSecondsAfterFinished"].as<int>(), 0);
+  YAML::Node fail = job["spec"]["podFailurePolicy"]["rules"][0];
+  EXPECT_EQ(fail["action"].as<std::string>(), "FailJob");
+  std::vector<int> codes;
+  for (const YAML::Node& c : fail["onExitCodes"]["values"]) codes.push_back(c.as<int>());
+  EXPECT_EQ(codes, (std::vector<int>{2, 3, 4}));
+  YAML::Node platform = YAML::Load(by_kind["ConfigMap"]["data"]["lockstep.yaml"].as<std::string>());
+  EXPECT_TRUE(platform["settings"]["schedule"]["apply_pending"].as<bool>());
+  ASSERT_TRUE(by_kind.count("NetworkPolicy"));
+  EXPECT_EQ(
+      by_kind["NetworkPolicy"]["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+          .as<std::string>(),
+      "daemon");
 }
 
 TEST_F(DeployTest, SystemdUnitRunsAsWritten) {
