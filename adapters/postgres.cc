@@ -165,11 +165,11 @@ class PostgresDatabase : public Database {
   }
 
   Status Apply(const MigrationToRun& run) override {
-    Status s = ApplyOrSay(run);
+    Status s = ApplyUnscrubbed(run);
     return s.ok() ? s : s.WithMessage(Scrub(s.message(), secrets_));
   }
 
-  Status ApplyOrSay(const MigrationToRun& run) {
+  Status ApplyUnscrubbed(const MigrationToRun& run) {
     size_t current = 0;  // statement being run, for the error's file:line
     auto start = Clock::now();
     try {
@@ -337,12 +337,12 @@ class PostgresDatabase : public Database {
   // libpqxx would reconnect silently on a later call, without our lock.
   template <typename F>
   Status Guard(const std::string& what, F&& body) {
-    Status s = GuardOrSay(what, std::forward<F>(body));
+    Status s = GuardUnscrubbed(what, std::forward<F>(body));
     return s.ok() ? s : s.WithMessage(Scrub(s.message(), secrets_));
   }
 
   template <typename F>
-  Status GuardOrSay(const std::string& what, F&& body) {
+  Status GuardUnscrubbed(const std::string& what, F&& body) {
     if (!conn_) return Status::Failed("database '" + o_.database + "': not connected");
     try {
       body();

@@ -72,18 +72,19 @@ void Log::Write(Level level, const std::string& message, const LogFields& fields
   logger_->log(spd, body.substr(1, body.size() - 2));  // without the braces
 }
 
+std::string Count(size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 void LogDiagnostics(const Diagnostics& diag, bool verbose, Log& log) {
   for (const DiagnosticLine& line : DiagnosticLines(diag, verbose)) {
     (line.severity == Diagnostic::Severity::kWarning ? log.warning() : log.error())
         << line.text << "\n";
   }
   if (!diag.has_errors()) return;
-  auto count = [](size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-  };
   size_t warnings = diag.all().size() - static_cast<size_t>(diag.error_count());
-  std::string summary = "lockstep: " + count(diag.error_count(), "error", "errors");
-  if (warnings > 0) summary += ", " + count(warnings, "warning", "warnings");
+  std::string summary = "lockstep: " + Count(diag.error_count(), "error", "errors");
+  if (warnings > 0) summary += ", " + Count(warnings, "warning", "warnings");
   log.error() << summary << "; nothing was touched\n";
 }
 

@@ -85,6 +85,9 @@ class Log {
   std::shared_ptr<spdlog::logger> logger_;
 };
 
+// "1 service", "3 services".
+std::string Count(size_t n, const char* one, const char* many);
+
 // Writes the diagnostics of a load, repeated warnings summarised unless
 // `verbose`, and when there are errors a last line that counts them and says
 // nothing was touched.

@@ -35,38 +35,28 @@ bool ReadWholeFile(const std::string& path, std::string* out, std::string* error
     *error = std::string("cannot read: ") + std::strerror(errno);
     return false;
   }
+  size_t start = out->size();
+  auto fail = [&](const std::string& why) {
+    *error = "cannot read: " + why;
+    out->resize(start);
+    ::close(fd);
+    return false;
+  };
+  auto too_large = [&] { return "larger than " + std::to_string(max_bytes / 1024) + " KiB"; };
   struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    *error = "cannot read: not a regular file";
-    ::close(fd);
-    return false;
-  }
-  if (max_bytes > 0 && static_cast<size_t>(st.st_size) > max_bytes) {
-    *error = "cannot read: larger than " + std::to_string(max_bytes / 1024) + " KiB";
-    ::close(fd);
-    return false;
-  }
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return fail("not a regular file");
+  if (max_bytes > 0 && static_cast<size_t>(st.st_size) > max_bytes) return fail(too_large());
   // One read of size + 1 bytes ends a regular file that did not grow; the
   // loop covers files that did.
   size_t want = st.st_size > 0 ? st.st_size + 1 : 65536;
-  size_t used = out->size(), start = used;
+  size_t used = start;
   for (;;) {
     out->resize(used + want);
     ssize_t n = ::read(fd, out->data() + used, want);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      *error = std::string("cannot read: ") + std::strerror(errno);
-      out->resize(start);
-      ::close(fd);
-      return false;
-    }
+    if (n < 0) return fail(std::strerror(errno));
     used += static_cast<size_t>(n);
-    if (max_bytes > 0 && used - start > max_bytes) {
-      *error = "cannot read: larger than " + std::to_string(max_bytes / 1024) + " KiB";
-      out->resize(start);
-      ::close(fd);
-      return false;
-    }
+    if (max_bytes > 0 && used - start > max_bytes) return fail(too_large());
     if (static_cast<size_t>(n) < want) break;
     want = 65536;
   }
@@ -203,7 +193,6 @@ void LoadDownFile(int dir_fd, const std::string& file, Migration* m, Diagnostics
     return;
   }
   m->down_no_transaction = directives.no_transaction;
-  m->down_empty = m->down.empty();
   for (const Diagnostic& d : down.all()) {
     if (d.severity == Diagnostic::Severity::kWarning) {
       diag->Warning(d.file, d.line, d.message, d.column, d.group);
@@ -216,6 +205,8 @@ void LoadDownFile(int dir_fd, const std::string& file, Migration* m, Diagnostics
                       "apply is not affected)",
                   d.column, kBrokenDownGroup);
   }
+  // Empty and without problems: irreversible on purpose, not broken.
+  m->down_empty = m->down.empty() && m->down_problems.empty();
 }
 
 // False (with an error) when `file` in `folder` is a symlink that leads

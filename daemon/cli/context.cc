@@ -8,10 +8,6 @@
 
 namespace lockstep {
 
-std::string Count(size_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 namespace {
 
 // " (did you mean 'x'?)" for a mistyped service name, or "".
@@ -47,7 +43,7 @@ std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFac
 }
 
 Loaded Load(const CommonOptions& options, Log& log, bool strict) {
-  Loaded loaded = LoadAndCheck(ConfigPath(options.config_path, options.env), options.env, strict);
+  Loaded loaded = LoadAndCheck(options, strict);
   LogDiagnostics(loaded.diag, options.verbose, log);
   return loaded;
 }

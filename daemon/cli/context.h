@@ -37,9 +37,6 @@ Status Select(const MigrationGraph& graph, const std::vector<std::string>& targe
 Status FindService(const MigrationGraph& graph, const std::string& name, const std::string& what,
                    int* service);
 
-// "1 service", "3 services".
-std::string Count(size_t n, const char* one, const char* many);
-
 // Reads the history of every database the platform's services use, without
 // the lock. Returns kExitOk, or (after printing why) the exit code of what
 // went wrong: 2 for configuration (an unset variable, a malformed URL), 1

@@ -126,11 +126,13 @@ Status VersionSelection(const MigrationGraph& graph, const BaselineOptions& base
   return Status::Ok();
 }
 
-// Reads `tool`'s history in `db` and matches it; prints the report. Failed
-// when an entry matches nothing (then nothing may be recorded anywhere).
+// Reads `tool`'s history in `db` and matches it; prints the report. Sets
+// *refusal when it cannot be taken as it is (an entry matches nothing, a dirty
+// golang-migrate version): then nothing may be recorded anywhere. A Status
+// that is not ok is a failure to read.
 Status Import(Database& db, const MigrationGraph& graph, const std::string& tool,
               const std::string& database, const std::vector<int>& services,
-              std::vector<int>* record, std::ostream& out) {
+              std::vector<int>* record, std::string* refusal, std::ostream& out) {
   std::vector<std::string> entries, matched, unmatched;
   bool found = false;
   if (Status s = db.ReadForeignHistory(tool, &entries, &found); !s.ok()) return s;
@@ -140,15 +142,19 @@ Status Import(Database& db, const MigrationGraph& graph, const std::string& tool
   }
   std::string error;
   *record = MatchForeign(graph, tool, entries, services, &matched, &unmatched, &error);
-  if (!error.empty()) return Status::Failed("database " + database + ": " + error);
+  if (!error.empty()) {
+    *refusal = "database " + database + ": " + error;
+    return Status::Ok();
+  }
   out << "database " << database << ": " << entries.size() << " " << tool << " entries, "
       << matched.size() << " matched, " << unmatched.size() << " not\n";
   for (const std::string& line : matched) out << "  matched    " << line << "\n";
   for (const std::string& line : unmatched) out << "  unmatched  " << line << "\n";
-  if (unmatched.empty()) return Status::Ok();
-  return Status::Failed("database " + database + ": " +
-                        Count(unmatched.size(), "entry", "entries") + " of " + tool +
-                        " match no lockstep migration");
+  if (!unmatched.empty()) {
+    *refusal = "database " + database + ": " + Count(unmatched.size(), "entry", "entries") +
+               " of " + tool + " match no lockstep migration";
+  }
+  return Status::Ok();
 }
 
 // Records `migrations` as baseline rows in `db`, those already recorded left
@@ -209,16 +215,17 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
   for (const auto& [database, services] : services_of) {
     if (tool.empty() && !record.count(database)) continue;
     Status status;
+    std::string refusal;
     locked[database] = OpenLocked(*loaded.platform, factory, database, *options.clock, &status);
     if (status.ok() && !tool.empty()) {
-      status = Import(*locked[database], graph, tool, database, services, &record[database], out);
-    }
-    if (status.code() == Status::Code::kFailed && !tool.empty() && locked[database]) {
-      log.error() << "lockstep: " << status.message() << "\n";
-      all_matched = false;  // read and report every database before refusing
-      continue;
+      status = Import(*locked[database], graph, tool, database, services, &record[database],
+                      &refusal, out);
     }
     if (!status.ok()) return OkOrSay(status, log);
+    if (!refusal.empty()) {
+      log.error() << "lockstep: " << refusal << "\n";
+      all_matched = false;  // read and report every database before refusing
+    }
   }
   if (!all_matched) {
     log.error() << "lockstep: baseline: nothing was recorded: every entry must match a lockstep "

@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "daemon/options.h"
 #include "graph/diagnostic.h"
 #include "graph/graph.h"
-#include "manifests/environment.h"
 #include "manifests/platform.h"
 
 namespace lockstep {
@@ -22,13 +22,10 @@ struct Loaded {
   Diagnostics diag;
 };
 
-// The platform file to read: `flag` (-c) when given, else $LOCKSTEP_CONFIG,
-// else ./lockstep.yaml.
-std::string ConfigPath(const std::string& flag, const Environment& env);
-
-// Loads and checks everything, reporting nothing (the diagnostics are in the
-// result). `strict`: every warning is an error too.
-Loaded LoadAndCheck(const std::string& config_path, const Environment& env, bool strict = false);
+// Loads and checks the platform file of `options` (-c when given, else
+// $LOCKSTEP_CONFIG, else ./lockstep.yaml) and everything it names, reporting
+// nothing: the diagnostics are in the result. `strict`: warnings are errors.
+Loaded LoadAndCheck(const CommonOptions& options, bool strict = false);
 
 }  // namespace lockstep
 

@@ -97,7 +97,7 @@ Daemon::Daemon(CommonOptions options, ServeOptions serve, Log& log)
 Daemon::~Daemon() { worker_.join(); }
 
 Loaded Daemon::Load(Log& log) const {
-  Loaded loaded = LoadAndCheck(ConfigPath(options_.config_path, options_.env), options_.env);
+  Loaded loaded = LoadAndCheck(options_);
   LogDiagnostics(loaded.diag, options_.verbose, log);
   return loaded;
 }
