@@ -11,9 +11,10 @@ packages=(
   libcli11-dev libgtest-dev libgmock-dev libssl-dev
 )
 if [ "${LOCKSTEP_DEPS:-all}" != build ]; then
-  # A server for the tests and the demo; curl and Chromium for the daemon's
-  # tests; clang-format for the test command's format check.
-  packages+=(postgresql-15 postgresql-client-15 curl chromium clang-format)
+  # A server for the tests and the demo; curl, and Chromium with chromedriver
+  # for the daemon's tests (the status page is driven as a person would);
+  # clang-format for the test command's format check.
+  packages+=(postgresql-15 postgresql-client-15 curl chromium chromium-driver clang-format)
 fi
 
 missing=()

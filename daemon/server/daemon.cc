@@ -44,7 +44,7 @@ class RunObserver : public ExecutionObserver {
   }
   void MigrationStarted(int m, const std::string& database) override {
     std::lock_guard<std::mutex> lock(*mu_);
-    run_->migrations.push_back({graph_.IdOf(m), database, "running", -1});
+    run_->migrations.push_back({graph_.IdOf(m), database, "running", -1, ""});
     AddLog("start " + database + " " + graph_.IdOf(m));
   }
   void MigrationFinished(int m, const std::string& database, const Status& status,
@@ -56,6 +56,7 @@ class RunObserver : public ExecutionObserver {
       if (p.id != graph_.IdOf(m)) continue;
       p.state = status.ok() ? "applied" : "failed";
       p.duration_ms = took.count();
+      p.error = status.message();
     }
     AddLog((status.ok() ? "done " : "FAILED ") + database + " " + graph_.IdOf(m) + " " +
            std::to_string(took.count()) + " ms");

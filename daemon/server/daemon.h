@@ -51,6 +51,7 @@ struct MigrationProgress {
   std::string id, database;
   std::string state;  // running, applied, failed
   int64_t duration_ms = -1;
+  std::string error;  // why it failed
 };
 
 struct RunRecord {
@@ -113,6 +114,7 @@ class Daemon {
   HttpResponse GetRun(const std::string& id) const;
   HttpResponse GetPlan(const Observed& obs) const;
   HttpResponse GetStatus(const Observed& obs) const;
+  HttpResponse GetMigration(const Observed& obs, const std::string& id) const;
 
   std::shared_ptr<const Loaded> platform() const;
   std::shared_ptr<const Observed> observed() const;

@@ -1,5 +1,6 @@
 // The daemon's HTTP API. io thread: everything here reads cached state and
 // never waits on a database.
+#include <cctype>
 #include <sstream>
 
 #include <openssl/crypto.h>
@@ -36,6 +37,21 @@ bool SameToken(const std::string& sent, const std::string& token) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// "%3A" -> ":"; a malformed escape is kept as it is.
+std::string PercentDecoded(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
 std::string QueryValue(const std::string& query, const std::string& key) {
   size_t start = 0;
   while (start <= query.size()) {
@@ -69,7 +85,8 @@ ordered_json RunJson(const RunRecord& run, bool full) {
         {{"id", p.id},
          {"database", p.database},
          {"state", p.state},
-         {"duration_ms", p.duration_ms < 0 ? ordered_json(nullptr) : ordered_json(p.duration_ms)}});
+         {"duration_ms", p.duration_ms < 0 ? ordered_json(nullptr) : ordered_json(p.duration_ms)},
+         {"error", p.error.empty() ? ordered_json(nullptr) : ordered_json(p.error)}});
   }
   j["log"] = run.log;
   return j;
@@ -162,7 +179,8 @@ HttpResponse Daemon::Handle(const HttpRequest& request) {
     return PostRun(request);
   }
   bool known = path == "/" || path == "/metrics" || path == "/v1/status" || path == "/v1/plan" ||
-               path == "/v1/graph" || path == "/v1/runs" || path.rfind("/v1/runs/", 0) == 0;
+               path == "/v1/graph" || path == "/v1/runs" || path.rfind("/v1/runs/", 0) == 0 ||
+               path.rfind("/v1/migrations/", 0) == 0;
   if (!known) return Error(404, "no such endpoint: " + path);
   if (!get) return Error(405, request.method + " is not allowed on " + path);
   if (!Authorized(request, /*change=*/false, &refusal)) return refusal;
@@ -175,6 +193,8 @@ HttpResponse Daemon::Handle(const HttpRequest& request) {
   std::shared_ptr<const Observed> obs = observed();
   if (!obs) return Error(503, "the databases have not been read yet; try again in a moment");
   if (path == "/v1/plan") return GetPlan(*obs);
+  if (path.rfind("/v1/migrations/", 0) == 0)
+    return GetMigration(*obs, PercentDecoded(path.substr(15)));
   return GetStatus(*obs);
 }
 
@@ -215,6 +235,26 @@ HttpResponse Daemon::GetPlan(const Observed& obs) const {
   std::ostringstream out;
   RenderPlanJson({&graph, &lanes, Waves(graph, pending, lanes), /*offline=*/false}, out);
   return {200, "application/json", out.str()};
+}
+
+// The migration's panel on the status page: what the graph and the history
+// know of it, and the error of the newest run that saw it fail.
+HttpResponse Daemon::GetMigration(const Observed& obs, const std::string& id) const {
+  const MigrationGraph& graph = *obs.platform->graph;
+  std::string error;
+  int m = graph.Resolve(id, &error);
+  if (m < 0) return Error(404, error);
+  ordered_json j = MigrationDetailJson(graph, obs.state, m);
+  j["last_error"] = nullptr;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& run : runs_) {  // newest first
+    for (const MigrationProgress& p : run->migrations) {
+      if (p.id != j["id"] || p.state != "failed") continue;
+      j["last_error"] = {{"run", run->id}, {"at", run->finished_at}, {"error", p.error}};
+      return Json(200, j);
+    }
+  }
+  return Json(200, j);
 }
 
 HttpResponse Daemon::GetStatus(const Observed& obs) const {

@@ -1,5 +1,14 @@
 // The status page served at /: self-contained (no external assets), it reads
-// the API and redraws every few seconds.
+// the API and redraws every two seconds without losing the reader's place
+// (graph pan and zoom, filters, the open migration).
+//
+// Built for an on-call engineer: what needs attention comes first (failed
+// migrations, checksum mismatches, unreachable databases, drift), each one
+// click from its details; the services table sorts the worst first and
+// filters by service, state and database; the graph is laid out in columns by
+// dependency depth and rows by service, with pan, zoom and full names on
+// hover and in the side panel. Large platforms draw at most kMaxLanes
+// services at once, the most urgent first, and say how to narrow the rest.
 namespace lockstep {
 
 extern const char kStatusPage[] = R"html(<!doctype html>
@@ -9,113 +18,397 @@ extern const char kStatusPage[] = R"html(<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>lockstep</title>
 <style>
-  :root { --ok: #2e7d32; --pending: #9e9e9e; --failed: #c62828; --drift: #ef6c00; --ink: #212121; }
+  :root { --ok: #2e7d32; --pending: #757575; --running: #1565c0; --failed: #c62828;
+          --mismatch: #6a1b9a; --drift: #ef6c00; --ink: #212121; --line: #e0e0e0; --panel: 440px; }
+  * { box-sizing: border-box; }
   body { font: 14px/1.4 system-ui, sans-serif; color: var(--ink); margin: 0; background: #fafafa; }
-  header { background: #263238; color: #fff; padding: 12px 20px; display: flex; gap: 20px; align-items: baseline; }
+  header { background: #263238; color: #fff; padding: 10px 20px; display: flex; gap: 18px;
+           align-items: baseline; flex-wrap: wrap; }
   header h1 { font-size: 18px; margin: 0; }
-  main { padding: 16px 20px; display: grid; gap: 16px; }
-  section { background: #fff; border: 1px solid #e0e0e0; border-radius: 6px; padding: 12px 16px; }
+  header .muted { color: #b0bec5; }
+  #error { color: #ff8a80; }
+  main { padding: 14px 20px; display: grid; gap: 14px; }
+  body.panel-open main { margin-right: var(--panel); }
+  section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; min-width: 0; }
   h2 { font-size: 15px; margin: 0 0 8px; }
   table { border-collapse: collapse; width: 100%; }
-  th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eee; }
-  .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; }
-  .ok { background: var(--ok); } .pending { background: var(--pending); }
-  .failed { background: var(--failed); } .drift { background: var(--drift); }
-  #graph { overflow-x: auto; } svg text { font-size: 11px; }
-  code { background: #f1f1f1; padding: 0 4px; border-radius: 3px; }
-  #error { color: var(--failed); }
+  th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #eee; vertical-align: top; }
+  th { font-weight: 600; color: #546e7a; }
+  a { color: #1565c0; }
+  .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px;
+           margin: 1px 4px 1px 0; text-decoration: none; white-space: nowrap; }
+  .ok, .applied, .baseline { background: var(--ok); } .pending { background: var(--pending); }
+  .running { background: var(--running); } .failed { background: var(--failed); }
+  .checksum_mismatch { background: var(--mismatch); } .drift { background: var(--drift); }
+  #attention ul { margin: 0; padding-left: 18px; } #attention li { margin: 2px 0; }
+  #attention .none { color: var(--ok); }
+  .filters { display: flex; gap: 10px; flex-wrap: wrap; margin-bottom: 8px; align-items: center; }
+  .filters input, .filters select, .tools button { font: inherit; padding: 3px 6px; }
+  .note { color: #616161; font-size: 13px; margin: 6px 0 0; }
+  .tools { display: flex; gap: 6px; align-items: center; margin-bottom: 6px; flex-wrap: wrap; }
+  .legend span { margin-right: 10px; font-size: 12px; }
+  .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; }
+  #graph-view { height: 56vh; min-height: 320px; border: 1px solid var(--line); border-radius: 4px;
+                overflow: hidden; cursor: grab; background: #fcfcfc; touch-action: none; }
+  #graph-view.dragging { cursor: grabbing; }
+  #graph-view svg { width: 100%; height: 100%; display: block; user-select: none; }
+  svg text { font-size: 12px; }
+  svg .node { cursor: pointer; } svg .node text { pointer-events: none; }
+  svg .node.selected rect { stroke: #ffd600; stroke-width: 3; }
+  svg .lane-label { font-weight: 600; fill: #37474f; }
+  code, pre { background: #f1f1f1; border-radius: 3px; }
+  code { padding: 0 4px; } pre { padding: 8px; white-space: pre-wrap; word-break: break-word; }
+  #panel { position: fixed; top: 0; right: 0; bottom: 0; width: var(--panel); background: #fff;
+           border-left: 1px solid var(--line); box-shadow: -2px 0 8px rgba(0,0,0,.08);
+           padding: 12px 16px; overflow: auto; display: none; }
+  body.panel-open #panel { display: block; }
+  #panel h2 { font-size: 16px; word-break: break-all; padding-right: 30px; }
+  #panel .close { position: absolute; top: 8px; right: 10px; font-size: 20px; text-decoration: none; color: #546e7a; }
+  #panel th { width: 110px; } #panel td { word-break: break-all; }
+  #panel ul { margin: 4px 0 8px; padding-left: 18px; }
 </style>
 </head>
 <body>
-<header><h1>lockstep</h1><span id="platform"></span><span id="refreshed"></span><span id="error"></span></header>
+<header><h1>lockstep</h1><span id="platform"></span><span id="summary"></span>
+  <span id="refreshed" class="muted"></span><span id="error"></span></header>
 <main>
-  <section><h2>Services</h2><table id="services"><thead><tr><th>service</th><th>database</th>
-    <th>applied</th><th>state</th></tr></thead><tbody></tbody></table></section>
-  <section><h2>Migration graph</h2><div id="graph"></div></section>
+  <section id="attention"><h2>Needs attention</h2><div id="attention-list"></div></section>
+  <section><h2>Services</h2>
+    <div class="filters">
+      <input id="f-service" type="search" placeholder="filter services" list="service-names" aria-label="service">
+      <datalist id="service-names"></datalist>
+      <select id="f-state" aria-label="state">
+        <option value="">every state</option><option value="failed">failed</option>
+        <option value="checksum_mismatch">checksum mismatch</option><option value="running">running</option>
+        <option value="pending">pending</option><option value="applied">up to date</option>
+        <option value="drift">drifted database</option>
+      </select>
+      <select id="f-database" aria-label="database"><option value="">every database</option></select>
+      <span id="shown" class="note"></span>
+    </div>
+    <table id="services"><thead><tr><th>service</th><th>database</th><th>applied</th><th>state</th></tr></thead>
+      <tbody></tbody></table>
+    <p id="services-more" class="note"></p>
+  </section>
+  <section><h2>Migration graph</h2>
+    <div class="tools">
+      <button id="zoom-in" title="zoom in">+</button><button id="zoom-out" title="zoom out">&minus;</button>
+      <button id="fit">fit</button><button id="latest">latest</button>
+      <span class="legend"><span><i class="applied"></i>applied</span><span><i class="pending"></i>pending</span>
+        <span><i class="running"></i>running</span><span><i class="failed"></i>failed</span>
+        <span><i class="checksum_mismatch"></i>checksum mismatch</span>
+        <span>&#8212; parent &#8209;&#8209; requires</span></span>
+      <span class="note">drag to pan, wheel to zoom, click a migration for its details</span>
+    </div>
+    <div id="graph-view"></div>
+    <p id="graph-note" class="note"></p>
+  </section>
   <section><h2>Drift</h2><div id="drift"></div></section>
   <section><h2>Recent runs</h2><table id="runs"><thead><tr><th>run</th><th>trigger</th><th>state</th>
     <th>applied</th><th>started</th><th>finished</th><th>error</th></tr></thead><tbody></tbody></table></section>
 </main>
+<aside id="panel" aria-live="polite"></aside>
 <script>
 "use strict";
-const el = (tag, attrs = {}, text) => {
-  const e = document.createElementNS(attrs.svg ? "http://www.w3.org/2000/svg" : "http://www.w3.org/1999/xhtml", tag);
-  for (const [k, v] of Object.entries(attrs)) if (k !== "svg") e.setAttribute(k, v);
+const kMaxRows = 200, kMaxLanes = 60;
+const NODE_W = 168, NODE_H = 24, COL = 200, ROW = 30, LANE_PAD = 8;
+const rank = {failed: 0, checksum_mismatch: 1, running: 2, pending: 3, applied: 4};
+const stateText = {failed: "failed", checksum_mismatch: "checksum mismatch", running: "running",
+                   pending: "pending", applied: "up to date", baseline: "baseline"};
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  e.append(...children);
+  return e;
+}
+function sv(tag, attrs = {}, text) {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
   return e;
-};
+}
+const $ = id => document.getElementById(id);
+const link = (id, text) => el("a", {href: "#m=" + id, "data-link": id, title: id}, text || id);
 async function get(path) {
   const r = await fetch(path, {cache: "no-store"});
   if (!r.ok) throw new Error(path + ": " + r.status + " " + (await r.text()));
   return r.json();
 }
-function drawServices(status) {
-  const body = document.querySelector("#services tbody");
-  body.replaceChildren();
-  for (const s of status.services) {
-    const tr = el("tr", {"data-service": s.service});
-    tr.append(el("td", {}, s.service), el("td", {}, s.database), el("td", {}, s.applied + "/" + s.total));
-    const td = el("td");
-    const add = (cls, text) => td.append(el("span", {class: "badge " + cls}, text), " ");
-    if (s.failed.length) add("failed", "failed " + s.failed.join(", "));
-    if (s.checksum_mismatched.length) add("failed", "checksum mismatch " + s.checksum_mismatched.join(", "));
-    if (s.running.length) add("pending", "running " + s.running.join(", "));
-    if (s.pending.length) add("pending", "pending " + s.pending.join(", "));
-    if (!s.failed.length && !s.pending.length && !s.running.length && !s.checksum_mismatched.length) {
-      add("ok", "up to date");
-    }
-    tr.append(td);
-    body.append(tr);
-  }
+
+let data = null;  // {status, graph, runs}
+const filters = {service: "", state: "", database: ""};
+const view = {k: 1, x: 0, y: 0, placed: false, width: 0, height: 0};
+let drawnKey = "", nodePos = {};
+let lastRun = {id: "", failed: {}};  // the newest finished run's failures: id -> error
+
+// A migration that failed in its own transaction left nothing behind: the
+// database says pending. The newest finished run says why; until a run
+// applies it, it is shown as failed.
+async function readLastRun(runs) {
+  const last = runs.runs.find(r => ["succeeded", "failed", "cancelled"].includes(r.state));
+  if (!last || last.state !== "failed") { lastRun = {id: "", failed: {}}; return; }
+  if (last.id === lastRun.id) return;
+  const detail = await get("/v1/runs/" + last.id), failed = {};
+  for (const m of detail.migrations) if (m.state === "failed") failed[m.id] = m.error || "";
+  lastRun = {id: last.id, failed};
 }
-function drawGraph(graph, status) {
+function withLastRun(status) {
+  for (const s of status.services) {
+    const rolledBack = s.pending.filter(id => id in lastRun.failed);
+    s.rolled_back = rolledBack;
+    s.failed = [...s.failed, ...rolledBack];
+    s.pending = s.pending.filter(id => !(id in lastRun.failed));
+  }
+  return status;
+}
+
+// The state of every migration, and of every service: its worst.
+function migrationStates(status) {
   const state = {};
   for (const s of status.services) {
     for (const id of s.pending) state[id] = "pending";
-    for (const id of s.running) state[id] = "pending";
+    for (const id of s.running) state[id] = "running";
+    for (const id of s.checksum_mismatched) state[id] = "checksum_mismatch";
     for (const id of s.failed) state[id] = "failed";
   }
+  return state;
+}
+function serviceState(s) {
+  return s.failed.length ? "failed" : s.checksum_mismatched.length ? "checksum_mismatch"
+       : s.running.length ? "running" : s.pending.length ? "pending" : "applied";
+}
+function driftedDatabases(status) {
+  return new Set(status.drift.filter(d => d.state === "checked" && d.drift.length).map(d => d.database));
+}
+function selectedServices(status) {
+  const drifted = driftedDatabases(status), needle = filters.service.toLowerCase();
+  return status.services
+    .filter(s => !needle || s.service.toLowerCase().includes(needle))
+    .filter(s => !filters.database || s.database === filters.database)
+    .filter(s => !filters.state || (filters.state === "drift" ? drifted.has(s.database)
+                                                              : serviceState(s) === filters.state))
+    .sort((a, b) => rank[serviceState(a)] - rank[serviceState(b)] || a.service.localeCompare(b.service));
+}
+
+function drawSummary(status) {
+  let total = 0, applied = 0;
+  for (const s of status.services) { total += s.total; applied += s.applied; }
+  const count = k => status.services.reduce((n, s) => n + s[k].length, 0);
+  const down = status.databases.filter(d => !d.reachable).length;
+  const parts = [status.services.length + " services", applied + "/" + total + " applied"];
+  for (const [k, word] of [["failed", "failed"], ["running", "running"], ["pending", "pending"]]) {
+    if (count(k)) parts.push(count(k) + " " + word);
+  }
+  if (down) parts.push(down + " unreachable");
+  $("summary").textContent = parts.join(" · ");
+}
+
+function drawAttention(status) {
+  const ul = el("ul");
+  for (const s of status.services) {
+    for (const id of s.failed) {
+      const why = s.rolled_back.includes(id)
+        ? " on database " + s.database + " in run " + lastRun.id + ": its transaction rolled back, nothing of it is applied; " +
+          (lastRun.failed[id] || "").replace(/^.*?\): /, "")
+        : " on database " + s.database + " outside a transaction: repair it before " + s.service + " can go on";
+      ul.append(el("li", {"data-attention": "failed"}, el("span", {class: "badge failed"}, "failed"), " ", link(id), why));
+    }
+    for (const id of s.checksum_mismatched) ul.append(el("li", {"data-attention": "checksum"},
+      el("span", {class: "badge checksum_mismatch"}, "checksum mismatch"), " ", link(id),
+      ": the file changed after it was applied"));
+  }
+  for (const d of status.databases.filter(d => !d.reachable)) {
+    ul.append(el("li", {"data-attention": "unreachable"}, el("span", {class: "badge failed"}, "unreachable"),
+      " database " + d.database + (d.error ? ": " + d.error : "")));
+  }
+  for (const d of status.drift.filter(d => d.state === "checked" && d.drift.length)) {
+    ul.append(el("li", {"data-attention": "drift"}, el("span", {class: "badge drift"}, "drift"), " database ",
+      el("a", {href: "#drift-" + d.database}, d.database), ": " + d.drift.length + " object(s) changed by hand"));
+  }
+  for (const u of status.unknown_applied) {
+    ul.append(el("li", {"data-attention": "unknown"}, el("span", {class: "badge checksum_mismatch"}, "unknown"),
+      " " + u.id + " is recorded on " + u.database + " but no file here has it"));
+  }
+  const box = $("attention-list");
+  if (ul.children.length) box.replaceChildren(ul);
+  else box.replaceChildren(el("span", {class: "none"}, "Nothing needs attention: no failed migration, every database reachable, no drift."));
+}
+
+function drawFilters(status) {
+  const names = $("service-names"), dbs = $("f-database");
+  const key = status.services.map(s => s.service + "@" + s.database).join(",");
+  if (names.dataset.key === key) return;
+  names.dataset.key = key;
+  names.replaceChildren(...status.services.map(s => el("option", {value: s.service})));
+  const databases = [...new Set(status.services.map(s => s.database))].sort();
+  dbs.replaceChildren(el("option", {value: ""}, "every database"),
+                      ...databases.map(d => el("option", {value: d}, d)));
+  dbs.value = databases.includes(filters.database) ? filters.database : "";
+}
+
+function badges(td, cls, label, ids) {
+  if (!ids.length) return;
+  td.append(el("span", {class: "badge " + cls}, label + " " + ids.length), " ");
+  for (const id of ids.slice(0, 3)) td.append(link(id, id.slice(id.lastIndexOf(":") + 1)), " ");
+  if (ids.length > 3) td.append("and " + (ids.length - 3) + " more ");
+}
+function drawServices(status, shown) {
+  const body = document.querySelector("#services tbody");
+  body.replaceChildren();
+  for (const s of shown.slice(0, kMaxRows)) {
+    const tr = el("tr", {"data-service": s.service});
+    const name = el("a", {href: "#", title: "show only " + s.service}, s.service);
+    name.onclick = e => { e.preventDefault(); setFilter("service", s.service); };
+    const td = el("td");
+    badges(td, "failed", "failed", s.failed);
+    badges(td, "checksum_mismatch", "checksum mismatch", s.checksum_mismatched);
+    badges(td, "running", "running", s.running);
+    badges(td, "pending", "pending", s.pending);
+    if (serviceState(s) === "applied") td.append(el("span", {class: "badge ok"}, "up to date"));
+    tr.append(el("td", {}, name), el("td", {}, s.database), el("td", {}, s.applied + "/" + s.total), td);
+    body.append(tr);
+  }
+  $("shown").textContent = shown.length === status.services.length ? status.services.length + " services"
+                         : shown.length + " of " + status.services.length + " services";
+  $("services-more").textContent = shown.length > kMaxRows
+    ? "showing the first " + kMaxRows + " (the most urgent first); filter to see the rest" : "";
+}
+
+// Columns by dependency depth, rows by service.
+function layout(graph, shown) {
   const depth = {}, needs = {};
   for (const e of graph.edges) (needs[e.to] = needs[e.to] || []).push(e.from);
-  for (const m of graph.migrations) {  // listed in topological order
-    depth[m.id] = Math.max(0, ...(needs[m.id] || []).map(d => depth[d] + 1));
+  for (const m of graph.migrations) depth[m.id] = Math.max(0, ...(needs[m.id] || []).map(d => depth[d] + 1));
+  const lanes = shown.map(s => s.service), laneOf = {};
+  lanes.forEach((s, i) => laneOf[s] = i);
+  const nodes = graph.migrations.filter(m => m.service in laneOf);
+  const columns = [...new Set(nodes.map(m => depth[m.id]))].sort((a, b) => a - b), col = {};
+  columns.forEach((d, i) => col[d] = i);
+  const stack = {}, laneRows = lanes.map(() => 1);
+  for (const m of nodes) {
+    const key = laneOf[m.service] + "/" + depth[m.id];
+    const row = stack[key] = (stack[key] || 0) + 1;
+    laneRows[laneOf[m.service]] = Math.max(laneRows[laneOf[m.service]], row);
   }
-  const services = graph.services.map(s => s.name);
-  const row = {};
-  services.forEach((s, i) => row[s] = i);
-  const W = 150, H = 34, pad = 170;
-  const width = pad + (Math.max(0, ...Object.values(depth)) + 1) * W, height = services.length * H + 10;
-  const svg = el("svg", {svg: 1, width, height, viewBox: `0 0 ${width} ${height}`});
-  const pos = {};
-  services.forEach((s, i) => svg.append(el("text", {svg: 1, x: 4, y: i * H + 22}, s)));
-  const used = {};
-  for (const m of graph.migrations) {
-    const key = m.service + "/" + depth[m.id];
-    const shift = used[key] = (used[key] || 0) + 1;
-    pos[m.id] = {x: pad + depth[m.id] * W + (shift - 1) * 8, y: row[m.service] * H + 6 + (shift - 1) * 4};
+  const laneTop = [];
+  let y = 0;
+  for (let i = 0; i < lanes.length; ++i) { laneTop.push(y); y += laneRows[i] * ROW + 2 * LANE_PAD; }
+  const labelW = Math.max(120, 12 + 7.4 * Math.max(0, ...lanes.map(s => s.length)));
+  const pos = {}, used = {};
+  for (const m of nodes) {
+    const key = laneOf[m.service] + "/" + depth[m.id];
+    const i = used[key] = (used[key] || 0) + 1;
+    pos[m.id] = {x: labelW + 24 + col[depth[m.id]] * COL, y: laneTop[laneOf[m.service]] + LANE_PAD + (i - 1) * ROW};
   }
-  for (const e of graph.edges) {
-    const a = pos[e.from], b = pos[e.to];
-    svg.append(el("line", {svg: 1, x1: a.x + 120, y1: a.y + 11, x2: b.x, y2: b.y + 11,
-      stroke: e.kind === "requires" ? "#90a4ae" : "#546e7a", "stroke-dasharray": e.kind === "requires" ? "4 3" : ""}));
-  }
-  const colour = {pending: "var(--pending)", failed: "var(--failed)"};
-  for (const m of graph.migrations) {
-    const p = pos[m.id];
-    const g = el("g", {svg: 1, "data-id": m.id, "data-state": state[m.id] || "applied"});
-    g.append(el("rect", {svg: 1, x: p.x, y: p.y, width: 120, height: 22, rx: 4,
-      fill: colour[state[m.id]] || "var(--ok)", stroke: m.merge ? "#000" : "none"}));
-    g.append(el("text", {svg: 1, x: p.x + 6, y: p.y + 15, fill: "#fff"}, m.version + " " + m.name.slice(0, 14)));
-    g.append(el("title", {svg: 1}, m.id + " " + m.name + " (" + (state[m.id] || "applied") + ")"));
-    svg.append(g);
-  }
-  document.getElementById("graph").replaceChildren(svg);
+  return {lanes, laneTop, laneRows, labelW, pos, nodes, width: labelW + 48 + columns.length * COL, height: y};
 }
+
+function short(m) {
+  const text = m.version + " " + m.name;
+  return text.length > 23 ? text.slice(0, 22) + "…" : text;
+}
+
+function drawGraph(graph, status, shown) {
+  const lanes = shown.slice(0, kMaxLanes);
+  $("graph-note").textContent = shown.length > kMaxLanes
+    ? "drawing " + kMaxLanes + " of " + shown.length + " services, the most urgent first: filter by service, state or database to choose"
+    : "";
+  const state = migrationStates(status);
+  const key = JSON.stringify([graph.migrations.length, graph.edges.length, lanes.map(s => s.service), state]);
+  if (key === drawnKey) return;
+  const filtersChanged = !drawnKey || JSON.parse(drawnKey)[2].join() !== lanes.map(s => s.service).join();
+  drawnKey = key;
+  const L = layout(graph, lanes);
+  nodePos = L.pos;
+  const content = sv("g", {id: "content"}), labels = sv("g", {id: "labels"});
+  L.lanes.forEach((s, i) => {
+    const h = L.laneRows[i] * ROW + 2 * LANE_PAD;
+    content.append(sv("rect", {x: -100000, y: L.laneTop[i], width: 200000 + L.width, height: h,
+                               fill: i % 2 ? "#f5f7f8" : "#ffffff"}));
+    labels.append(sv("rect", {x: 0, y: L.laneTop[i], width: L.labelW, height: h, fill: i % 2 ? "#eceff1" : "#f5f7f8"}));
+    labels.append(sv("text", {class: "lane-label", x: 8, y: L.laneTop[i] + LANE_PAD + 16, "data-lane": s}, s));
+  });
+  for (const e of graph.edges) {
+    const a = L.pos[e.from], b = L.pos[e.to];
+    if (!a || !b) continue;
+    const x1 = a.x + NODE_W, y1 = a.y + NODE_H / 2, x2 = b.x, y2 = b.y + NODE_H / 2, bend = Math.max(30, (x2 - x1) / 2);
+    content.append(sv("path", {d: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2},${y2}`, fill: "none",
+      stroke: e.kind === "requires" ? "#8d6e63" : "#90a4ae", "stroke-width": e.kind === "requires" ? 1.5 : 1.2,
+      "stroke-dasharray": e.kind === "requires" ? "5 3" : "none"}));
+  }
+  for (const m of L.nodes) {
+    const p = L.pos[m.id], st = state[m.id] || "applied";
+    const g = sv("g", {"data-id": m.id, "data-state": st, class: "node"});
+    g.append(sv("rect", {x: p.x, y: p.y, width: NODE_W, height: NODE_H, rx: 4, class: st,
+      style: "fill: var(--" + (st === "applied" ? "ok" : st === "checksum_mismatch" ? "mismatch" : st) + ")",
+      stroke: m.merge ? "#000" : "none", "stroke-width": m.merge ? 2 : 0}));
+    g.append(sv("text", {x: p.x + 6, y: p.y + 16, fill: "#fff"}, short(m)));
+    g.append(sv("title", {}, m.id + " " + m.name + " — " + stateText[st] + (m.merge ? " (merge)" : "") + (m.head ? " (head)" : "")));
+    g.addEventListener("click", () => { location.hash = "m=" + m.id; });
+    content.append(g);
+  }
+  const svg = sv("svg", {id: "graph-svg"});
+  svg.append(content, labels);
+  $("graph-view").replaceChildren(svg);
+  view.width = L.width; view.height = L.height;
+  if (!view.placed || filtersChanged) place(state, L);
+  markSelected();
+  apply();
+}
+
+// First view: the whole graph when it is readable at that size; otherwise
+// full size at what needs attention (failed first), or at the newest end.
+function place(state, L) {
+  const box = $("graph-view").getBoundingClientRect();
+  const fit = Math.min(box.width / Math.max(1, view.width), box.height / Math.max(1, view.height), 1.5);
+  view.placed = true;
+  if (fit >= 0.5) { view.k = fit; view.x = 0; view.y = 0; return; }
+  view.k = 1;
+  const urgent = L.nodes.map(m => m.id).filter(id => state[id])
+                        .sort((a, b) => rank[state[a]] - rank[state[b]])[0];
+  if (urgent) { focusOn(urgent); return; }
+  view.x = Math.min(0, box.width - view.width); view.y = 0;
+}
+function focusOn(id) {
+  const p = nodePos[id];
+  if (!p) return;
+  const box = $("graph-view").getBoundingClientRect();
+  view.x = box.width / 2 - (p.x + NODE_W / 2) * view.k;
+  view.y = box.height / 2 - (p.y + NODE_H / 2) * view.k;
+  clamp(box);
+}
+// Keeps the graph from leaving empty space above or left of it.
+function clamp(box) {
+  view.x = Math.max(Math.min(0, box.width - view.width * view.k), Math.min(0, view.x));
+  view.y = Math.max(Math.min(0, box.height - view.height * view.k), Math.min(0, view.y));
+}
+function apply() {
+  const c = $("content"), l = $("labels");
+  if (!c) return;
+  c.setAttribute("transform", `translate(${view.x},${view.y}) scale(${view.k})`);
+  l.setAttribute("transform", `translate(0,${view.y}) scale(${view.k})`);
+}
+function zoom(factor, cx, cy) {
+  const box = $("graph-view").getBoundingClientRect();
+  if (cx === undefined) { cx = box.width / 2; cy = box.height / 2; }
+  const k = Math.min(3, Math.max(0.03, view.k * factor));
+  view.x = cx - (cx - view.x) * (k / view.k);
+  view.y = cy - (cy - view.y) * (k / view.k);
+  view.k = k;
+  apply();
+}
+function markSelected() {
+  const id = selected();
+  for (const g of document.querySelectorAll("#graph-view .node")) g.classList.toggle("selected", g.dataset.id === id);
+}
+
 function drawDrift(status) {
-  const box = document.getElementById("drift");
+  const box = $("drift");
   box.replaceChildren();
-  for (const d of status.drift) {
-    const p = el("div", {"data-database": d.database});
+  const order = d => d.state === "checked" && d.drift.length ? 0 : d.state === "checked" ? 2 : 1;
+  for (const d of [...status.drift].sort((a, b) => order(a) - order(b))) {
+    const p = el("div", {"data-database": d.database, id: "drift-" + d.database});
     if (d.state !== "checked") { p.append(el("b", {}, d.database), " " + d.state.replace("_", " ")); }
     else if (!d.drift.length) { p.append(el("b", {}, d.database), " ", el("span", {class: "badge ok"}, "no drift")); }
     else {
@@ -126,32 +419,140 @@ function drawDrift(status) {
     }
     box.append(p);
   }
+  if (!status.drift.length) box.append("not checked yet");
 }
+
 function drawRuns(runs) {
   const body = document.querySelector("#runs tbody");
   body.replaceChildren();
   for (const r of runs.runs) {
     const tr = el("tr", {"data-run": r.id});
     const cls = r.state === "succeeded" ? "ok" : r.state === "failed" ? "failed" : "pending";
-    tr.append(el("td", {}, r.id), el("td", {}, r.trigger));
-    const td = el("td"); td.append(el("span", {class: "badge " + cls}, r.state));
-    tr.append(td, el("td", {}, String(r.applied)), el("td", {}, r.started_at || ""),
-              el("td", {}, r.finished_at || ""), el("td", {}, r.error || ""));
+    tr.append(el("td", {}, el("a", {href: "/v1/runs/" + r.id}, r.id)), el("td", {}, r.trigger),
+              el("td", {}, el("span", {class: "badge " + cls}, r.state)), el("td", {}, String(r.applied)),
+              el("td", {}, r.started_at || ""), el("td", {}, r.finished_at || ""), el("td", {}, r.error || ""));
     body.append(tr);
   }
 }
+
+function selected() {
+  const m = /^#m=(.+)$/.exec(location.hash);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+async function drawPanel() {
+  const id = selected(), panel = $("panel");
+  document.body.classList.toggle("panel-open", !!id);
+  markSelected();
+  if (!id) { panel.replaceChildren(); return; }
+  let m;
+  try { m = await get("/v1/migrations/" + encodeURIComponent(id)); }
+  catch (e) { panel.replaceChildren(closer(), el("h2", {}, id), el("p", {}, e.message)); return; }
+  if (selected() !== id) return;
+  const state = m.state === "pending" && m.id in lastRun.failed ? "failed" : m.state;
+  const rows = el("table");
+  const row = (k, v) => rows.append(el("tr", {}, el("th", {}, k), el("td", {}, v)));
+  row("name", m.name); row("service", m.service); row("database", m.database); row("version", m.version);
+  row("file", el("code", {}, m.up)); row("down file", m.down ? el("code", {}, m.down) : "none (cannot be rolled back)");
+  row("checksum", el("code", {title: m.checksum}, m.checksum.slice(0, 16) + "…"));
+  if (m.no_transaction) row("transaction", "none (-- lockstep:no-transaction)");
+  const list = ids => ids.length ? el("ul", {}, ...ids.map(x => el("li", {}, link(x.id || x), x.kind === "requires" ? " (requires)" : "")))
+                                 : el("p", {class: "note"}, "none");
+  const parts = [closer(), el("h2", {"data-panel": m.id}, m.id),
+                 el("p", {}, el("span", {class: "badge " + state}, stateText[state] || state),
+                    state !== m.state ? " in the last run; its transaction rolled back, so the database has none of it" : ""), rows,
+                 el("h3", {}, "Requires"), list(m.requires), el("h3", {}, "Needed by"), list(m.dependents),
+                 el("h3", {}, "History")];
+  if (!m.history) parts.push(el("p", {class: "note"}, "never run on " + m.database));
+  else {
+    const h = el("table");
+    for (const [k, v] of [["status", m.history.status], ["started", m.history.started_at], ["finished", m.history.finished_at],
+                          ["took", m.history.execution_ms + " ms"], ["by", m.history.applied_by], ["run", m.history.run_id]]) {
+      h.append(el("tr", {}, el("th", {}, k), el("td", {}, v === null ? "" : String(v))));
+    }
+    parts.push(h);
+  }
+  if (m.last_error) {
+    parts.push(el("h3", {}, "Last error"), el("pre", {class: "last-error"}, m.last_error.error),
+               el("p", {class: "note"}, "in run ", el("a", {href: "/v1/runs/" + m.last_error.run}, m.last_error.run),
+                  " at " + m.last_error.at));
+  } else if (m.state === "failed") {
+    parts.push(el("h3", {}, "Last error"), el("p", {class: "note"}, "failed in run " + (m.history ? m.history.run_id : "?") +
+               ", which this daemon did not see: its log has the error"));
+  }
+  panel.replaceChildren(...parts);
+}
+function closer() {
+  const a = el("a", {href: "#", class: "close", title: "close (Esc)"}, "×");
+  a.onclick = e => { e.preventDefault(); history.replaceState(null, "", location.pathname); drawPanel(); };
+  return a;
+}
+
+function setFilter(k, v) {
+  filters[k] = v;
+  ({service: $("f-service"), state: $("f-state"), database: $("f-database")})[k].value = v;
+  draw();
+}
+function draw() {
+  if (!data) return;
+  const shown = selectedServices(data.status);
+  drawServices(data.status, shown);
+  drawGraph(data.graph, data.status, shown);
+}
+
 async function refresh() {
   try {
     const [status, graph, runs] = await Promise.all([get("/v1/status"), get("/v1/graph?format=json"), get("/v1/runs")]);
-    document.getElementById("platform").textContent = status.platform;
-    document.getElementById("refreshed").textContent = "read " + status.refreshed_at + (status.running ? " · run " + status.running + " in progress" : "");
-    document.getElementById("error").textContent = status.reload_error || "";
-    drawServices(status); drawGraph(graph, status); drawDrift(status); drawRuns(runs);
+    await readLastRun(runs);
+    data = {status: withLastRun(status), graph, runs};
+    $("platform").textContent = status.platform;
+    $("refreshed").textContent = "read " + status.refreshed_at + (status.running ? " · run " + status.running + " in progress" : "");
+    $("error").textContent = status.reload_error || "";
+    drawSummary(status); drawAttention(status); drawFilters(status); draw(); drawDrift(status); drawRuns(runs);
+    if (selected()) drawPanel();
     document.body.dataset.loaded = "1";
   } catch (e) {
-    document.getElementById("error").textContent = e.message;
+    $("error").textContent = e.message;
   }
 }
+
+$("f-service").addEventListener("input", e => setFilter("service", e.target.value));
+$("f-state").addEventListener("change", e => setFilter("state", e.target.value));
+$("f-database").addEventListener("change", e => setFilter("database", e.target.value));
+$("zoom-in").onclick = () => zoom(1.25);
+$("zoom-out").onclick = () => zoom(0.8);
+$("fit").onclick = () => {
+  const box = $("graph-view").getBoundingClientRect();
+  view.k = Math.min(box.width / view.width, box.height / view.height, 1.5); view.x = 0; view.y = 0; apply();
+};
+$("latest").onclick = () => {
+  const box = $("graph-view").getBoundingClientRect();
+  view.k = 1; view.x = Math.min(0, box.width - view.width); view.y = 0; apply();
+};
+const gv = $("graph-view");
+gv.addEventListener("wheel", e => {
+  e.preventDefault();
+  const box = gv.getBoundingClientRect();
+  zoom(e.deltaY < 0 ? 1.15 : 1 / 1.15, e.clientX - box.left, e.clientY - box.top);
+}, {passive: false});
+let drag = null;
+gv.addEventListener("pointerdown", e => {
+  if (e.target.closest(".node")) return;
+  drag = {x: e.clientX, y: e.clientY, vx: view.x, vy: view.y};
+  gv.classList.add("dragging"); gv.setPointerCapture(e.pointerId);
+});
+gv.addEventListener("pointermove", e => {
+  if (!drag) return;
+  view.x = drag.vx + e.clientX - drag.x; view.y = drag.vy + e.clientY - drag.y; apply();
+});
+gv.addEventListener("pointerup", () => { drag = null; gv.classList.remove("dragging"); });
+window.addEventListener("hashchange", () => {
+  drawPanel();
+  const id = selected();
+  if (id && nodePos[id]) { focusOn(id); apply(); }
+});
+document.addEventListener("keydown", e => {
+  if (e.key === "Escape" && selected()) { history.replaceState(null, "", location.pathname); drawPanel(); }
+});
 refresh();
 setInterval(refresh, 2000);
 </script>

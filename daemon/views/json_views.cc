@@ -1,8 +1,67 @@
 #include "daemon/views/json_views.h"
 
+#include <algorithm>
+
 namespace lockstep {
 
 using nlohmann::ordered_json;
+
+namespace {
+
+ordered_json OrNull(const std::string& s) {
+  return s.empty() ? ordered_json(nullptr) : ordered_json(s);
+}
+
+bool Contains(const std::vector<int>& list, int m) {
+  return std::find(list.begin(), list.end(), m) != list.end();
+}
+
+}  // namespace
+
+ordered_json MigrationJson(const MigrationGraph& g, int m) {
+  const Migration& mig = g.model().migrations[m];
+  ordered_json j;
+  j["id"] = g.IdOf(m);
+  j["service"] = g.model().services[mig.service].name;
+  j["version"] = mig.version.text();
+  j["name"] = mig.name;
+  j["database"] = g.model().services[mig.service].database;
+  j["up"] = mig.up_path;
+  j["down"] = OrNull(mig.down_path);
+  j["checksum"] = mig.checksum;
+  j["no_transaction"] = mig.no_transaction;
+  return j;
+}
+
+ordered_json MigrationDetailJson(const MigrationGraph& g, const PlatformState& state, int m) {
+  ordered_json j = MigrationJson(g, m);
+  const HistoryRow* row = state.row_of[m];
+  j["state"] = Contains(state.failed, m)          ? "failed"
+               : Contains(state.running, m)       ? "running"
+               : Contains(state.mismatched, m)    ? "checksum_mismatch"
+               : !state.applied[m]                ? "pending"
+               : row && row->status == "baseline" ? "baseline"
+                                                  : "applied";
+  j["requires"] = ordered_json::array();
+  for (const Dependency& d : g.DependenciesOf(m)) {
+    j["requires"].push_back({{"id", g.IdOf(d.migration)},
+                             {"kind", d.kind == EdgeKind::kRequires ? "requires" : "parent"}});
+  }
+  j["dependents"] = ordered_json::array();
+  for (int d : g.DependentsOf(m)) j["dependents"].push_back(g.IdOf(d));
+  if (!row) {
+    j["history"] = nullptr;
+  } else {
+    j["history"] = {{"status", row->status},
+                    {"checksum", row->checksum},
+                    {"started_at", OrNull(row->started_at)},
+                    {"finished_at", OrNull(row->finished_at)},
+                    {"execution_ms", row->execution_ms},
+                    {"applied_by", row->applied_by},
+                    {"run_id", row->run_id}};
+  }
+  return j;
+}
 
 nlohmann::ordered_json StatusJson(const MigrationGraph& graph, const PlatformState& state) {
   const Model& model = graph.model();

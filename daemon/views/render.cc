@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "daemon/views/json_views.h"
+
 namespace lockstep {
 namespace {
 
@@ -31,21 +33,6 @@ std::vector<bool> HeadMask(const MigrationGraph& g) {
     for (int m : g.Heads(s)) head[m] = true;
   }
   return head;
-}
-
-ordered_json MigrationJson(const MigrationGraph& g, int m) {
-  const Migration& mig = MigrationAt(g, m);
-  ordered_json j;
-  j["id"] = g.IdOf(m);
-  j["service"] = g.model().services[mig.service].name;
-  j["version"] = mig.version.text();
-  j["name"] = mig.name;
-  j["database"] = DatabaseOf(g, m);
-  j["up"] = mig.up_path;
-  j["down"] = mig.down_path.empty() ? ordered_json(nullptr) : ordered_json(mig.down_path);
-  j["checksum"] = mig.checksum;
-  j["no_transaction"] = mig.no_transaction;
-  return j;
 }
 
 }  // namespace
