@@ -20,6 +20,7 @@ struct PlanOptions {
   std::vector<std::string> services;  // --service NAME
   bool sql = false;                   // print the SQL script of each database
   std::string database;               // with sql: only this database's script
+  bool all = false;                   // every migration, however many
 };
 
 struct ApplyOptions {
@@ -101,12 +102,29 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
               Log& log);
 
 int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out, Log& log);
-// `check`: exit 4 when anything is pending, failed or checksum-mismatched.
-int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& log);
+struct StatusOptions {
+  bool check = false;                 // exit 4 when anything is pending, failed or mismatched
+  std::vector<std::string> services;  // --service NAME or pattern ('tenant-*')
+  std::string database;               // --database NAME
+  bool all = false;                   // every service in full, however many
+};
+
+// Per service; summarised past 40 services unless --all or narrowed.
+int RunStatus(const CommonOptions& options, const StatusOptions& status, std::ostream& out,
+              Log& log);
 // Compares each database with the snapshot stored after its last apply:
 // exit 4 when anything was added, removed or changed by hand.
 int RunDrift(const CommonOptions& options, std::ostream& out, Log& log);
-int RunHistory(const CommonOptions& options, std::ostream& out, Log& log);
+struct HistoryOptions {
+  std::vector<std::string> services;  // --service NAME or pattern
+  std::string database;               // --database NAME
+  size_t limit = 0;                   // --limit N: the newest N rows
+  bool all = false;                   // every row, however many
+};
+
+// Oldest first; past 100 rows (and without --all) the newest 50.
+int RunHistory(const CommonOptions& options, const HistoryOptions& history, std::ostream& out,
+               Log& log);
 
 // `strict`: every warning is an error (for CI).
 int RunValidate(const CommonOptions& options, bool strict, std::ostream& out, Log& log);

@@ -1,5 +1,7 @@
 #include "daemon/cli/context.h"
 
+#include <fnmatch.h>
+
 #include <set>
 
 #include "daemon/engine/lock.h"
@@ -25,6 +27,37 @@ Status FindService(const MigrationGraph& graph, const std::string& name, const s
   if (*service >= 0) return Status::Ok();
   return Status::BadInput(what + ": unknown service '" + name + "'" +
                           ServiceSuggestion(graph, name));
+}
+
+Status ServiceFilter(const MigrationGraph& graph, const std::vector<std::string>& services,
+                     const std::string& database, std::vector<bool>* keep) {
+  const std::vector<Service>& all = graph.model().services;
+  keep->assign(all.size(), services.empty());
+  for (const std::string& pattern : services) {
+    bool glob = pattern.find_first_of("*?[") != std::string::npos, any = false;
+    for (size_t s = 0; s < all.size(); ++s) {
+      if (glob ? fnmatch(pattern.c_str(), all[s].name.c_str(), 0) == 0 : all[s].name == pattern) {
+        (*keep)[s] = true;
+        any = true;
+      }
+    }
+    if (any) continue;
+    if (!glob)
+      return Status::BadInput("--service: unknown service '" + pattern + "'" +
+                              ServiceSuggestion(graph, pattern));
+    return Status::BadInput("--service: no service matches '" + pattern + "'");
+  }
+  if (database.empty()) return Status::Ok();
+  bool known = false;
+  for (size_t s = 0; s < all.size(); ++s) {
+    known |= all[s].database == database;
+    if (all[s].database != database) (*keep)[s] = false;
+  }
+  if (known) return Status::Ok();
+  std::vector<std::string_view> names;
+  for (const Service& service : all) names.push_back(service.database);
+  return Status::BadInput("--database: no service uses a database named '" + database + "'" +
+                          DidYouMean(database, names));
 }
 
 int OkOrSay(const Status& status, Log& log) {

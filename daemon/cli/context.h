@@ -37,6 +37,13 @@ Status Select(const MigrationGraph& graph, const std::vector<std::string>& targe
 Status FindService(const MigrationGraph& graph, const std::string& name, const std::string& what,
                    int* service);
 
+// The services that --service (names or shell patterns such as 'tenant-*',
+// repeatable) and --database select: all when both are empty. BadInput for
+// a name that is no service (with a "did you mean"), a pattern that matches
+// none, or an unknown database.
+Status ServiceFilter(const MigrationGraph& graph, const std::vector<std::string>& services,
+                     const std::string& database, std::vector<bool>* keep);
+
 // Reads the history of every database the platform's services use, without
 // the lock. Returns kExitOk, or (after printing why) the exit code of what
 // went wrong: 2 for configuration (an unset variable, a malformed URL), 1

@@ -21,16 +21,6 @@ namespace {
 using nlohmann::ordered_json;
 using SteadyClock = std::chrono::steady_clock;
 
-// ANSI colours for states; only with --color (a terminal, no NO_COLOR).
-constexpr const char* kGreen = "32";
-constexpr const char* kYellow = "33";
-constexpr const char* kRed = "31";
-constexpr const char* kCyan = "36";
-
-std::string Paint(const std::string& text, const char* color, bool on) {
-  return on ? "\033[" + std::string(color) + "m" + text + "\033[0m" : text;
-}
-
 const char* StatusWord(const Status& s) {
   switch (s.code()) {
     case Status::Code::kOk:
@@ -103,53 +93,6 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   return ExitCodeOf(result.status);
 }
 
-int RunStatus(const CommonOptions& options, bool check, std::ostream& out, Log& log) {
-  Loaded loaded = Load(options, log);
-  if (!loaded.graph) return kExitBadInput;
-  const MigrationGraph& graph = *loaded.graph;
-  const Model& model = graph.model();
-  std::map<std::string, std::vector<HistoryRow>> histories;
-  DatabaseFactory factory = MakeDatabases(options, *loaded.platform, NewRunId());
-  if (int code = ReadHistoriesOrSay(*loaded.platform, factory, &histories, log)) return code;
-  PlatformState state = Reconcile(graph, histories);
-
-  bool dirty = false;
-  std::vector<ServiceSummary> rows = Summarize(graph, state, &dirty);
-  if (options.json) {
-    out << StatusJson(graph, state).dump(2) << "\n";
-  } else {
-    size_t width = 7;
-    for (const Service& s : model.services) width = std::max(width, s.name.size());
-    out << std::left << std::setw(width + 2) << "service" << std::setw(12) << "database"
-        << "applied  state\n";
-    for (size_t s = 0; s < rows.size(); ++s) {
-      const ServiceSummary& r = rows[s];
-      std::string what;
-      auto list = [&](const char* label, const std::vector<int>& l, const char* color) {
-        if (l.empty()) return;
-        if (!what.empty()) what += "; ";
-        std::string part = label;
-        for (int m : l) part += " " + model.migrations[m].version.text();
-        what += Paint(part, color, options.color);
-      };
-      list("pending", r.pending, kYellow);
-      list("running", r.running, kCyan);
-      list("FAILED", r.failed, kRed);
-      list("CHECKSUM MISMATCH", r.mismatched, kRed);
-      list("OUT OF ORDER", r.out_of_order, kYellow);
-      if (what.empty()) what = Paint("up to date", kGreen, options.color);
-      out << std::setw(width + 2) << model.services[s].name << std::setw(12)
-          << model.services[s].database << std::setw(9)
-          << (std::to_string(r.applied) + "/" + std::to_string(r.total)) << what << "\n";
-    }
-    for (const UnknownRow& u : state.unknown) {
-      out << "unknown-applied on " << u.database << ": " << u.row.service << ":" << u.row.version
-          << " " << u.row.name << " (recorded, but no such migration file)\n";
-    }
-  }
-  return check && dirty ? kExitDrift : kExitOk;
-}
-
 int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
@@ -191,46 +134,6 @@ int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
   if (misconfigured) return kExitBadInput;
   if (found) return kExitDrift;
   return unreachable ? kExitFailed : kExitOk;
-}
-
-int RunHistory(const CommonOptions& options, std::ostream& out, Log& log) {
-  Loaded loaded = Load(options, log);
-  if (!loaded.graph) return kExitBadInput;
-  std::map<std::string, std::vector<HistoryRow>> histories;
-  DatabaseFactory factory = MakeDatabases(options, *loaded.platform, NewRunId());
-  if (int code = ReadHistoriesOrSay(*loaded.platform, factory, &histories, log)) return code;
-  std::vector<std::pair<std::string, const HistoryRow*>> all;
-  for (const auto& [db, rows] : histories) {
-    for (const HistoryRow& r : rows) all.emplace_back(db, &r);
-  }
-  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    return a.second->started_at < b.second->started_at;
-  });
-  if (options.json) {
-    ordered_json j = ordered_json::array();
-    for (const auto& [db, r] : all) {
-      j.push_back({{"database", db},
-                   {"id", r->service + ":" + r->version},
-                   {"name", r->name},
-                   {"status", r->status},
-                   {"started_at", r->started_at},
-                   {"finished_at", r->finished_at},
-                   {"execution_ms", r->execution_ms},
-                   {"applied_by", r->applied_by},
-                   {"run_id", r->run_id},
-                   {"checksum", r->checksum}});
-    }
-    out << j.dump(2) << "\n";
-    return kExitOk;
-  }
-  for (const auto& [db, r] : all) {
-    out << r->started_at << "  " << std::left << std::setw(10) << db << std::setw(28)
-        << (r->service + ":" + r->version) << std::setw(9) << r->status << std::right
-        << std::setw(9) << Millis(std::chrono::milliseconds(r->execution_ms)) << "  "
-        << r->applied_by << "  run " << r->run_id << "  " << r->name << "\n";
-  }
-  if (all.empty()) out << "no migration has been applied\n";
-  return kExitOk;
 }
 
 }  // namespace lockstep

@@ -68,7 +68,7 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
   }
   Lanes lanes = Lanes::Of(graph);
   std::vector<bool> pending = PendingSet(graph, wanted, applied);
-  PlanView view{&graph, &lanes, Waves(graph, pending, lanes), plan.offline};
+  PlanView view{&graph, &lanes, Waves(graph, pending, lanes), plan.offline, plan.all};
   if (plan.sql) {
     std::vector<int> order;
     for (const auto& wave : view.waves) order.insert(order.end(), wave.begin(), wave.end());

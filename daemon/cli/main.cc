@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   CommonOptions common;
   PlanOptions plan;
   ApplyOptions apply;
-  bool check = false;
+  StatusOptions status_options;
   std::string format = "dot";
 
   CLI::App app{
@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   plan_cmd->add_flag("--sql", plan.sql,
                      "Print, per database, the SQL script lockstep would run (for psql -f)");
   plan_cmd->add_option("--database", plan.database, "With --sql: only this database's script");
+  plan_cmd->add_flag("--all", plan.all, "List every migration (past 100 the plan is summarised)");
 
   CLI::App* apply_cmd = app.add_subcommand(
       "apply", "Apply pending migrations: databases in parallel, one migration at a time each");
@@ -165,12 +166,26 @@ int main(int argc, char** argv) {
 
   CLI::App* status = app.add_subcommand(
       "status", "Per service: applied, pending, failed, checksum-mismatched, unknown-applied");
-  status->add_flag("--check", check,
+  status->add_flag("--check", status_options.check,
                    "Exit 4 when anything is pending, failed or checksum-mismatched");
+  status->add_option("--service", status_options.services,
+                     "Only this service, or the services a pattern ('billing-*') matches; "
+                     "repeatable");
+  status->add_option("--database", status_options.database, "Only the services on this database");
+  status->add_flag("--all", status_options.all,
+                   "Every service in full (past 40 services the table is summarised)");
   status->add_flag("--json", common.json, "Print the status as JSON on stdout");
 
+  HistoryOptions history_options;
   CLI::App* history =
       app.add_subcommand("history", "What was applied, when, by whom, how long it took");
+  history->add_option("--service", history_options.services,
+                      "Only this service, or the services a pattern matches; repeatable");
+  history->add_option("--database", history_options.database, "Only this database's history");
+  history->add_option("--limit", history_options.limit, "The newest N rows")
+      ->check(CLI::PositiveNumber);
+  history->add_flag("--all", history_options.all,
+                    "Every row (past 100 rows, only the newest 50 are shown)");
   history->add_flag("--json", common.json, "Print the history as JSON on stdout");
 
   WaitOptions wait;
@@ -247,8 +262,8 @@ int main(int argc, char** argv) {
       if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) rollback.confirm = AskOnTerminal;
       return RunRollback(common, rollback, std::cout, log);
     }
-    if (status->parsed()) return RunStatus(common, check, std::cout, log);
-    if (history->parsed()) return RunHistory(common, std::cout, log);
+    if (status->parsed()) return RunStatus(common, status_options, std::cout, log);
+    if (history->parsed()) return RunHistory(common, history_options, std::cout, log);
     if (drift->parsed()) return RunDrift(common, std::cout, log);
     if (serve_cmd->parsed()) {
       std::string error;

@@ -1,7 +1,9 @@
 #include "daemon/views/render.h"
 
 #include <algorithm>
+#include <iomanip>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -115,6 +117,69 @@ void RenderGraphJson(const MigrationGraph& g, std::ostream& out) {
   out << j.dump(2) << "\n";
 }
 
+namespace {
+
+constexpr size_t kPlanInFull = 100;  // migrations listed one by one without --all
+constexpr size_t kPlanRows = 20;     // rows of each summary table
+
+// A plan too long to read line by line: waves as counts, then the services
+// and databases with the most to do.
+void RenderPlanSummary(const PlanView& plan, const std::vector<int>& per_lane, std::ostream& out) {
+  const MigrationGraph& g = *plan.graph;
+  out << "(summarised past " << kPlanInFull
+      << " migrations: --all lists every one; --service NAME or --target ID narrows)\n\nwaves\n";
+  for (size_t w = 0; w < plan.waves.size() && w < kPlanRows; ++w) {
+    std::set<int> lanes;
+    for (int m : plan.waves[w]) lanes.insert(plan.lanes->lane_of_migration[m]);
+    out << "  wave " << std::left << std::setw(5) << w + 1 << plan.waves[w].size()
+        << (plan.waves[w].size() == 1 ? " migration on " : " migrations on ") << lanes.size()
+        << (lanes.size() == 1 ? " database\n" : " databases\n");
+  }
+  if (plan.waves.size() > kPlanRows)
+    out << "  and " << plan.waves.size() - kPlanRows << " more waves\n";
+
+  std::map<int, std::vector<int>> by_service;
+  for (const auto& w : plan.waves) {
+    for (int m : w) by_service[MigrationAt(g, m).service].push_back(m);
+  }
+  std::vector<std::pair<int, std::vector<int>>> services(by_service.begin(), by_service.end());
+  std::stable_sort(services.begin(), services.end(),
+                   [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
+  size_t name_width = 7;
+  for (size_t i = 0; i < services.size() && i < kPlanRows; ++i)
+    name_width = std::max(name_width, g.model().services[services[i].first].name.size());
+  out << "\nservices" << (services.size() > kPlanRows ? " with the most to do" : "") << "\n  "
+      << std::left << std::setw(name_width + 2) << "service" << std::setw(6) << "count"
+      << "versions\n";
+  for (size_t i = 0; i < services.size() && i < kPlanRows; ++i) {
+    const auto& [s, list] = services[i];
+    std::vector<int> sorted = list;
+    std::sort(sorted.begin(), sorted.end(),
+              [&](int a, int b) { return MigrationAt(g, a).version < MigrationAt(g, b).version; });
+    out << "  " << std::left << std::setw(name_width + 2) << g.model().services[s].name
+        << std::setw(6) << list.size() << MigrationAt(g, sorted.front()).version.text()
+        << (sorted.size() > 1 ? " .. " + MigrationAt(g, sorted.back()).version.text() : "") << "\n";
+  }
+  if (services.size() > kPlanRows)
+    out << "  and " << services.size() - kPlanRows << " more services\n";
+
+  std::vector<size_t> lanes;
+  for (size_t lane = 0; lane < per_lane.size(); ++lane) {
+    if (per_lane[lane] > 0) lanes.push_back(lane);
+  }
+  std::stable_sort(lanes.begin(), lanes.end(),
+                   [&](size_t a, size_t b) { return per_lane[a] > per_lane[b]; });
+  out << "\ndatabases" << (lanes.size() > kPlanRows ? " with the most to do" : "")
+      << " (each applies its migrations one at a time)\n";
+  for (size_t i = 0; i < lanes.size() && i < kPlanRows; ++i) {
+    out << "  " << std::left << std::setw(20) << plan.lanes->databases[lanes[i]]
+        << per_lane[lanes[i]] << (per_lane[lanes[i]] == 1 ? " migration\n" : " migrations\n");
+  }
+  if (lanes.size() > kPlanRows) out << "  and " << lanes.size() - kPlanRows << " more databases\n";
+}
+
+}  // namespace
+
 void RenderPlanText(const PlanView& plan, std::ostream& out) {
   const MigrationGraph& g = *plan.graph;
   size_t total = 0;
@@ -138,6 +203,10 @@ void RenderPlanText(const PlanView& plan, std::ostream& out) {
       << (total == 1 ? " migration" : " migrations") << " on " << databases
       << (databases == 1 ? " database" : " databases") << " in " << plan.waves.size()
       << (plan.waves.size() == 1 ? " wave\n" : " waves\n");
+  if (total > kPlanInFull && !plan.all) {
+    RenderPlanSummary(plan, per_lane, out);
+    return;
+  }
   for (size_t w = 0; w < plan.waves.size(); ++w) {
     out << "\nwave " << w + 1 << "\n";
     for (int m : plan.waves[w]) {

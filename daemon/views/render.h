@@ -23,6 +23,7 @@ struct PlanView {
   const Lanes* lanes;
   std::vector<std::vector<int>> waves;
   bool offline = true;
+  bool all = false;  // text: every migration, however many (else summarised past 100)
 };
 
 void RenderPlanText(const PlanView& plan, std::ostream& out);

@@ -29,16 +29,21 @@ class Browser {
       std::this_thread::sleep_for(50ms);
     }
     if (port_.empty()) return;
-    json args = {"--headless",          "--no-sandbox",
-                 "--disable-gpu",       "--disable-dev-shm-usage",
-                 "--no-first-run",      "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--window-size=1400,1000", "--user-data-dir=" + dir_ + "/profile"};
-    json session = Call("POST", "/session",
-                        {{"capabilities",
-                          {{"alwaysMatch",
-                            {{"goog:chromeOptions",
-                              {{"binary", "/usr/bin/chromium"}, {"args", args}}}}}}}});
+    json args = {"--headless",
+                 "--no-sandbox",
+                 "--disable-gpu",
+                 "--disable-dev-shm-usage",
+                 "--no-first-run",
+                 "--disable-background-networking",
+                 "--disable-component-update",
+                 "--disable-sync",
+                 "--window-size=1400,1000",
+                 "--user-data-dir=" + dir_ + "/profile"};
+    json session =
+        Call("POST", "/session",
+             {{"capabilities",
+               {{"alwaysMatch",
+                 {{"goog:chromeOptions", {{"binary", "/usr/bin/chromium"}, {"args", args}}}}}}}});
     session_ = session["value"].value("sessionId", "");
   }
   ~Browser() {
@@ -141,9 +146,9 @@ TEST_F(StatusPageTest, ExamplePlatformAsChromiumShowsIt) {
 
   // A click on a migration opens its panel: full name, file, what it needs.
   ASSERT_TRUE(browser.Click("[data-id=\"auth-service:001\"]")) << browser.why();
-  ASSERT_TRUE(browser.Until(
-      "const h = document.querySelector('#panel [data-panel]');"
-      "return !!h && h.textContent === 'auth-service:001'"))
+  ASSERT_TRUE(
+      browser.Until("const h = document.querySelector('#panel [data-panel]');"
+                    "return !!h && h.textContent === 'auth-service:001'"))
       << browser.Eval("return document.getElementById('panel').innerText");
   std::string panel = browser.Eval("return document.getElementById('panel').innerText");
   EXPECT_NE(panel.find("user-service:001"), std::string::npos) << panel;  // requires
@@ -181,7 +186,8 @@ struct LargeGraph {
       p.WriteService(kNames[s]);
       for (int i = 1; i <= kSizes[s]; ++i) {
         std::string head;
-        if (i % 4 == 0) head += "-- lockstep:parents " + Version(i - 1) + " " + Version(i - 2) + "\n";
+        if (i % 4 == 0)
+          head += "-- lockstep:parents " + Version(i - 1) + " " + Version(i - 2) + "\n";
         if (i % 4 == 3) head += "-- lockstep:parents " + Version(i - 2) + "\n";
         std::string needs;
         if (s >= 1) needs += std::string(" ") + kNames[0] + ":" + Version(i * 2);
@@ -239,9 +245,9 @@ TEST_F(StatusPageTest, LargeGraphWithAFailureIsOneClickAway) {
   }
   // 188 nodes drawn, the failed one marked so, and the failed service first.
   EXPECT_EQ(browser.Eval("return document.querySelectorAll('#graph-view .node').length"), 188);
-  EXPECT_EQ(browser.Eval("return document.querySelector('[data-id=\"" + failed +
-                         "\"]').dataset.state"),
-            "failed");
+  EXPECT_EQ(
+      browser.Eval("return document.querySelector('[data-id=\"" + failed + "\"]').dataset.state"),
+      "failed");
   EXPECT_EQ(browser.Eval("return document.querySelector('#services tbody tr').dataset.service"),
             LargeGraph::kNames[0]);
   // The first view is readable (not a 188-node smear at 10%) and shows the
@@ -277,8 +283,9 @@ TEST_F(StatusPageTest, LargeGraphWithAFailureIsOneClickAway) {
   EXPECT_EQ(browser.Eval("return document.querySelectorAll('#services tbody tr').length"), 1);
   EXPECT_EQ(browser.Eval("return document.querySelectorAll('#graph-view .node').length"), 20);
   ASSERT_TRUE(browser.Click("#zoom-in"));
-  std::string before = browser.Eval("return document.getElementById('content')"
-                                    ".getAttribute('transform')");
+  std::string before = browser.Eval(
+      "return document.getElementById('content')"
+      ".getAttribute('transform')");
   std::this_thread::sleep_for(2500ms);  // one refresh
   EXPECT_EQ(browser.Eval("return document.getElementById('content').getAttribute('transform')"),
             before);

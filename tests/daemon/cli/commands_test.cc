@@ -14,6 +14,12 @@
 namespace lockstep {
 namespace {
 
+StatusOptions Checking() {
+  StatusOptions status;
+  status.check = true;
+  return status;
+}
+
 using Millis = std::chrono::milliseconds;
 
 const char* kT1 = "CREATE TABLE t1 (x int);";
@@ -64,28 +70,28 @@ class CommandsTest : public ::testing::Test {
 
 TEST_F(CommandsTest, StatusCheckCountsPendingButNotRunning) {
   cluster_.SetHistory("main", {Row("001", "applied", kT1)});
-  EXPECT_EQ(RunStatus(Options(), /*check=*/true, out_, log_), kExitDrift);
+  EXPECT_EQ(RunStatus(Options(), Checking(), out_, log_), kExitDrift);
   EXPECT_NE(out_.str().find("1/2      pending 002"), std::string::npos) << out_.str();
   out_.str("");
   cluster_.SetHistory("main", {Row("001", "applied", kT1), Row("002", "running", kT2)});
-  EXPECT_EQ(RunStatus(Options(), /*check=*/true, out_, log_), kExitOk);
+  EXPECT_EQ(RunStatus(Options(), Checking(), out_, log_), kExitOk);
   EXPECT_NE(out_.str().find("running 002"), std::string::npos) << out_.str();
 }
 
 TEST_F(CommandsTest, StatusIsColouredOnlyWhenAsked) {
   cluster_.SetHistory("main", {Row("001", "applied", kT1), Row("002", "failed", kT2)});
   CommonOptions o = Options();
-  EXPECT_EQ(RunStatus(o, false, out_, log_), kExitOk);
+  EXPECT_EQ(RunStatus(o, {}, out_, log_), kExitOk);
   EXPECT_EQ(out_.str().find("\033"), std::string::npos) << out_.str();
   out_.str("");
   o.color = true;
-  EXPECT_EQ(RunStatus(o, false, out_, log_), kExitOk);
+  EXPECT_EQ(RunStatus(o, {}, out_, log_), kExitOk);
   EXPECT_NE(out_.str().find("\033[31mFAILED 002\033[0m"), std::string::npos) << out_.str();
 }
 
 TEST_F(CommandsTest, StatusOfAnUnreachableDatabaseIsAFailure) {
   cluster_.MakeUnreachable("main");
-  EXPECT_EQ(RunStatus(Options(), false, out_, log_), kExitFailed);
+  EXPECT_EQ(RunStatus(Options(), {}, out_, log_), kExitFailed);
   EXPECT_NE(err_.str().find("database 'main': cannot connect: refused"), std::string::npos);
 }
 
