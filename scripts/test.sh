@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, builds and runs every test: a format check, a warning-free
-# (-Werror) build, then the same tests again under AddressSanitizer and UBSan,
-# then the tests of code that runs threads (executor, lock, commands, daemon,
-# deploys) under ThreadSanitizer. Integration tests start their own throwaway
+# (-Werror) build and its tests, the container image built and run with
+# podman (scripts/image-test.sh), then the same tests again under
+# AddressSanitizer and UBSan, then the tests of code that runs threads
+# (executor, lock, commands, daemon, deploys) under ThreadSanitizer. Integration tests start their own throwaway
 # PostgreSQL (scripts/throwaway-pg.sh) and never skip.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -11,6 +12,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/format.sh" --check
 "$here/scripts/build.sh" "$here/build" -DLOCKSTEP_WERROR=ON
 (cd "$here/build" && ctest --output-on-failure -j "$(nproc)")
+# The container image, built from deploy/Dockerfile and run (needs root).
+if [ "$(id -u)" -eq 0 ]; then "$here/scripts/image-test.sh"; else sudo "$here/scripts/image-test.sh"; fi
 
 if [ "${LOCKSTEP_SKIP_SANITIZERS:-0}" != 1 ]; then
   "$here/scripts/build.sh" "$here/build-asan" -DLOCKSTEP_WERROR=ON -DLOCKSTEP_SANITIZE=ON
