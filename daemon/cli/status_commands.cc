@@ -25,7 +25,7 @@ namespace {
 
 using nlohmann::ordered_json;
 
-constexpr size_t kFullTable = 40;     // services shown in full without --all
+constexpr size_t kFullTable = 40;      // services shown in full without --all
 constexpr size_t kListedPending = 10;  // pending services listed when summarised
 constexpr size_t kListedDatabases = 10;
 constexpr size_t kVersionsShown = 8;  // versions in one state list before eliding
@@ -136,8 +136,8 @@ void PrintSummary(const Model& model, const std::vector<ServiceSummary>& rows,
   }
   out << Plural(services.size(), "service", "services") << " on "
       << Plural(by_db.size(), "database", "databases") << ": " << up_to_date << " up to date, "
-      << pending.size() + attention.size() << " not (" << Plural(pending_migrations, "migration", "migrations")
-      << " pending";
+      << pending.size() + attention.size() << " not ("
+      << Plural(pending_migrations, "migration", "migrations") << " pending";
   if (failed) out << ", " << failed << " failed";
   if (mismatched) out << ", " << mismatched << " checksum-mismatched";
   if (running) out << ", " << running << " running";
@@ -162,14 +162,16 @@ void PrintSummary(const Model& model, const std::vector<ServiceSummary>& rows,
   if (worst.size() > kListedDatabases) worst.resize(kListedDatabases);
   size_t db_width = 8;
   for (const auto& [db, d] : worst) db_width = std::max(db_width, db.size());
-  out << "\nby database" << (by_db.size() > worst.size() ? " (the " + std::to_string(worst.size()) +
-                                                                " with the most to do)"
-                                                          : "")
+  out << "\nby database"
+      << (by_db.size() > worst.size()
+              ? " (the " + std::to_string(worst.size()) + " with the most to do)"
+              : "")
       << ":\n"
-      << std::left << std::setw(db_width + 2) << "database" << "services  pending  attention\n";
+      << std::left << std::setw(db_width + 2) << "database"
+      << "services  pending  attention\n";
   for (const auto& [db, d] : worst) {
-    out << std::setw(db_width + 2) << db << std::setw(10) << d.services << std::setw(9)
-        << d.pending << d.attention << "\n";
+    out << std::setw(db_width + 2) << db << std::setw(10) << d.services << std::setw(9) << d.pending
+        << d.attention << "\n";
   }
   out << "\nsummarised past " << kFullTable
       << " services: --service NAME or a pattern ('billing-*'), --database NAME to narrow, "
@@ -255,9 +257,9 @@ int RunHistory(const CommonOptions& options, const HistoryOptions& history, std:
     return a.second->started_at < b.second->started_at;
   });
   size_t total = all.size();
-  size_t limit = history.limit > 0                                      ? history.limit
+  size_t limit = history.limit > 0                                         ? history.limit
                  : !history.all && !options.json && total > kHistoryScreen ? kNewestRows
-                                                                          : total;
+                                                                           : total;
   if (limit < total) all.erase(all.begin(), all.end() - limit);
   if (options.json) {
     ordered_json j = ordered_json::array();
@@ -295,9 +297,7 @@ int RunHistory(const CommonOptions& options, const HistoryOptions& history, std:
     id_width = std::max(id_width, r->service.size() + 1 + r->version.size());
   }
   for (const auto& [db, r] : all) {
-    const char* color = r->status == "failed"    ? kRed
-                        : r->status == "running" ? kCyan
-                                                 : kGreen;
+    const char* color = r->status == "failed" ? kRed : r->status == "running" ? kCyan : kGreen;
     std::ostringstream status;
     status << std::left << std::setw(9) << r->status;
     out << r->started_at << "  " << std::left << std::setw(db_width + 2) << db

@@ -89,6 +89,7 @@ extern const char kStatusPage[] = R"html(<!doctype html>
     <table id="services"><thead><tr><th>service</th><th>database</th><th>applied</th><th>state</th></tr></thead>
       <tbody></tbody></table>
     <p id="services-more" class="note"></p>
+    <div id="by-database"></div>
   </section>
   <section><h2>Migration graph</h2>
     <div class="tools">
@@ -110,7 +111,7 @@ extern const char kStatusPage[] = R"html(<!doctype html>
 <aside id="panel" aria-live="polite"></aside>
 <script>
 "use strict";
-const kMaxRows = 200, kMaxLanes = 60;
+const kMaxRows = 50, kMaxLanes = 60, kAggregateAfter = 40;
 const NODE_W = 168, NODE_H = 24, COL = 200, ROW = 30, LANE_PAD = 8;
 const rank = {failed: 0, checksum_mismatch: 1, running: 2, pending: 3, applied: 4};
 const stateText = {failed: "failed", checksum_mismatch: "checksum mismatch", running: "running",
@@ -273,6 +274,30 @@ function drawServices(status, shown) {
                          : shown.length + " of " + status.services.length + " services";
   $("services-more").textContent = shown.length > kMaxRows
     ? "showing the first " + kMaxRows + " (the most urgent first); filter to see the rest" : "";
+}
+
+// Past kAggregateAfter services: one row per database, worst first, each a
+// click away from its services.
+function drawDatabases(status, shown) {
+  const box = $("by-database");
+  const dbs = {};
+  for (const s of shown) {
+    const d = dbs[s.database] = dbs[s.database] || {database: s.database, services: 0, ok: 0, pending: 0, failed: 0};
+    d.services++; d.pending += s.pending.length; d.failed += s.failed.length + s.checksum_mismatched.length;
+    if (serviceState(s) === "applied") d.ok++;
+  }
+  const rows = Object.values(dbs).sort((a, b) => b.failed - a.failed || b.pending - a.pending || a.database.localeCompare(b.database));
+  if (shown.length <= kAggregateAfter || rows.length < 2) { box.replaceChildren(); return; }
+  const body = el("tbody");
+  for (const d of rows.slice(0, kMaxRows)) {
+    const a = el("a", {href: "#", title: "show only the services on " + d.database}, d.database);
+    a.onclick = e => { e.preventDefault(); setFilter("database", d.database); };
+    body.append(el("tr", {"data-database-row": d.database}, el("td", {}, a), el("td", {}, String(d.services)),
+      el("td", {}, String(d.ok)), el("td", {}, String(d.pending)), el("td", {}, String(d.failed))));
+  }
+  box.replaceChildren(el("h3", {}, "By database"), el("table", {},
+    el("thead", {}, el("tr", {}, ...["database", "services", "up to date", "pending migrations", "failed"].map(h => el("th", {}, h)))),
+    body));
 }
 
 // Columns by dependency depth, rows by service.
@@ -496,6 +521,7 @@ function draw() {
   if (!data) return;
   const shown = selectedServices(data.status);
   drawServices(data.status, shown);
+  drawDatabases(data.status, shown);
   drawGraph(data.graph, data.status, shown);
 }
 

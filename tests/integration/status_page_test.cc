@@ -291,5 +291,53 @@ TEST_F(StatusPageTest, LargeGraphWithAFailureIsOneClickAway) {
             before);
 }
 
+// A thousand services on ten databases: the page aggregates (the most urgent
+// 50 rows, a row per database, 60 lanes) and says how to narrow; a filter
+// finds any one of them, a click on a database shows only its services.
+TEST_F(StatusPageTest, AThousandServicesStayReadable) {
+  std::string dbs;
+  for (int d = 0; d < 10; ++d) dbs += (d ? ",db" : "db") + std::to_string(d);
+  std::string env = SmallPlatform(dbs);
+  for (int i = 0; i < 1000; ++i) {
+    std::string name = "tenant-" + std::to_string(10000 + i).substr(1);
+    p_.WriteService(name, "db" + std::to_string(i % 10));
+    p_.WriteMigration(name, "001_init.up.sql", "CREATE TABLE t" + std::to_string(i) + " (x int);");
+  }
+  StartDaemon(env, p_.config());
+  ASSERT_TRUE(Until(
+      "/v1/status", [](const Http& h) { return h.code == 200; }, 60s))
+      << Slurp(dir_ + "/err");
+  Browser browser(dir_ + "/browser");
+  ASSERT_TRUE(browser.ok()) << browser.why();
+  browser.Open(Url());
+  ASSERT_TRUE(browser.Until(kLoaded)) << browser.why();
+  browser.Screenshot(Shot("1000"));
+  EXPECT_EQ(browser.Eval("return document.querySelectorAll('#services tbody tr').length"), 50);
+  EXPECT_EQ(browser.Eval("return document.querySelectorAll('[data-database-row]').length"), 10);
+  EXPECT_EQ(browser.Eval("return document.querySelectorAll('#graph-view .lane-label').length"), 60);
+  std::string notes = browser.Eval(
+      "return document.getElementById('services-more').textContent + ' | ' +"
+      " document.getElementById('graph-note').textContent");
+  EXPECT_NE(notes.find("filter to see the rest"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("drawing 60 of 1000 services"), std::string::npos) << notes;
+  browser.Eval(
+      "const f = document.getElementById('f-service'); f.value = 'tenant-0999';"
+      "f.dispatchEvent(new Event('input')); return true");
+  EXPECT_EQ(browser.Eval("return [...document.querySelectorAll('#services tbody tr')]"
+                         ".map(r => r.dataset.service).join()"),
+            "tenant-0999");
+  EXPECT_EQ(browser.Eval("return document.querySelectorAll('#graph-view .node').length"), 1);
+  browser.Eval(
+      "const f = document.getElementById('f-service'); f.value = '';"
+      "f.dispatchEvent(new Event('input')); return true");
+  ASSERT_TRUE(browser.Click("[data-database-row=\"db3\"] a"));
+  EXPECT_EQ(browser.Eval("return document.querySelectorAll('#services tbody tr').length"), 50);
+  EXPECT_EQ(browser.Eval("return [...document.querySelectorAll('#services tbody tr')]"
+                         ".every(r => r.children[1].textContent === 'db3')"),
+            true);
+  EXPECT_EQ(browser.Eval("return document.getElementById('shown').textContent"),
+            "100 of 1000 services");
+}
+
 }  // namespace
 }  // namespace lockstep

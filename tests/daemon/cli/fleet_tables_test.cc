@@ -56,10 +56,9 @@ class FleetTablesTest : public ::testing::Test {
   void ApplyAllButTwo() {
     ASSERT_EQ(RunApply(Options(), {}, out_, log_), kExitOk) << err_.str();
     std::vector<HistoryRow> rows = cluster_.history("db007");
-    rows.erase(std::remove_if(rows.begin(), rows.end(),
-                              [](const HistoryRow& r) {
-                                return r.service == "s037" && r.version == "002";
-                              }),
+    rows.erase(std::remove_if(
+                   rows.begin(), rows.end(),
+                   [](const HistoryRow& r) { return r.service == "s037" && r.version == "002"; }),
                rows.end());
     for (HistoryRow& r : rows) {
       if (r.service == "s007" && r.version == "002") r.status = "failed";
@@ -178,8 +177,7 @@ TEST_F(FleetTablesTest, PlanOfSixHundredMigrationsIsSummarised) {
   PlanOptions plan;
   ASSERT_EQ(RunPlan(Options(), plan, out_, log_), kExitOk) << err_.str();
   std::string out = out_.str();
-  EXPECT_NE(out.find("plan: 600 migrations on 30 databases in 2 waves"), std::string::npos)
-      << out;
+  EXPECT_NE(out.find("plan: 600 migrations on 30 databases in 2 waves"), std::string::npos) << out;
   EXPECT_NE(out.find("(summarised past 100 migrations"), std::string::npos) << out;
   EXPECT_NE(out.find("  wave 1    300 migrations on 30 databases"), std::string::npos) << out;
   EXPECT_NE(out.find("and 280 more services"), std::string::npos) << out;
