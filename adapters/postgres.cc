@@ -7,6 +7,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -14,6 +16,7 @@
 #include "adapters/catalog_query.h"
 #include "adapters/connection_string.h"
 #include "adapters/history_sql.h"
+#include "adapters/lease.h"
 #include "adapters/libpq_watch.h"
 #include "manifests/environment.h"
 
@@ -81,9 +84,15 @@ class PostgresDatabase : public Database {
       g_watch_being_built = nullptr;
       notices_ = std::make_unique<NoticeSink>(*conn);
       pqxx::nontransaction tx(*conn);
+      // application_name follows a client through PgBouncer (it is one of
+      // the parameters it tracks); the timeouts would not, and would stay
+      // behind on a pooled server connection: with a lease they are set per
+      // transaction instead.
       tx.exec("SET application_name = " + tx.quote("lockstep/" + o_.run_id));
-      tx.exec("SET statement_timeout = " + std::to_string(o_.statement_timeout.count()));
-      tx.exec("SET lock_timeout = 0");
+      if (!o_.lease) {
+        tx.exec("SET statement_timeout = " + std::to_string(o_.statement_timeout.count()));
+        tx.exec("SET lock_timeout = 0");
+      }
       tx.commit();
       std::lock_guard<std::mutex> lock(mu_);
       conn_ = std::move(conn);
@@ -95,6 +104,19 @@ class PostgresDatabase : public Database {
   }
 
   Status TryLock(bool* acquired, LockHolder* holder) override {
+    if (!probed_) {
+      probed_ = true;
+      pooled_ = TransactionPooled();
+      if (pooled_ && !o_.lease) {
+        return Status::BadInput(
+            "database '" + o_.database +
+            "': the connection goes through a pooler in transaction mode (its server session "
+            "changes between statements), where a session advisory lock is not held for this "
+            "run and would stay behind on a pooled connection; set 'lock: lease' under settings "
+            "(a lease row, safe through any pooler) or connect directly or in session mode");
+      }
+    }
+    if (o_.lease) return TryLease(acquired, holder);
     return Guard("take the migration lock", [&] {
       pqxx::nontransaction tx(*conn_);
       *acquired =
@@ -121,6 +143,14 @@ class PostgresDatabase : public Database {
   }
 
   Status Unlock() override {
+    if (o_.lease) {
+      if (keeper_) keeper_->Stop();
+      keeper_.reset();
+      return Guard("release the lease", [&] {
+        pqxx::nontransaction tx(*conn_);
+        tx.exec_params(ReleaseLeaseSql(o_.history_schema), o_.run_id);
+      });
+    }
     return Guard("release the migration lock", [&] {
       pqxx::nontransaction tx(*conn_);
       tx.exec_params("SELECT pg_advisory_unlock($1)", kAdvisoryLockKey);
@@ -131,20 +161,28 @@ class PostgresDatabase : public Database {
     return Guard("read the history", [&] {
       rows->clear();
       pqxx::nontransaction tx(*conn_);
-      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("history"))[0].as<bool>()) return;
-      // A `running` row whose run no longer holds this database's lock was
-      // left by a run that died: it reads as failed.
+      pqxx::row tables = tx.exec_params1("SELECT to_regclass($1) IS NULL, to_regclass($2) IS NULL",
+                                         Table("history"), Table("lease"));
+      if (tables[0].as<bool>()) return;
+      std::string lease_alive =
+          !tables[1].as<bool>() ? " AND NOT EXISTS (SELECT 1 FROM " + Table("lease") +
+                                      " WHERE holder = h.run_id AND expires > clock_timestamp())"
+                                : "";
+      // A `running` row whose run no longer holds this database's lock (or
+      // lease) was left by a run that died: it reads as failed.
       pqxx::result r = tx.exec_params(
           "SELECT service, version, name, checksum, CASE WHEN status = 'running' AND NOT EXISTS ("
           "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE "
           "l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND "
           "l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = "
-          "current_database()) AND a.application_name = 'lockstep/' || h.run_id) "
-          "THEN 'failed' ELSE status END, "
-          "coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-          "coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-          "''), "
-          "coalesce(execution_ms, 0), applied_by, run_id FROM " +
+          "current_database()) AND a.application_name = 'lockstep/' || h.run_id)" +
+              lease_alive +
+              " THEN 'failed' ELSE status END, "
+              "coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+              "''), "
+              "coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+              "''), "
+              "coalesce(execution_ms, 0), applied_by, run_id FROM " +
               Table("history") + " h ORDER BY started_at, service, version",
           kLockClassId, kLockObjId);
       for (const auto& row : r) {
@@ -170,6 +208,10 @@ class PostgresDatabase : public Database {
   }
 
   Status ApplyUnscrubbed(const MigrationToRun& run) {
+    if (keeper_ && keeper_->lost()) {
+      return Status::Failed("database '" + o_.database + "': this run lost its lease: " +
+                            keeper_->why() + "; no further migration starts");
+    }
     size_t current = 0;  // statement being run, for the error's file:line
     auto start = Clock::now();
     try {
@@ -328,6 +370,80 @@ class PostgresDatabase : public Database {
   }
 
  private:
+  // With a lease: the migration commits only while this run holds it; the
+  // row stays locked FOR SHARE until the commit, so a takeover waits.
+  void Fence(pqxx::transaction_base& tx) {
+    if (!o_.lease) return;
+    if (tx.exec_params(FenceSql(o_.history_schema), o_.run_id).empty()) {
+      throw std::runtime_error(
+          "this run's lease of the database expired before the migration could be recorded "
+          "(settings.lease_ttl); it was rolled back, and whoever holds the lease now applies it");
+    }
+  }
+
+  Status TryLease(bool* acquired, LockHolder* holder) {
+    return Guard("take the lease", [&] {
+      pqxx::nontransaction tx(*conn_);
+      for (int attempt = 0;; ++attempt) {
+        try {
+          for (const std::string& ddl : LeaseTableDdl(o_.history_schema)) tx.exec(ddl);
+          break;
+        } catch (const pqxx::sql_error& e) {
+          // Two runs creating the table at once: one of them loses on a
+          // catalog unique index; the table is there the next time.
+          if (attempt >= 3 ||
+              (e.sqlstate() != "23505" && e.sqlstate() != "42P07" && e.sqlstate() != "42P06"))
+            throw;
+        }
+      }
+      char host[256] = "";
+      gethostname(host, sizeof host - 1);
+      *acquired =
+          !tx.exec_params(TakeLeaseSql(o_.history_schema), o_.run_id, std::string(host),
+                          static_cast<int>(getpid()), static_cast<int64_t>(o_.lease_ttl.count()))
+               .empty();
+      if (*acquired) {
+        keeper_ = std::make_unique<LeaseKeeper>(o_.url, o_.history_schema, o_.run_id, o_.lease_ttl);
+        keeper_->Start();
+        return;
+      }
+      pqxx::result r = tx.exec(LeaseHolderSql(o_.history_schema));
+      *holder = LockHolder();
+      if (!r.empty()) {
+        holder->pid = r[0][2].as<int>();
+        holder->application_name = "lockstep/" + r[0][0].as<std::string>();
+        holder->client_address = r[0][1].as<std::string>();
+        holder->since = r[0][3].as<std::string>() + ", lease expires in " +
+                        std::to_string(r[0][4].as<int64_t>()) + " s";
+      }
+    });
+  }
+
+  // Whether this connection goes through a pooler in transaction mode,
+  // where session state (an advisory lock, a search_path) lands on whatever
+  // server connection ran that statement and stays there. Seen from here:
+  // this client's backend changes between statements, or a second client
+  // inside a transaction gets this client's backend.
+  bool TransactionPooled() {
+    int first = 0, second = 0, other = -1;
+    try {
+      pqxx::connection probe(o_.url);
+      first = PidOf(*conn_);
+      pqxx::work tx(probe);
+      other = tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+      second = PidOf(*conn_);
+      tx.abort();
+    } catch (const std::exception&) {
+      return false;  // no second connection to compare with: nothing known
+    }
+    return first != second || other == first;
+  }
+
+  static int PidOf(pqxx::connection_base& c) {
+    pqxx::nontransaction tx(c);
+    return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+  }
+
   std::string Table(const char* name) const {
     return "\"" + o_.history_schema + "\"." + name;  // schema checked as [a-z0-9_]
   }
@@ -424,6 +540,10 @@ class PostgresDatabase : public Database {
     const std::vector<Statement>& statements = Statements(run);
     pqxx::nontransaction tx(*conn_);
     std::string begin = "BEGIN";
+    if (o_.lease) {
+      begin += ";\nSET LOCAL statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
+               ";\nSET LOCAL lock_timeout = 0";
+    }
     if (!run.schema.empty()) begin += ";\nSET LOCAL search_path TO " + tx.quote_name(run.schema);
     try {
       if (statements.empty()) tx.exec(begin);
@@ -431,6 +551,7 @@ class PostgresDatabase : public Database {
         tx.exec(*current == 0 ? begin + ";\n" + statements[0].sql : statements[*current].sql);
       }
       *current = statements.size();
+      Fence(tx);
       tx.exec(DoneSql(run, start) + ";\nCOMMIT");
     } catch (...) {
       try {
@@ -450,6 +571,12 @@ class PostgresDatabase : public Database {
                                  Clock::time_point start) {
     const Migration& m = *run.migration;
     const std::vector<Statement>& statements = Statements(run);
+    if (pooled_ && !run.schema.empty()) {
+      throw std::runtime_error(
+          "a no-transaction migration of a service with 'schema:' cannot run through a pooler "
+          "in transaction mode: its search_path would not stay with it; connect this database "
+          "directly (or in session mode) for it, or qualify its names and drop 'schema:'");
+    }
     {
       pqxx::work tx(*conn_);
       if (run.down) {
@@ -480,6 +607,7 @@ class PostgresDatabase : public Database {
     }
     *current = statements.size();
     pqxx::work done(*conn_);
+    Fence(done);
     done.exec(DoneSql(run, start));
     done.commit();
   }
@@ -525,6 +653,9 @@ class PostgresDatabase : public Database {
   LibpqWatch watch_;                  // declared before conn_: the connection's policy points at it
   std::unique_ptr<WatchedConnection> conn_;
   std::unique_ptr<NoticeSink> notices_;
+  bool probed_ = false;                  // for transaction pooling, before the first lock
+  bool pooled_ = false;                  // through a pooler in transaction mode
+  std::unique_ptr<LeaseKeeper> keeper_;  // renews the lease while it is held
 };
 
 }  // namespace

@@ -21,6 +21,10 @@ struct PostgresOptions {
   std::chrono::milliseconds statement_timeout{0};
   std::string applied_by;  // recorded in history rows
   std::string lockstep_version;
+  // settings.lock: lease (adapters/lease.h) instead of the session advisory
+  // lock, with its time to live.
+  bool lease = false;
+  std::chrono::milliseconds lease_ttl{30'000};
 };
 
 // The advisory lock key: the bytes of "lockstep" as a bigint, the same for

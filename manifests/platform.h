@@ -40,6 +40,11 @@ struct Settings {
   std::chrono::milliseconds shutdown_grace{10'000};
   // Scheduled rounds of `serve`.
   Schedule schedule;
+  // The migration lock: a session advisory lock, or a lease row (for
+  // connections through a transaction-pooling PgBouncer).
+  enum class Lock { kAdvisory, kLease } lock = Lock::kAdvisory;
+  // How long a lease lives without renewal; renewed every third of it.
+  std::chrono::milliseconds lease_ttl{30'000};
 };
 
 struct Platform {

@@ -47,6 +47,22 @@ bool ParseBool(std::string_view text, bool* out, std::string* error) {
   return false;
 }
 
+bool ParseLock(std::string_view text, Settings* s, std::string* error) {
+  if (text == "advisory") return s->lock = Settings::Lock::kAdvisory, true;
+  if (text == "lease") return s->lock = Settings::Lock::kLease, true;
+  *error = "'" + std::string(text) +
+           "' is not a kind of lock; write advisory (the default) or lease (through a "
+           "transaction-pooling PgBouncer)";
+  return false;
+}
+
+bool ParseLeaseTtl(std::string_view text, Settings* s, std::string* error) {
+  if (!ParseDuration(text, &s->lease_ttl, error)) return false;
+  if (s->lease_ttl >= std::chrono::seconds(3)) return true;
+  *error = "'" + std::string(text) + "' is too short for a lease; write 3s or more (default 30s)";
+  return false;
+}
+
 // One setting: its key under `settings:`, its parser and where it goes.
 struct SettingField {
   const char* key;
@@ -67,6 +83,8 @@ const std::vector<SettingField>& SettingFields() {
                             std::string* e) { return ParseSchema(t, &s->history_schema, e); }},
       {"shutdown_grace", [](std::string_view t, Settings* s,
                             std::string* e) { return ParseDuration(t, &s->shutdown_grace, e); }},
+      {"lock", ParseLock},
+      {"lease_ttl", ParseLeaseTtl},
   };
   return fields;
 }

@@ -14,9 +14,10 @@ if [ "${LOCKSTEP_DEPS:-all}" != build ]; then
   # A server for the tests and the demo; curl, and Chromium with chromedriver
   # for the daemon's tests (the status page is driven as a person would);
   # clang-format for the test command's format check; podman (with runc) and
-  # debootstrap to build and run the container image (scripts/image-test.sh).
+  # debootstrap to build and run the container image (scripts/image-test.sh);
+  # PgBouncer for the tests through a transaction-pooling pooler.
   packages+=(postgresql-15 postgresql-client-15 curl chromium chromium-driver clang-format
-             podman runc debootstrap)
+             podman runc debootstrap pgbouncer)
 fi
 
 missing=()

@@ -58,6 +58,8 @@ DatabaseFactory PostgresFactory(const Platform& platform, const Environment& env
     o.statement_timeout = platform.settings.statement_timeout;
     o.applied_by = applied_by;
     o.lockstep_version = LOCKSTEP_VERSION;
+    o.lease = platform.settings.lock == Settings::Lock::kLease;
+    o.lease_ttl = platform.settings.lease_ttl;
     return NewPostgresDatabase(std::move(o));
   };
 }

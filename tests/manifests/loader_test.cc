@@ -264,6 +264,26 @@ TEST_F(LoaderTest, BadSettingValues) {
             "letters, digits and '_'\n");
 }
 
+TEST_F(LoaderTest, LockSettings) {
+  Basic();
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\n"
+           "databases: {main: {url: x}}\nsettings:\n  lock: lease\n  lease_ttl: 10s\n");
+  EXPECT_EQ(Load(), "");
+  EXPECT_EQ(platform_.settings.lock, Settings::Lock::kLease);
+  EXPECT_EQ(platform_.settings.lease_ttl.count(), 10000);
+  EXPECT_EQ(Load({{"LOCKSTEP_LOCK", "advisory"}}), "");
+  EXPECT_EQ(platform_.settings.lock, Settings::Lock::kAdvisory);
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\n"
+           "databases: {main: {url: x}}\nsettings:\n  lock: pgbouncer\n  lease_ttl: 1s\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml:5:9: lock: 'pgbouncer' is not a kind of lock; write advisory (the "
+            "default) or lease (through a transaction-pooling PgBouncer)\n"
+            "ROOT/lockstep.yaml:6:14: lease_ttl: '1s' is too short for a lease; write 3s or more "
+            "(default 30s)\n");
+}
+
 TEST_F(LoaderTest, ResolvesUrlsFromEnvironmentAndFiles) {
   p_.Write("lockstep.yaml",
            "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"

@@ -19,6 +19,8 @@ class PostgresServer {
   const std::string& error() const { return error_; }
 
   std::string Url(const std::string& database) const;
+  // Its folder: data, socket, port file (scripts/throwaway-pg.sh).
+  const std::string& dir() const { return dir_; }
   // Stops the server, or starts it again on the same port.
   void Stop();
   void Start();
