@@ -98,9 +98,9 @@ void LeaseKeeper::Loop() {
         tx.exec("SET application_name = " + tx.quote("lockstep/" + run_id_));
       }
       pqxx::nontransaction tx(*conn);
-      taken_over = tx.exec_params(RenewLeaseSql(schema_), run_id_,
-                                  static_cast<int64_t>(ttl_.count()))
-                       .empty();
+      taken_over =
+          tx.exec_params(RenewLeaseSql(schema_), run_id_, static_cast<int64_t>(ttl_.count()))
+              .empty();
       if (!taken_over) renewed = std::chrono::steady_clock::now();
     } catch (const std::exception& e) {
       conn.reset();  // a fresh connection next time

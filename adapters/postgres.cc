@@ -88,11 +88,12 @@ class PostgresDatabase : public Database {
       // the parameters it tracks); the timeouts would not, and would stay
       // behind on a pooled server connection: with a lease they are set per
       // transaction instead.
-      tx.exec("SET application_name = " + tx.quote("lockstep/" + o_.run_id));
+      std::string set = "SET application_name = " + tx.quote("lockstep/" + o_.run_id);
       if (!o_.lease) {
-        tx.exec("SET statement_timeout = " + std::to_string(o_.statement_timeout.count()));
-        tx.exec("SET lock_timeout = 0");
+        set += ";\nSET statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
+               ";\nSET lock_timeout = 0";
       }
+      tx.exec(set);  // one round trip
       tx.commit();
       std::lock_guard<std::mutex> lock(mu_);
       conn_ = std::move(conn);

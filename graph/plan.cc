@@ -94,11 +94,15 @@ std::vector<int> Plan::After(int m) const {
 }
 
 std::optional<int> Plan::NextReady() {
+  return NextReady([](int) { return true; });
+}
+
+std::optional<int> Plan::NextReady(const std::function<bool(int lane)>& may_start) {
   if (failed_) return std::nullopt;
   for (auto it = ready_.begin(); it != ready_.end(); ++it) {
     int m = it->second;
     int lane = lanes_.lane_of_migration[m];
-    if (lane_busy_[lane]) continue;
+    if (lane_busy_[lane] || !may_start(lane)) continue;
     ready_.erase(it);
     lane_busy_[lane] = true;
     ++running_;
@@ -119,6 +123,13 @@ void Plan::Finished(int migration, bool ok) {
   for (int next : After(migration)) {
     if (pending_[next] && --missing_[next] == 0) ready_.emplace(rank_[next], next);
   }
+}
+
+bool Plan::ReadyOn(int lane) const {
+  for (const auto& [rank, m] : ready_) {
+    if (lanes_.lane_of_migration[m] == lane) return true;
+  }
+  return false;
 }
 
 bool Plan::done() const { return running_ == 0 && (failed_ || ready_.empty()); }

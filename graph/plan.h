@@ -3,6 +3,7 @@
 #ifndef LOCKSTEP_GRAPH_PLAN_H_
 #define LOCKSTEP_GRAPH_PLAN_H_
 
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -49,6 +50,12 @@ class Plan {
   // now marked running; nullopt when none can start now (or, after a
   // failure, ever again).
   std::optional<int> NextReady();
+  // The same, among lanes for which `may_start(lane)` holds (a lane whose
+  // lock can be taken now, say).
+  std::optional<int> NextReady(const std::function<bool(int lane)>& may_start);
+  // Whether a migration of `lane` is ready (waiting only for the lane or a
+  // slot, not for a dependency).
+  bool ReadyOn(int lane) const;
 
   // Reports the end of a running migration. On failure nothing new starts.
   void Finished(int migration, bool ok);

@@ -33,6 +33,8 @@ struct Settings {
   std::chrono::milliseconds statement_timeout{0};
   // Databases worked on at once.
   int jobs = 8;
+  // Connections one run opens at once, at most (reads, locks, migrations).
+  int max_connections = 32;
   // Schema of lockstep's own tables in each database.
   std::string history_schema = "lockstep";
   // After SIGINT/SIGTERM: how long running migrations may go on before they

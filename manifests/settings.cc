@@ -40,6 +40,18 @@ bool ParseJobs(std::string_view text, int* jobs, std::string* error) {
   return true;
 }
 
+bool ParseMaxConnections(std::string_view text, Settings* s, std::string* error) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 2 || value > 10000) {
+    *error = "'" + std::string(text) +
+             "' is not a number of connections; write a whole number from 2 to 10000";
+    return false;
+  }
+  s->max_connections = value;
+  return true;
+}
+
 bool ParseBool(std::string_view text, bool* out, std::string* error) {
   if (text == "true" || text == "yes" || text == "on") return *out = true, true;
   if (text == "false" || text == "no" || text == "off") return *out = false, true;
@@ -83,6 +95,7 @@ const std::vector<SettingField>& SettingFields() {
                             std::string* e) { return ParseSchema(t, &s->history_schema, e); }},
       {"shutdown_grace", [](std::string_view t, Settings* s,
                             std::string* e) { return ParseDuration(t, &s->shutdown_grace, e); }},
+      {"max_connections", ParseMaxConnections},
       {"lock", ParseLock},
       {"lease_ttl", ParseLeaseTtl},
   };

@@ -3,7 +3,14 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
+
+// Asio 1.18 uses std::exchange without including <utility>.
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "adapters/postgres.h"
 #include "manifests/loader.h"
@@ -72,13 +79,31 @@ DatabaseFactory MakeDatabases(const CommonOptions& options, const Platform& plat
 
 std::vector<Status> ReadHistories(const Platform& platform, const DatabaseFactory& factory,
                                   std::map<std::string, std::vector<HistoryRow>>* histories) {
+  std::set<std::string> names = DatabasesOf(platform);
+  std::vector<std::string> list(names.begin(), names.end());
+  std::vector<std::vector<HistoryRow>> rows(list.size());
+  std::vector<Status> status(list.size());
+  {
+    // In parallel, up to max_connections at once.
+    boost::asio::thread_pool readers(
+        std::max<size_t>(1, std::min<size_t>(list.size(), platform.settings.max_connections)));
+    for (size_t i = 0; i < list.size(); ++i) {
+      boost::asio::post(readers, [&, i] {
+        std::string error;
+        std::unique_ptr<Database> db = factory(list[i], &error);
+        status[i] = db ? db->Open() : Status::BadInput(error);
+        if (status[i].ok()) status[i] = db->ReadHistory(&rows[i]);
+      });
+    }
+    readers.join();
+  }
   std::vector<Status> failures;
-  for (const std::string& name : DatabasesOf(platform)) {
-    std::string error;
-    std::unique_ptr<Database> db = factory(name, &error);
-    Status status = db ? db->Open() : Status::BadInput(error);
-    if (status.ok()) status = db->ReadHistory(&(*histories)[name]);
-    if (!status.ok()) failures.push_back(status);
+  for (size_t i = 0; i < list.size(); ++i) {
+    if (status[i].ok()) {
+      (*histories)[list[i]] = std::move(rows[i]);
+    } else {
+      failures.push_back(status[i]);
+    }
   }
   return failures;
 }

@@ -3,7 +3,9 @@
 // Asio 1.18 uses std::exchange without including <utility>.
 #include <utility>
 
+#include <algorithm>
 #include <csignal>
+#include <memory>
 #include <optional>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -24,6 +26,8 @@ using SteadyClock = std::chrono::steady_clock;
 ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& run_id) {
   ExecutorOptions o;
   o.jobs = settings.jobs;
+  o.max_connections = settings.max_connections;
+  o.connections_per_lane = settings.lock == Settings::Lock::kLease ? 2 : 1;
   o.lock_timeout = settings.lock_timeout;
   o.grace = settings.shutdown_grace;
   o.run_id = run_id;
@@ -32,25 +36,41 @@ ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& 
 }
 
 // The run's state lives on the io_context's one thread (the caller of Run):
-// the Plan, the result and the lanes' flags need no mutex. Database calls run
-// on a pool and post their outcome back.
+// the Plan, the result, the lanes' states and the connection count need no
+// mutex. Database calls run on a pool and post their outcome back.
 struct Executor::Impl {
+  // A lane's hold on its database: none, its lock being taken (connect,
+  // lock, tables, history), held, or being let go (snapshot, unlock).
+  enum class Hold { kNone, kTaking, kHeld, kLetting };
+  // Connections a lane may use while it takes its lock: the lock's own and
+  // a second (the advisory lock's pooler check, or the lease's renewer).
+  static constexpr int kTakingConnections = 2;
+
   const MigrationGraph& graph;
   DatabaseFactory factory;
   ExecutionObserver* observer;
   ExecutorOptions options;
   Lanes lanes;
-  std::vector<std::unique_ptr<Database>> dbs;  // by lane; null when untouched
-  std::vector<bool> locked;                    // by lane
+  std::vector<std::unique_ptr<Database>> dbs;  // by lane; open while taken or held
   asio::io_context io;
   std::atomic<bool> stop_requested{false};
 
   // Of the run in progress.
   std::optional<Plan> plan;
   ExecutionResult* result = nullptr;
-  std::vector<bool> running_lane;
+  std::vector<bool> in, todo;  // by migration: the selection, what it does
+  std::vector<bool> skip;      // by migration: found done under the lock
+  std::map<std::string, std::vector<HistoryRow>> histories;  // as last read, by database
+  std::vector<Hold> hold;                                    // by lane
+  std::vector<int> left;           // by lane: todo migrations not yet finished
+  std::vector<bool> dirty;         // by lane: applied since its lock was taken
+  std::vector<bool> broken;        // by lane: a migration failed there
+  std::vector<bool> running_lane;  // by lane: a migration runs (for Cancel)
+  int connections = 0;             // open now, counted as budgeted
+  int letting = 0;                 // lanes letting go now
   bool stopping = false;
-  std::optional<asio::thread_pool> pool;
+  std::optional<asio::thread_pool> pool;      // migrations and locks being taken
+  std::optional<asio::thread_pool> releaser;  // locks being let go
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> grace;
@@ -62,57 +82,94 @@ struct Executor::Impl {
         observer(o),
         options(std::move(opts)),
         lanes(Lanes::Of(g)),
-        dbs(lanes.databases.size()),
-        locked(lanes.databases.size(), false),
-        running_lane(lanes.databases.size(), false) {}
+        dbs(lanes.databases.size()) {}
 
   const std::string& DatabaseName(int lane) const { return lanes.databases[lane]; }
 
-  // Connects, takes the lock, creates lockstep's tables when missing and
-  // reads the history.
-  Status Acquire(int lane, std::map<std::string, std::vector<HistoryRow>>* histories) {
-    const std::string& name = DatabaseName(lane);
-    std::string error;
-    dbs[lane] = factory(name, &error);
-    if (!dbs[lane]) return Status::BadInput(error);
-    Database& db = *dbs[lane];
-    if (Status s = db.Open(); !s.ok()) return s;
-    auto asked = SteadyClock::now();
-    auto waiting = [&](const LockHolder& holder) {
-      if (observer) observer->LockWaiting(name, holder);
-    };
-    Status s = TakeLock(db, name, options.lock_timeout, *options.clock, waiting, &stop_requested);
-    if (!s.ok()) return s;
-    locked[lane] = true;
-    if (observer) {
-      observer->LockAcquired(
-          name, std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - asked));
-    }
-    if (Status s = db.EnsureSchema(); !s.ok()) return s;
-    return db.ReadHistory(&(*histories)[name]);
-  }
-
-  // The dependency scan: every touched database, locked in name order (the
-  // lanes are sorted), so that two runs never wait on each other in a cycle.
-  Status Scan(const std::vector<bool>& touched,
-              std::map<std::string, std::vector<HistoryRow>>* histories) {
+  // Reads the history of every touched database without its lock, up to
+  // max_connections at once; the first failure, if any.
+  Status ReadAll(const std::vector<bool>& touched) {
+    std::vector<int> list;
     for (size_t lane = 0; lane < touched.size(); ++lane) {
-      if (!touched[lane]) continue;
-      if (Status s = Acquire(static_cast<int>(lane), histories); !s.ok()) return s;
+      if (touched[lane]) list.push_back(static_cast<int>(lane));
+    }
+    std::vector<std::vector<HistoryRow>> rows(list.size());
+    std::vector<Status> status(list.size());
+    {
+      asio::thread_pool readers(
+          std::max<size_t>(1, std::min<size_t>(list.size(), options.max_connections)));
+      for (size_t i = 0; i < list.size(); ++i) {
+        asio::post(readers, [this, &list, &rows, &status, i] {
+          if (stop_requested) {
+            status[i] = Status::Cancelled("stopped before the histories were read");
+            return;
+          }
+          std::string error;
+          std::unique_ptr<Database> db = factory(DatabaseName(list[i]), &error);
+          status[i] = db ? db->Open() : Status::BadInput(error);
+          if (status[i].ok()) status[i] = db->ReadHistory(&rows[i]);
+        });
+      }
+      readers.join();
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!status[i].ok()) return status[i];
+      histories[DatabaseName(list[i])] = std::move(rows[i]);
     }
     return Status::Ok();
   }
 
-  // Fills free slots from the plan; lets io.run() return once nothing runs
-  // and nothing more will start. REQUIRES: the io thread.
+  // Pool thread: connects, takes the lock, creates lockstep's tables when
+  // missing and reads the history again. *out holds the database once its
+  // lock is taken, even when what follows fails.
+  Status Take(int lane, std::vector<HistoryRow>* rows, std::unique_ptr<Database>* out) {
+    const std::string& name = DatabaseName(lane);
+    std::string error;
+    std::unique_ptr<Database> db = factory(name, &error);
+    if (!db) return Status::BadInput(error);
+    if (Status s = db->Open(); !s.ok()) return s;
+    auto asked = SteadyClock::now();
+    auto waiting = [this, name](const LockHolder& holder) {
+      if (observer) asio::post(io, [this, name, holder] { observer->LockWaiting(name, holder); });
+    };
+    Status s = TakeLock(*db, name, options.lock_timeout, *options.clock, waiting, &stop_requested);
+    if (!s.ok()) return s;
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - asked);
+    if (observer) asio::post(io, [this, name, waited] { observer->LockAcquired(name, waited); });
+    *out = std::move(db);
+    if (Status s = (*out)->EnsureSchema(); !s.ok()) return s;
+    return (*out)->ReadHistory(rows);
+  }
+
+  // Under the lock again: what another run did meanwhile. Marks this lane's
+  // migrations that are now done (or, rolling back, gone) to be skipped, and
+  // checks the lane's part of the selection again.
+  Status Recheck(int lane, std::vector<HistoryRow> rows) {
+    histories[DatabaseName(lane)] = std::move(rows);
+    PlatformState state = Reconcile(graph, histories);
+    for (int m = 0; m < graph.size(); ++m) {
+      if (!todo[m] || lanes.lane_of_migration[m] != lane) continue;
+      bool want = options.rollback ? state.applied[m] : !state.applied[m];
+      if (!want) skip[m] = true;
+    }
+    return CheckBeforeRun(graph, state, in, {options.rollback, options.allow_out_of_order});
+  }
+
+  int Budget() const { return std::max(options.max_connections, kTakingConnections); }
+
+  // Fills free slots from the plan; lets io.run() return once nothing runs,
+  // nothing is let go and nothing more will start. REQUIRES: the io thread.
   void Fill() {
     if (stop_requested && !stopping) BeginStop();
     while (!stopping && plan->running() < options.jobs) {
-      std::optional<int> next = plan->NextReady();
+      std::optional<int> next = plan->NextReady([this](int lane) {
+        return hold[lane] == Hold::kHeld ||
+               (hold[lane] == Hold::kNone && connections + kTakingConnections <= Budget());
+      });
       if (!next) break;
       Start(*next);
     }
-    if (plan->running() == 0 && (plan->done() || stopping)) {
+    if (plan->running() == 0 && letting == 0 && (plan->done() || stopping)) {
       grace.reset();  // cancels its wait
       ticker.reset();
       signals->cancel();
@@ -122,6 +179,49 @@ struct Executor::Impl {
 
   void Start(int m) {
     int lane = lanes.lane_of_migration[m];
+    if (skip[m]) {
+      asio::post(io, [this, m, lane] {
+        Finished(m, lane, Status::Ok(), SteadyClock::now(), Outcome::kSkipped);
+        Fill();
+      });
+      return;
+    }
+    if (hold[lane] == Hold::kHeld) {
+      Apply(m, lane);
+      return;
+    }
+    hold[lane] = Hold::kTaking;
+    connections += kTakingConnections;
+    asio::post(*pool, [this, m, lane] {
+      auto rows = std::make_shared<std::vector<HistoryRow>>();
+      auto db = std::make_shared<std::unique_ptr<Database>>();
+      Status status = Take(lane, rows.get(), db.get());
+      asio::post(io, [this, m, lane, status, rows, db] {
+        Taken(m, lane, status, std::move(*rows), std::move(*db));
+        Fill();
+      });
+    });
+  }
+
+  void Taken(int m, int lane, const Status& taken, std::vector<HistoryRow> rows,
+             std::unique_ptr<Database> db) {
+    connections += options.connections_per_lane - kTakingConnections;
+    dbs[lane] = std::move(db);
+    // Without its lock the lane holds nothing; with it (even when what
+    // followed failed) the lane lets it go as usual.
+    hold[lane] = dbs[lane] ? Hold::kHeld : Hold::kNone;
+    if (!dbs[lane]) connections -= options.connections_per_lane;
+    Status status = taken.ok() ? Recheck(lane, std::move(rows)) : taken;
+    if (!status.ok()) {
+      Finished(m, lane, status, SteadyClock::now(), Outcome::kNotStarted);
+    } else if (skip[m]) {
+      Finished(m, lane, Status::Ok(), SteadyClock::now(), Outcome::kSkipped);
+    } else {
+      Apply(m, lane);
+    }
+  }
+
+  void Apply(int m, int lane) {
     running_lane[lane] = true;
     const Migration& mig = graph.model().migrations[m];
     const Service& service = graph.model().services[mig.service];
@@ -131,23 +231,69 @@ struct Executor::Impl {
     asio::post(*pool, [this, db = dbs[lane].get(), run, m, lane, start] {
       Status status = db->Apply(run);
       asio::post(io, [this, status, m, lane, start] {
-        Finished(m, lane, status, start);
+        Finished(m, lane, status, start, Outcome::kRan);
         Fill();
       });
     });
   }
 
-  void Finished(int m, int lane, const Status& status, SteadyClock::time_point start) {
+  // kRan: Apply ran it; kSkipped: found done under the lock; kNotStarted:
+  // its lane's lock (or the check under it) failed before it could start.
+  enum class Outcome { kRan, kSkipped, kNotStarted };
+
+  void Finished(int m, int lane, const Status& status, SteadyClock::time_point start,
+                Outcome outcome) {
     running_lane[lane] = false;
     plan->Finished(m, status.ok());
+    --left[lane];
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
-    if (observer) observer->MigrationFinished(m, DatabaseName(lane), status, took);
-    if (status.ok()) {
-      result->applied.push_back(m);
-    } else if (result->status.ok()) {
-      result->status = status;
-      result->failed = m;
+    if (outcome == Outcome::kSkipped) {
+      ++result->already_applied;
+    } else if (outcome == Outcome::kRan) {
+      if (observer) observer->MigrationFinished(m, DatabaseName(lane), status, took);
+      if (status.ok()) result->applied.push_back(m);
+      (status.ok() ? dirty : broken)[lane] = true;
     }
+    if (!status.ok() && result->status.ok()) {
+      result->status = status;
+      if (outcome == Outcome::kRan) result->failed = m;
+    }
+    if (!status.ok() || left[lane] == 0) {
+      for (size_t l = 0; l < hold.size(); ++l) LetGoIfIdle(static_cast<int>(l));
+    } else {
+      LetGoIfIdle(lane);
+    }
+  }
+
+  // Lets a held lane's lock go when it has nothing left to do now: done, the
+  // run failed or stops, or what it has left waits for another database.
+  void LetGoIfIdle(int lane) {
+    if (hold[lane] != Hold::kHeld || running_lane[lane]) return;
+    if (left[lane] > 0 && !plan->failed() && !stopping && plan->ReadyOn(lane)) return;
+    hold[lane] = Hold::kLetting;
+    ++letting;
+    bool snapshot = dirty[lane] && !broken[lane];
+    dirty[lane] = false;
+    // Its own threads: a let-go must never wait behind a lock being taken,
+    // or two runs could each wait for the other's.
+    asio::post(*releaser, [this, lane, snapshot] {
+      std::string warning;
+      if (snapshot) {
+        SchemaSnapshot live;
+        Status s = dbs[lane]->CaptureSchema(&live);
+        if (s.ok()) s = dbs[lane]->SaveSnapshot(live, options.run_id);
+        if (!s.ok()) warning = s.message();
+      }
+      dbs[lane]->Unlock();  // on failure the server frees it at disconnect
+      dbs[lane].reset();
+      asio::post(io, [this, lane, warning] {
+        if (!warning.empty()) result->warnings.push_back(warning);
+        hold[lane] = Hold::kNone;
+        connections -= options.connections_per_lane;
+        --letting;
+        Fill();
+      });
+    });
   }
 
   void Tick() {
@@ -160,7 +306,8 @@ struct Executor::Impl {
   }
 
   // No new migration starts; running ones get the grace period, then their
-  // queries are cancelled. REQUIRES: the io thread.
+  // queries are cancelled. Idle lanes let go of their locks. REQUIRES: the
+  // io thread.
   void BeginStop() {
     if (stopping) return;
     stopping = true;
@@ -168,17 +315,30 @@ struct Executor::Impl {
     grace->async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       for (size_t lane = 0; lane < running_lane.size(); ++lane) {
-        if (running_lane[lane]) dbs[lane]->Cancel();
+        if (running_lane[lane] && dbs[lane]) dbs[lane]->Cancel();
       }
     });
+    for (size_t l = 0; l < hold.size(); ++l) LetGoIfIdle(static_cast<int>(l));
   }
 
-  // Runs `todo` to the end, a stop, or the first failure.
-  void Execute(const std::vector<bool>& todo, int lanes_used) {
+  // Runs `todo` to the end, a stop, or the first failure; every lock is let
+  // go when it returns.
+  void Execute(int lanes_used) {
     plan.emplace(graph, todo, lanes,
                  options.rollback ? Plan::Direction::kRollback : Plan::Direction::kApply);
     stopping = false;
-    pool.emplace(std::max(1, std::min(options.jobs, lanes_used)));
+    size_t n = lanes.databases.size();
+    hold.assign(n, Hold::kNone);
+    left.assign(n, 0);
+    dirty.assign(n, false);
+    broken.assign(n, false);
+    running_lane.assign(n, false);
+    skip.assign(graph.size(), false);
+    for (int m = 0; m < graph.size(); ++m) {
+      if (todo[m]) ++left[lanes.lane_of_migration[m]];
+    }
+    pool.emplace(std::max(1, std::min({options.jobs, lanes_used, Budget()})));
+    releaser.emplace(std::min(2, lanes_used));
     guard.emplace(io.get_executor());
     signals.emplace(io);
     if (options.handle_signals) {
@@ -194,34 +354,11 @@ struct Executor::Impl {
     asio::post(io, [this] { Fill(); });
     io.run();
     pool->join();
+    releaser->join();
     io.restart();
     pool.reset();
+    releaser.reset();
     signals.reset();
-  }
-
-  // Snapshots of the schema for `drift`, taken under the lock.
-  void StoreSnapshots(const std::vector<bool>& touched) {
-    std::vector<bool> applied(dbs.size(), false), failed(dbs.size(), false);
-    for (int m : result->applied) applied[lanes.lane_of_migration[m]] = true;
-    if (result->failed >= 0) failed[lanes.lane_of_migration[result->failed]] = true;
-    for (size_t lane = 0; lane < dbs.size(); ++lane) {
-      if (!touched[lane] || failed[lane] || !dbs[lane]) continue;
-      bool found = false;
-      if (!applied[lane] && (!dbs[lane]->LoadSnapshot(nullptr, &found).ok() || found)) continue;
-      SchemaSnapshot live;
-      Status s = dbs[lane]->CaptureSchema(&live);
-      if (s.ok()) s = dbs[lane]->SaveSnapshot(live, options.run_id);
-      if (!s.ok()) result->warnings.push_back(s.message());
-    }
-  }
-
-  void ReleaseAll() {
-    for (size_t lane = 0; lane < dbs.size(); ++lane) {
-      if (dbs[lane] && locked[lane])
-        dbs[lane]->Unlock();  // on failure the server frees it at disconnect
-      locked[lane] = false;
-      dbs[lane].reset();
-    }
   }
 };
 
@@ -248,43 +385,44 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
   const MigrationGraph& graph = x.graph;
   ExecutionResult result;
   x.result = &result;
-  std::vector<bool> in(graph.size(), wanted.empty());
-  for (size_t m = 0; m < wanted.size(); ++m) in[m] = wanted[m];
+  x.histories.clear();
+  x.in.assign(graph.size(), wanted.empty());
+  for (size_t m = 0; m < wanted.size(); ++m) x.in[m] = wanted[m];
   std::vector<bool> touched(x.lanes.databases.size(), false);
   for (int m = 0; m < graph.size(); ++m) {
-    if (in[m]) touched[x.lanes.lane_of_migration[m]] = true;
+    if (x.in[m]) touched[x.lanes.lane_of_migration[m]] = true;
   }
 
-  std::map<std::string, std::vector<HistoryRow>> histories;  // outlives `state`
   PlatformState state;
-  result.status = x.Scan(touched, &histories);
+  result.status = x.ReadAll(touched);
   if (result.status.ok()) {
-    state = Reconcile(graph, histories);
+    state = Reconcile(graph, x.histories);
     result.status =
-        CheckBeforeRun(graph, state, in, {x.options.rollback, x.options.allow_out_of_order});
+        CheckBeforeRun(graph, state, x.in, {x.options.rollback, x.options.allow_out_of_order});
   }
   if (!result.status.ok()) {
-    x.ReleaseAll();
     x.result = nullptr;
     return result;
   }
 
-  std::vector<bool> todo(graph.size(), false);
+  x.todo.assign(graph.size(), false);
+  std::vector<bool> busy(x.lanes.databases.size(), false);
   for (int m = 0; m < graph.size(); ++m) {
     bool want = x.options.rollback ? state.applied[m] : !state.applied[m];
-    todo[m] = in[m] && want;
-    result.already_applied += in[m] && !want;  // applied (or, rolling back, already gone)
+    x.todo[m] = x.in[m] && want;
+    result.already_applied += x.in[m] && !want;  // applied (or, rolling back, already gone)
+    if (x.todo[m]) busy[x.lanes.lane_of_migration[m]] = true;
   }
-  if (x.observer)
-    x.observer->RunPlanned(static_cast<int>(std::count(todo.begin(), todo.end(), true)));
-  x.Execute(todo, static_cast<int>(std::count(touched.begin(), touched.end(), true)));
-  result.not_started = x.plan->remaining();
-  x.StoreSnapshots(touched);
+  int planned = static_cast<int>(std::count(x.todo.begin(), x.todo.end(), true));
+  if (x.observer) x.observer->RunPlanned(planned);
+  if (planned > 0) {
+    x.Execute(static_cast<int>(std::count(busy.begin(), busy.end(), true)));
+    result.not_started = x.plan->remaining();
+  }
   if (x.stopping && result.status.ok()) {
     result.status = Status::Cancelled("stopped by a signal; " + std::to_string(result.not_started) +
                                       " pending migrations were not started");
   }
-  x.ReleaseAll();
   x.plan.reset();
   x.result = nullptr;
   return result;

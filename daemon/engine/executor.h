@@ -1,7 +1,8 @@
 // Runs a plan against the databases: ninja's scheduler for migrations. One
 // lane per database (one migration at a time there), lanes in parallel up to
-// `jobs`; blocking database calls run on a bounded Asio thread pool and post
-// their results back to the one thread that owns the Plan.
+// `jobs` and within `max_connections`; blocking database calls run on a
+// bounded Asio thread pool and post their results back to the one thread
+// that owns the Plan.
 #ifndef LOCKSTEP_DAEMON_ENGINE_EXECUTOR_H_
 #define LOCKSTEP_DAEMON_ENGINE_EXECUTOR_H_
 
@@ -24,6 +25,12 @@ namespace lockstep {
 
 struct ExecutorOptions {
   int jobs = 8;  // migrations running at once, at most
+  // Connections open at once, at most: histories are read in parallel up to
+  // it, and a lane's lock is taken only while it leaves room.
+  int max_connections = 32;
+  // Connections a lane holds while it has its lock: 2 with a lease (its
+  // renewing connection), else 1.
+  int connections_per_lane = 1;
   std::chrono::milliseconds lock_timeout{60'000};
   std::chrono::milliseconds grace{10'000};  // after Stop(), before cancelling
   std::string run_id;
@@ -69,17 +76,24 @@ class Executor {
            ExecutorOptions options);
   ~Executor();
 
-  // Takes the lock of every database the selection touches, in one global
-  // order (database name), waiting up to lock_timeout for each; reads their
-  // histories; runs CheckBeforeRun (checks.h): a migration recorded failed,
-  // an applied file whose checksum changed, out-of-order migrations, and for
-  // a rollback missing down files and dependents outside the set refuse the
-  // run before anything starts. Then applies what is pending in `wanted` (all
-  // when empty) or, with options.rollback, rolls back what is applied of it,
-  // dependents first. Then, still under the locks, stores a schema snapshot of
-  // each database that applied something in this run without a failure, or
-  // that has none yet (what `drift` compares with). Releases every lock
-  // before it returns. REQUIRES: one Run at a time.
+  // Reads the history of every database the selection touches, in parallel
+  // (up to max_connections) and without their locks: a consistent snapshot
+  // is enough to see what is pending. Runs CheckBeforeRun (checks.h) on it: a
+  // migration recorded failed, an applied file whose checksum changed,
+  // out-of-order migrations, and for a rollback missing down files and
+  // dependents outside the set refuse the run before anything starts. A
+  // database with nothing to do is not touched again. Then applies what is
+  // pending in `wanted` (all when empty) or, with options.rollback, rolls
+  // back what is applied of it, dependents first: a lane takes its
+  // database's lock just before its first migration (waiting up to
+  // lock_timeout), creates lockstep's tables when missing, reads the history
+  // again and checks again under the lock (what another run applied
+  // meanwhile is skipped), and lets the lock go when it has nothing left to
+  // do — or when what it has left waits for another database, so that two
+  // runs can never wait on each other; it takes the lock again, and reads
+  // again, when that is done. Before letting go of a lock it stores a schema
+  // snapshot of a database that applied something without a failure (what
+  // `drift` compares with). REQUIRES: one Run at a time.
   ExecutionResult Run(const std::vector<bool>& wanted);
 
   // Any thread: no new migration starts; running ones get the grace period

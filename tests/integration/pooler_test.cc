@@ -26,15 +26,16 @@ class PoolerTest : public IntegrationTest {
   // goes through it, with `settings` (YAML lines under settings:).
   void Start(const std::string& mode, const std::string& settings) {
     std::string out;
-    ASSERT_EQ(Shell(kBouncer + " start " + dir_ + " " + pg_.dir() + " " + mode + " 2>" +
-                        p_.root() + "/bouncer.err",
+    ASSERT_EQ(Shell(kBouncer + " start " + dir_ + " " + pg_.dir() + " " + mode + " 2>" + p_.root() +
+                        "/bouncer.err",
                     &out),
               0)
         << Slurp(p_.root() + "/bouncer.err");
     port_ = out.substr(0, out.find('\n'));
-    p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
-                              "  main: { url: \"postgresql://postgres@127.0.0.1:" +
-                                  port_ + "/main\" }\nsettings:\n" + settings);
+    p_.Write("lockstep.yaml",
+             "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
+             "  main: { url: \"postgresql://postgres@127.0.0.1:" +
+                 port_ + "/main\" }\nsettings:\n" + settings);
     p_.WriteService("a");
   }
   void WriteMigrations(int n, const std::string& extra = "") {
@@ -74,7 +75,8 @@ TEST_F(PoolerTest, AdvisoryLockThroughSessionPoolingWorks) {
 }
 
 TEST_F(PoolerTest, FourConcurrentAppliesThroughPgBouncerApplyEachMigrationOnce) {
-  ASSERT_NO_FATAL_FAILURE(Start("transaction", "  lock: lease\n  lease_ttl: 5s\n  lock_timeout: 60s\n"));
+  ASSERT_NO_FATAL_FAILURE(
+      Start("transaction", "  lock: lease\n  lease_ttl: 5s\n  lock_timeout: 60s\n"));
   WriteMigrations(30, "SELECT pg_sleep(0.3);\n");
   std::vector<std::string> dirs;
   for (int i = 0; i < 4; ++i) {
@@ -99,13 +101,15 @@ TEST_F(PoolerTest, FourConcurrentAppliesThroughPgBouncerApplyEachMigrationOnce) 
 }
 
 TEST_F(PoolerTest, KilledLeaseHolderIsTakenOverOnceTheLeaseExpires) {
-  ASSERT_NO_FATAL_FAILURE(Start("transaction", "  lock: lease\n  lease_ttl: 3s\n  lock_timeout: 30s\n"));
+  ASSERT_NO_FATAL_FAILURE(
+      Start("transaction", "  lock: lease\n  lease_ttl: 3s\n  lock_timeout: 30s\n"));
   WriteMigrations(5, "SELECT pg_sleep(8);\n");
   std::string run = p_.root() + "/killed";
   std::string pid =
       StartInBackground(std::string(LOCKSTEP_BINARY) + " -c " + p_.config() + " apply", run);
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                              "'%pg_sleep(8)%' AND pid <> pg_backend_pid()"));
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                      "'%pg_sleep(8)%' AND pid <> pg_backend_pid()"));
   Shell("kill -9 " + pid);
   // Its lease row stays until it expires; the next run waits, then takes over.
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.lease"), "1");
@@ -130,12 +134,14 @@ TEST_F(PoolerTest, KilledLeaseHolderIsTakenOverOnceTheLeaseExpires) {
 // The lease taken from under a running migration: its commit is fenced, so
 // it rolls back and the run stops, rather than both runs applying it.
 TEST_F(PoolerTest, MigrationWhoseLeaseWasTakenOverRollsBack) {
-  ASSERT_NO_FATAL_FAILURE(Start("transaction", "  lock: lease\n  lease_ttl: 3s\n  lock_timeout: 30s\n"));
+  ASSERT_NO_FATAL_FAILURE(
+      Start("transaction", "  lock: lease\n  lease_ttl: 3s\n  lock_timeout: 30s\n"));
   WriteMigrations(5, "SELECT pg_sleep(2);\n");
   std::string run = p_.root() + "/fenced";
   StartInBackground(std::string(LOCKSTEP_BINARY) + " -c " + p_.config() + " apply", run);
-  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
-                              "'%pg_sleep(2)%' AND pid <> pg_backend_pid()"));
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                      "'%pg_sleep(2)%' AND pid <> pg_backend_pid()"));
   Count("main",
         "UPDATE lockstep.lease SET holder = 'someone-else', expires = clock_timestamp() + "
         "interval '1 hour'");

@@ -11,6 +11,7 @@ class FakeDatabase : public Database {
   ~FakeDatabase() override {
     std::lock_guard<std::mutex> lock(c_->mu_);
     if (holds_lock_) c_->locked_[name_] = false;
+    if (open_) --c_->open_;
   }
 
   Status Open() override {
@@ -18,11 +19,14 @@ class FakeDatabase : public Database {
     if (c_->unreachable_.count(name_)) {
       return Status::Failed("database '" + name_ + "': cannot connect: refused");
     }
+    if (!open_) c_->max_open_ = std::max(c_->max_open_, ++c_->open_);
+    open_ = true;
     return Status::Ok();
   }
 
   Status TryLock(bool* acquired, LockHolder* holder) override {
     std::lock_guard<std::mutex> lock(c_->mu_);
+    ++c_->lock_attempts_[name_];
     auto held = c_->held_.find(name_);
     *acquired = held == c_->held_.end() && !c_->locked_[name_];
     if (*acquired) c_->locked_[name_] = holds_lock_ = true;
@@ -144,6 +148,7 @@ class FakeDatabase : public Database {
   FakeCluster* c_;
   std::string name_;
   bool holds_lock_ = false;
+  bool open_ = false;
 };
 
 DatabaseFactory FakeCluster::Factory() {

@@ -60,6 +60,22 @@ class FakeCluster {
   int max_per_database() const { return max_per_database_; }
   int max_overall() const { return max_overall_; }
   bool any_lock_left() const;
+  // Whether this run holds `database`'s lock now.
+  bool locked(const std::string& database) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = locked_.find(database);
+    return it != locked_.end() && it->second;
+  }
+  // TryLock calls on `database`, and connections open at once at most.
+  int lock_attempts(const std::string& database) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = lock_attempts_.find(database);
+    return it == lock_attempts_.end() ? 0 : it->second;
+  }
+  int max_open() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return max_open_;
+  }
   int cancels() const { return cancels_; }
   // The schema snapshot stored for `database`, or nullptr.
   const SchemaSnapshot* snapshot(const std::string& database) const {
@@ -79,6 +95,8 @@ class FakeCluster {
   std::set<std::string> unreachable_;
   std::map<std::string, bool> locked_;
   std::map<std::string, int> running_;
+  std::map<std::string, int> lock_attempts_;
+  int open_ = 0, max_open_ = 0;
   int running_overall_ = 0;
   int max_per_database_ = 0;
   int max_overall_ = 0;

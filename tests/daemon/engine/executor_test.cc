@@ -1,5 +1,8 @@
 #include "daemon/engine/executor.h"
 
+#include <functional>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "testing/fake_database.h"
@@ -241,7 +244,136 @@ TEST_P(ExecutorTest, UnreadableHistoryStopsBeforeAnythingRuns) {
   EXPECT_TRUE(cluster_.started().empty());
 }
 
+// Observes lock states while migrations start, for the per-lane lock tests.
+class LockWatcher : public ExecutionObserver {
+ public:
+  LockWatcher(const FakeCluster* cluster, const MigrationGraph** graph)
+      : cluster_(cluster), graph_(graph) {}
+  void RunPlanned(int) override {
+    if (on_planned) on_planned();
+  }
+  // The databases locked when `m` starts. Letting a lock go is asynchronous,
+  // so this waits (up to a second) for only `m`'s own database to be locked;
+  // a lock that is never let go shows in the line.
+  void MigrationStarted(int m, const std::string& database) override {
+    std::string id = (*graph_)->IdOf(m), line;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    do {
+      line = id + ":";
+      for (const char* db : {"db_a", "db_b", "db_c"}) {
+        if (cluster_->locked(db)) line += std::string(" ") + db;
+      }
+      if (line == id + ": " + database || database.rfind("db_", 0) != 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    } while (std::chrono::steady_clock::now() < deadline);
+    seen.push_back(line);
+  }
+  std::function<void()> on_planned;
+  std::vector<std::string> seen;
+
+ private:
+  const FakeCluster* cluster_;
+  const MigrationGraph** graph_;
+};
+
+class PerLaneLockTest : public ExecutorTest {
+ protected:
+  ExecutionResult RunWatched(int max_connections = 32) {
+    ExecutorOptions o;
+    o.jobs = GetParam();
+    o.max_connections = max_connections;
+    o.lock_timeout = std::chrono::milliseconds(2000);
+    o.run_id = "test";
+    graph_ptr_ = &*graph_;
+    Executor executor(*graph_, cluster_.Factory(), &watcher_, o);
+    ExecutionResult r = executor.Run({});
+    EXPECT_FALSE(cluster_.any_lock_left());
+    return r;
+  }
+  LockWatcher watcher_{&cluster_, &graph_ptr_};
+};
+
+// A database with nothing pending is read, never locked: a no-op run does
+// not wait behind a deploy that holds a lock.
+TEST_P(PerLaneLockTest, NothingPendingTakesNoLock) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Migration("a:001").Migration("b:001");
+  Build();
+  cluster_.SetHistory("db_a", {Row("a", "001", "applied", b_.model().migrations[0].checksum)});
+  LockHolder holder;
+  holder.pid = 1;
+  cluster_.HoldLock("db_a", holder);  // another deploy holds it
+  ExecutionResult r = RunWatched();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(r.applied.size(), 1u);
+  EXPECT_EQ(r.already_applied, 1);
+  EXPECT_EQ(cluster_.lock_attempts("db_a"), 0);
+  EXPECT_EQ(cluster_.lock_attempts("db_b"), 1);
+}
+
+// A lane holds its lock only while it has work it can do: db_a is let go
+// once a:001 is in, while db_b runs, and taken again when a:002 may start.
+TEST_P(PerLaneLockTest, LockIsLetGoWhileTheLaneWaitsForAnotherDatabase) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Migration("a:001").Migration("b:001", {"a:001"}).Migration("a:002", {"b:001"});
+  Build();
+  cluster_.SetApplyDelay(std::chrono::milliseconds(30));
+  ExecutionResult r = RunWatched();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(watcher_.seen, (Strings{"a:001: db_a", "b:001: db_b", "a:002: db_a"}));
+  EXPECT_EQ(cluster_.lock_attempts("db_a"), 2);  // taken again, history read again
+}
+
+// What another run applied between the first read and the lock is skipped.
+TEST_P(PerLaneLockTest, WorkDoneMeanwhileIsSkippedUnderTheLock) {
+  b_.Service("a", "db_a");
+  b_.Migration("a:001").Migration("a:002");
+  Build();
+  watcher_.on_planned = [&] {
+    cluster_.SetHistory("db_a", {Row("a", "001", "applied", b_.model().migrations[0].checksum)});
+  };
+  ExecutionResult r = RunWatched();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(cluster_.started(), (Strings{"a:002"}));
+  EXPECT_EQ(r.already_applied, 1);
+  EXPECT_EQ(r.applied.size(), 1u);
+}
+
+// ... and a failure recorded meanwhile stops the lane, as it would have
+// stopped the run.
+TEST_P(PerLaneLockTest, FailureRecordedMeanwhileIsCheckedUnderTheLock) {
+  b_.Service("a", "db_a");
+  b_.Migration("a:001").Migration("a:002");
+  Build();
+  watcher_.on_planned = [&] {
+    cluster_.SetHistory("db_a", {Row("a", "001", "failed", b_.model().migrations[0].checksum)});
+  };
+  ExecutionResult r = RunWatched();
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed) << r.status.message();
+  EXPECT_NE(r.status.message().find("a:001"), std::string::npos) << r.status.message();
+  EXPECT_TRUE(cluster_.started().empty());
+}
+
+// Forty databases, a budget of six connections: never more open at once.
+TEST_P(PerLaneLockTest, ConnectionsStayWithinMaxConnections) {
+  for (int i = 0; i < 40; ++i) {
+    std::string s = "s" + std::to_string(i);
+    b_.Service(s, "db" + std::to_string(i));
+    b_.Migration(s + ":001").Migration(s + ":002");
+  }
+  Build();
+  cluster_.SetApplyDelay(std::chrono::milliseconds(2));
+  ExecutionResult r = RunWatched(/*max_connections=*/6);
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(r.applied.size(), 80u);
+  EXPECT_LE(cluster_.max_open(), 6);
+  EXPECT_GE(cluster_.max_open(), 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Jobs, ExecutorTest, ::testing::Values(1, 2, 8));
+INSTANTIATE_TEST_SUITE_P(Jobs, PerLaneLockTest, ::testing::Values(1, 2, 8));
 
 }  // namespace
 }  // namespace lockstep

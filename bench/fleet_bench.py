@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Benchmark: a fleet of tenant databases on one server.
+
+Usage: bench/fleet_bench.py [LOCKSTEP_BINARY] [--tenants N] [--migrations M] [--runs R]
+                            [--max-connections C]
+
+Starts a throwaway PostgreSQL (scripts/throwaway-pg.sh, fsync off), makes N
+tenant databases (default 1,000), each its own service of M migrations
+(default 20), and measures in the same run:
+  1. the baseline: psql applying one database's M migrations alone (each in its
+     own transaction, one session), for every database in turn: the slowest
+     database alone and the total server time; best possible =
+     max(slowest alone, total / cores);
+  2. `lockstep apply` of the whole fleet on fresh databases, against that, while
+     a sampler counts lockstep's connections in pg_stat_activity every 20 ms
+     (never more than settings.max_connections), with the peak RSS of the process;
+  3. a no-op `lockstep apply` over the fleet (median of R runs), against a
+     no-op over one database of the same shape.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PG = os.path.join(ROOT, "scripts", "throwaway-pg.sh")
+
+
+def sh(*cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout.strip()
+
+
+def psql(pg_dir, port, db, sql, **kw):
+    return sh("psql", "-h", pg_dir, "-p", port, "-U", "postgres", "-d", db, "-Atq", "-c", sql, **kw)
+
+
+def run_lockstep(binary, config, *args):
+    """Wall time and peak RSS (KiB) of one lockstep run."""
+    with tempfile.TemporaryFile(mode="w+") as err:
+        start = time.perf_counter()
+        p = subprocess.Popen([binary, "-c", config, *args], stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        took = time.perf_counter() - start
+        p.returncode = os.waitstatus_to_exitcode(status)
+        if p.returncode != 0:
+            err.seek(0)
+            sys.exit(f"lockstep {' '.join(args)} failed:\n{err.read()[-3000:]}")
+    return took, usage.ru_maxrss
+
+
+def write_platform(root, names, migrations, url_of, max_connections):
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, "lockstep.yaml"), "w") as f:
+        f.write("version: 1\nservices: [services/*/service.yaml]\ndatabases:\n")
+        for db in names:
+            f.write(f'  {db}: {{ url: "{url_of(db)}" }}\n')
+        f.write(f"settings:\n  max_connections: {max_connections}\n  jobs: 8\n")
+    script = []
+    for m in range(1, migrations + 1):
+        sql = f"CREATE TABLE t_{m} (id int PRIMARY KEY, v text);\nINSERT INTO t_{m} VALUES (1, 'x');\n"
+        script.append("BEGIN;\n" + sql + "COMMIT;\n")
+    for db in names:
+        folder = os.path.join(root, "services", db, "migrations")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(root, "services", db, "service.yaml"), "w") as f:
+            f.write(f"service: {db.replace('_', '-')}\ndatabase: {db}\n")
+        for m in range(1, migrations + 1):
+            with open(os.path.join(folder, f"{m:03d}_t{m}.up.sql"), "w") as f:
+                f.write(script[m - 1][len("BEGIN;\n"):-len("COMMIT;\n")])
+    with open(os.path.join(root, "psql.sql"), "w") as f:
+        f.write("".join(script))
+    return os.path.join(root, "lockstep.yaml"), os.path.join(root, "psql.sql")
+
+
+def recreate(pg_dir, port, names):
+    for db in names:
+        psql(pg_dir, port, "postgres", f'DROP DATABASE IF EXISTS "{db}"')
+        psql(pg_dir, port, "postgres", f'CREATE DATABASE "{db}"')
+
+
+class Sampler:
+    """Counts lockstep's connections (application_name lockstep/...) every 20 ms."""
+
+    def __init__(self, pg_dir, port):
+        self.cmd = ["psql", "-h", pg_dir, "-p", port, "-U", "postgres", "-d", "postgres", "-Atq",
+                    "-c", "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'lockstep/%'"]
+        self.peak = 0
+        self.samples = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.loop)
+
+    def loop(self):
+        while not self.stop.is_set():
+            out = subprocess.run(self.cmd, capture_output=True, text=True).stdout.strip()
+            if out.isdigit():
+                self.peak = max(self.peak, int(out))
+                self.samples += 1
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, "build", "lockstep"))
+    ap.add_argument("--tenants", type=int, default=1000)
+    ap.add_argument("--migrations", type=int, default=20)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--max-connections", type=int, default=32)
+    args = ap.parse_args()
+    cores = os.cpu_count() or 1
+
+    with tempfile.TemporaryDirectory(prefix="lockstep-fleet-") as tmp:
+        os.chmod(tmp, 0o755)
+        pg_dir = os.path.join(tmp, "pg")
+        port = sh(PG, "start", pg_dir).splitlines()[-1]
+        try:
+            names = [f"tenant_{i:04d}" for i in range(args.tenants)]
+
+            def url_of(db):
+                return f"postgresql:///{db}?host={pg_dir}&port={port}&user=postgres"
+
+            config, script = write_platform(os.path.join(tmp, "fleet"), names, args.migrations,
+                                            url_of, args.max_connections)
+            one_config, _ = write_platform(os.path.join(tmp, "one"), names[:1], args.migrations,
+                                           url_of, args.max_connections)
+
+            print(f"{args.tenants} databases x {args.migrations} migrations, {cores} cores",
+                  file=sys.stderr)
+            recreate(pg_dir, port, names)
+            alone = []
+            for db in names:
+                start = time.perf_counter()
+                sh("psql", "-h", pg_dir, "-p", port, "-U", "postgres", "-d", db, "-q",
+                   "-v", "ON_ERROR_STOP=1", "-f", script)
+                alone.append(time.perf_counter() - start)
+            best = max(max(alone), sum(alone) / cores)
+
+            recreate(pg_dir, port, names)
+            with Sampler(pg_dir, port) as sampler:
+                took, rss = run_lockstep(args.binary, config, "apply")
+            applied = sum(int(psql(pg_dir, port, db, "SELECT count(*) FROM lockstep.history"))
+                          for db in names[:5])
+
+            noop = statistics.median(run_lockstep(args.binary, config, "apply")[0]
+                                     for _ in range(args.runs))
+            run_lockstep(args.binary, one_config, "apply")  # names[0] is applied already
+            noop_one = statistics.median(run_lockstep(args.binary, one_config, "apply")[0]
+                                         for _ in range(args.runs))
+
+            print(f"| apply, {args.tenants} x {args.migrations} | {took:.2f} s | best possible "
+                  f"{best:.2f} s (slowest alone {max(alone):.3f} s, total {sum(alone):.1f} s / "
+                  f"{cores}) | {took / best:.2f} | <= 1.3 |")
+            print(f"| peak connections (sampled {sampler.samples}x) | {sampler.peak} | "
+                  f"max_connections {args.max_connections} | | <= {args.max_connections} |")
+            print(f"| peak RSS of the apply | {rss / 1024:.1f} MiB | | | < 64 MB |")
+            print(f"| no-op apply over {args.tenants} | {noop:.3f} s | no-op over 1: "
+                  f"{noop_one:.3f} s | {noop / noop_one:.1f}x | < 2 s and < 10x |")
+            if applied != 5 * args.migrations:
+                sys.exit(f"expected {5 * args.migrations} history rows in 5 databases, got {applied}")
+        finally:
+            sh(PG, "stop", pg_dir)
+
+
+if __name__ == "__main__":
+    main()
