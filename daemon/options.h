@@ -29,6 +29,8 @@ struct CommonOptions {
   Clock* clock = Clock::Real();  // waits and timeouts; tests set a fake
   bool color = false;            // --color: escape codes for states in results on stdout
   std::ostream* live = nullptr;  // a terminal for a live progress line (stderr on a TTY)
+  // --shard I/N: only the databases whose ShardOf(name, N) is I; 0 shards: all.
+  int shard = 0, shards = 0;
 };
 
 }  // namespace lockstep

@@ -56,6 +56,7 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   std::string run_id = NewRunId();
   ExecutorOptions eo = ExecutorOptionsFor(platform.settings, run_id);
   eo.allow_out_of_order = apply.allow_out_of_order;
+  Shard(graph, options.shard, options.shards, &wanted, &eo.external);
   log.set_run_id(run_id);
   ProgressPrinter progress(graph, log, *options.clock, options.live);
   Executor executor(graph, MakeDatabases(options, platform, run_id), &progress, eo);

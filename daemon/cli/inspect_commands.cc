@@ -59,6 +59,8 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
   std::vector<bool> wanted;
   if (Status s = Select(graph, plan.targets, plan.services, &wanted); !s.ok())
     return OkOrSay(s, log);
+  std::vector<bool> external;  // shown: this shard waits for them
+  Shard(graph, options.shard, options.shards, &wanted, &external);
   std::vector<bool> applied;
   if (!plan.offline) {
     std::map<std::string, std::vector<HistoryRow>> histories;

@@ -2,6 +2,7 @@
 // more. The commands themselves are in daemon/commands.cc.
 #include <unistd.h>
 
+#include <cctype>
 #include <csignal>
 #include <iostream>
 
@@ -23,6 +24,19 @@ bool AskOnTerminal(const std::string& question) {
 }
 
 }  // namespace
+
+// "2/4" -> 2 of 4.
+static bool ParseShard(const std::string& text, int* shard, int* shards) {
+  size_t slash = text.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == text.size()) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i != slash && !isdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  if (slash > 6 || text.size() - slash - 1 > 6) return false;
+  *shard = std::stoi(text.substr(0, slash));
+  *shards = std::stoi(text.substr(slash + 1));
+  return *shards >= 1 && *shard < *shards;
+}
 
 int main(int argc, char** argv) {
   using namespace lockstep;
@@ -52,6 +66,10 @@ int main(int argc, char** argv) {
                "List every warning; repeated ones are otherwise summarised in one line");
   app.add_option("-c,--config", common.config_path,
                  "Platform file (default: $LOCKSTEP_CONFIG, then ./lockstep.yaml)");
+  std::string shard;
+  app.add_option("--shard", shard,
+                 "I/N: only the databases of shard I of N (a Kubernetes Indexed Job's "
+                 "$(JOB_COMPLETION_INDEX)/N); what they need elsewhere is waited for");
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(
@@ -241,6 +259,11 @@ int main(int argc, char** argv) {
     return kExitBadInput;
   }
   Log log(*format_of_logs);
+  if (!shard.empty() && !ParseShard(shard, &common.shard, &common.shards)) {
+    log.error() << "lockstep: --shard: '" << shard
+                << "' is not I/N with 0 <= I < N (e.g. 0/4 for the first of four shards)\n";
+    return kExitBadInput;
+  }
   // Escape codes only where a person reads them: never when piped.
   bool no_color = common.env("NO_COLOR").value_or("") != "";
   common.color = color == "always" || (color == "auto" && !no_color && isatty(STDOUT_FILENO));

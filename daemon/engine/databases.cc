@@ -14,6 +14,7 @@
 
 #include "adapters/postgres.h"
 #include "manifests/loader.h"
+#include "manifests/sha256.h"
 
 #ifndef LOCKSTEP_VERSION
 #define LOCKSTEP_VERSION "dev"
@@ -75,6 +76,27 @@ DatabaseFactory MakeDatabases(const CommonOptions& options, const Platform& plat
                               const std::string& run_id) {
   if (options.databases) return options.databases(platform, run_id);
   return PostgresFactory(platform, options.env, run_id);
+}
+
+int ShardOf(const std::string& database, int count) {
+  std::string digest = Sha256Hex(database);
+  return static_cast<int>(std::stoul(digest.substr(0, 8), nullptr, 16) % count);
+}
+
+void Shard(const MigrationGraph& graph, int shard, int shards, std::vector<bool>* wanted,
+           std::vector<bool>* external) {
+  if (shards <= 0) return;
+  const Model& model = graph.model();
+  std::vector<bool> mine(graph.size(), false);
+  std::vector<int> targets;
+  for (int m = 0; m < graph.size(); ++m) {
+    const std::string& db = model.services[model.migrations[m].service].database;
+    mine[m] = ShardOf(db, shards) == shard && (wanted->empty() || (*wanted)[m]);
+    if (mine[m]) targets.push_back(m);
+  }
+  *wanted = graph.Closure(targets);
+  external->assign(graph.size(), false);
+  for (int m = 0; m < graph.size(); ++m) (*external)[m] = (*wanted)[m] && !mine[m];
 }
 
 std::vector<Status> ReadHistories(const Platform& platform, const DatabaseFactory& factory,

@@ -10,6 +10,7 @@
 
 #include "adapters/database.h"
 #include "daemon/options.h"
+#include "graph/graph.h"
 #include "manifests/platform.h"
 
 namespace lockstep {
@@ -19,6 +20,17 @@ std::string NewRunId();
 
 // The logical databases the platform's services use, sorted.
 std::set<std::string> DatabasesOf(const Platform& platform);
+
+// The shard of a database among `count`: the first 32 bits of the SHA-256 of
+// its name, modulo `count`. Stable across processes, machines and versions.
+int ShardOf(const std::string& database, int count);
+
+// With --shard I/N: narrows `wanted` (all when empty) to the migrations on this
+// shard's databases plus what they need; *external marks what they need on
+// other shards' databases, which this run waits for instead of applying.
+// Without --shard, leaves both alone.
+void Shard(const MigrationGraph& graph, int shard, int shards, std::vector<bool>* wanted,
+           std::vector<bool>* external);
 
 // PostgreSQL databases from the platform's connections (${VAR} from `env`).
 DatabaseFactory PostgresFactory(const Platform& platform, const Environment& env,

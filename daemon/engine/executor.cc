@@ -15,8 +15,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include "daemon/engine/backoff.h"
 #include "daemon/engine/checks.h"
 #include "daemon/engine/lock.h"
+#include "manifests/durations.h"
 
 namespace lockstep {
 
@@ -186,6 +188,10 @@ struct Executor::Impl {
       });
       return;
     }
+    if (IsExternal(m)) {
+      WaitForOtherShard(m, lane);
+      return;
+    }
     if (hold[lane] == Hold::kHeld) {
       Apply(m, lane);
       return;
@@ -198,6 +204,56 @@ struct Executor::Impl {
       Status status = Take(lane, rows.get(), db.get());
       asio::post(io, [this, m, lane, status, rows, db] {
         Taken(m, lane, status, std::move(*rows), std::move(*db));
+        Fill();
+      });
+    });
+  }
+
+  bool IsExternal(int m) const { return !options.external.empty() && options.external[m]; }
+
+  // Another shard applies `m`: its history is read (no lock) until it is
+  // applied there, up to lock_timeout.
+  void WaitForOtherShard(int m, int lane) {
+    ++connections;
+    asio::post(*pool, [this, m, lane] {
+      const Migration& mig = graph.model().migrations[m];
+      const std::string& service = graph.model().services[mig.service].name;
+      const std::string& name = DatabaseName(lane);
+      auto deadline = options.clock->Now() + options.lock_timeout;
+      Backoff delays(std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+      Status status;
+      for (;;) {
+        std::string error, state;
+        std::unique_ptr<Database> db = factory(name, &error);
+        std::vector<HistoryRow> rows;
+        status = db ? db->Open() : Status::BadInput(error);
+        if (status.ok()) status = db->ReadHistory(&rows);
+        if (!status.ok()) break;
+        for (const HistoryRow& r : rows) {
+          if (r.service == service && r.version == mig.version.text()) state = r.status;
+        }
+        if (state == "applied" || state == "baseline") break;
+        if (state == "failed") {
+          status = Status::Failed(graph.IdOf(m) + " failed on database '" + name +
+                                  "', which another shard applies; this shard cannot go on");
+          break;
+        }
+        if (stop_requested) {
+          status = Status::Cancelled("stopped while waiting for " + graph.IdOf(m));
+          break;
+        }
+        if (options.clock->Now() >= deadline) {
+          status = Status::LockTimeout("waited " + FormatDuration(options.lock_timeout) + " for " +
+                                       graph.IdOf(m) + " on database '" + name +
+                                       "', which another shard applies (settings.lock_timeout)");
+          break;
+        }
+        options.clock->SleepFor(delays.Next());
+      }
+      asio::post(io, [this, m, lane, status] {
+        --connections;
+        Finished(m, lane, status, SteadyClock::now(),
+                 status.ok() ? Outcome::kSkipped : Outcome::kNotStarted);
         Fill();
       });
     });

@@ -38,7 +38,11 @@ struct ExecutorOptions {
   bool handle_signals = true;       // SIGINT/SIGTERM stop the run (the CLI); a daemon calls Stop()
   bool rollback = false;            // run down migrations, dependents first
   bool allow_out_of_order = false;  // apply a migration older than its service's latest applied
-  Clock* clock = Clock::Real();     // for lock polling
+  // By migration (empty: none): applied by another shard's run; this run
+  // waits (up to lock_timeout) until its history says so, and never applies
+  // it or takes its database's lock.
+  std::vector<bool> external;
+  Clock* clock = Clock::Real();          // for lock polling
   std::chrono::milliseconds tick{1000};  // how often the observer's Tick() is called
 };
 

@@ -4,12 +4,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 #include <nlohmann/json.hpp>
 
 #include "integration/fixture.h"
+#include "manifests/sha256.h"
 
 namespace lockstep {
 namespace {
@@ -17,6 +19,73 @@ namespace {
 namespace fs = std::filesystem;
 
 class DeployTest : public IntegrationTest {};
+
+// The shard of a database, as README.md documents it: the first 32 bits of
+// the SHA-256 of its name, modulo the number of shards.
+int ShardOfName(const std::string& database, int shards) {
+  return static_cast<int>(std::stoul(Sha256Hex(database).substr(0, 8), nullptr, 16) % shards);
+}
+
+// An Indexed Job's pods, started together: shards 0..2 of 12 tenant
+// databases and a core database that every tenant's first migration needs.
+// Each database is migrated by its own shard's run alone; the shards without
+// core wait for it rather than apply it.
+TEST_F(DeployTest, ShardsCoverEveryDatabaseOnceAndWaitForEachOther) {
+  std::string dbs = "core";
+  for (int t = 0; t < 12; ++t) dbs += ",t" + std::to_string(t);
+  std::string env = SmallPlatform(dbs);
+  p_.WriteService("core", "core");
+  p_.WriteMigration("core", "001_core.up.sql", "SELECT pg_sleep(1);\nCREATE TABLE plans (x int);");
+  for (int t = 0; t < 12; ++t) {
+    std::string name = "tenant-" + std::to_string(t);
+    p_.WriteService(name, "t" + std::to_string(t));
+    p_.WriteMigration(name, "001_a.up.sql",
+                      "-- lockstep:requires core:001\nCREATE TABLE a (x int);");
+    p_.WriteMigration(name, "002_b.up.sql", "CREATE TABLE b (x int);");
+  }
+  std::vector<std::string> dirs;
+  for (int i = 0; i < 3; ++i) {
+    dirs.push_back(p_.root() + "/shard" + std::to_string(i));
+    StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " --shard " +
+                          std::to_string(i) + "/3 apply",
+                      dirs.back());
+  }
+  std::vector<std::string> runs;
+  for (const std::string& dir : dirs) {
+    ASSERT_EQ(WaitForExit(dir), "0\n") << Slurp(dir + "/err");
+    std::string err = Slurp(dir + "/err");
+    size_t at = err.find("lockstep: run ");
+    ASSERT_NE(at, std::string::npos) << err;
+    runs.push_back(err.substr(at + 14, 12));
+  }
+  std::set<int> shards_used;
+  for (const std::string& db :
+       {std::string("core"), std::string("t0"), std::string("t1"), std::string("t2"),
+        std::string("t3"), std::string("t4"), std::string("t5"), std::string("t6"),
+        std::string("t7"), std::string("t8"), std::string("t9"), std::string("t10"),
+        std::string("t11")}) {
+    int shard = ShardOfName(db, 3);
+    shards_used.insert(shard);
+    EXPECT_EQ(Count(db, "SELECT string_agg(DISTINCT run_id, ',') FROM lockstep.history"),
+              runs[shard])
+        << db << " belongs to shard " << shard;
+    EXPECT_EQ(Count(db, "SELECT count(*) FROM lockstep.history"), db == "core" ? "1" : "2") << db;
+  }
+  EXPECT_EQ(shards_used.size(), 3u);  // every shard had databases of its own
+  // Nobody started a tenant before core:001 was in.
+  std::string core_done =
+      Count("core", "SELECT extract(epoch FROM finished_at) FROM lockstep.history");
+  for (int t = 0; t < 12; ++t) {
+    std::string db = "t" + std::to_string(t);
+    std::string started =
+        Count(db, "SELECT extract(epoch FROM min(started_at)) FROM lockstep.history");
+    EXPECT_LE(std::stod(core_done), std::stod(started) + 0.001) << db;
+  }
+  // A bad shard is a usage error, before anything is read.
+  Result bad = RunLockstep("-c " + p_.config() + " --shard 3/3 apply", env);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--shard: '3/3' is not I/N"), std::string::npos) << bad.err;
+}
 
 // A shell word in single quotes.
 std::string Quote(const std::string& s) {
@@ -32,6 +101,7 @@ struct Container {
   std::vector<std::string> secrets;                      // envFrom secretRef names
   std::vector<std::string> probes;                       // httpGet paths
   bool init = false;
+  int indexed = 0;  // an Indexed Job's completions: that many pods, JOB_COMPLETION_INDEX each
 };
 
 std::vector<YAML::Node> LoadAll(const std::string& file) { return YAML::LoadAllFromFile(file); }
@@ -55,6 +125,10 @@ std::vector<Container> LockstepContainers(std::string* configmap_platform_file) 
           container.where = kind + " " + doc["metadata"]["name"].as<std::string>() + " / " +
                             c["name"].as<std::string>();
           container.init = std::string(list) == "initContainers";
+          if (doc["spec"]["completionMode"] &&
+              doc["spec"]["completionMode"].as<std::string>() == "Indexed") {
+            container.indexed = doc["spec"]["completions"].as<int>();
+          }
           for (const YAML::Node& w : c["command"]) container.argv.push_back(w.as<std::string>());
           for (const YAML::Node& w : c["args"]) container.argv.push_back(w.as<std::string>());
           for (const YAML::Node& e : c["env"]) {
@@ -86,9 +160,13 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
   std::ofstream(platform + "/lockstep.yaml") << platform_file;
   std::string urls = ExampleEnv();  // the Secrets' keys, pointing at the test server
 
-  // The Job first (it applies), then the init containers (they wait).
-  std::stable_sort(containers.begin(), containers.end(),
-                   [](const Container& a, const Container& b) { return a.init < b.init; });
+  // The sharded Job first (its pods apply everything between them), then the
+  // plain Job (nothing left), then the init containers (they wait).
+  std::stable_sort(
+      containers.begin(), containers.end(), [](const Container& a, const Container& b) {
+        return std::make_pair(a.init, a.indexed == 0) < std::make_pair(b.init, b.indexed == 0);
+      });
+  int shard_pods = 0;
   int jobs = 0, waits = 0, daemons = 0;
   for (const Container& c : containers) {
     ASSERT_EQ(c.argv.at(0), "lockstep") << c.where;
@@ -103,6 +181,26 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
     }
     std::string env = urls;
     for (const auto& [name, value] : c.env) env += name + "=" + Quote(value) + " ";
+    if (c.indexed > 0) {
+      // Kubernetes starts every pod at once, each with its index, and expands
+      // $(JOB_COMPLETION_INDEX) in args.
+      std::vector<std::string> dirs;
+      for (int i = 0; i < c.indexed; ++i) {
+        std::string pod_args = args, index = std::to_string(i);
+        for (size_t at; (at = pod_args.find("$(JOB_COMPLETION_INDEX)")) != std::string::npos;)
+          pod_args.replace(at, 23, index);
+        dirs.push_back(p_.root() + "/pod" + index);
+        StartInBackground(
+            "env " + env + "JOB_COMPLETION_INDEX=" + index + " " + LOCKSTEP_BINARY + " " + pod_args,
+            dirs.back());
+      }
+      for (const std::string& dir : dirs) {
+        EXPECT_EQ(WaitForExit(dir), "0\n") << c.where << "\n" << Slurp(dir + "/err");
+        ++shard_pods;
+      }
+      EXPECT_EQ(Count("billing", "SELECT count(*) FROM lockstep.history"), "3") << c.where;
+      continue;
+    }
     if (!serve) {
       Result r = RunLockstep(args, env);
       EXPECT_EQ(r.code, 0) << c.where << ": lockstep " << args << "\n" << r.err;
@@ -131,6 +229,7 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
   EXPECT_GE(jobs, 1);
   EXPECT_GE(waits, 1);
   EXPECT_EQ(daemons, 1);
+  EXPECT_EQ(shard_pods, 4);
   EXPECT_EQ(Count("billing", "SELECT count(*) FROM lockstep.history"), "3");
 }
 
@@ -139,26 +238,38 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
 // reaches running pods and schedules rounds, reads fenced by a NetworkPolicy.
 TEST_F(DeployTest, KubernetesManifestsSurviveASecondRollout) {
   std::map<std::string, YAML::Node> by_kind;
+  std::vector<YAML::Node> jobs;
   int subpaths = 0;
   for (const auto& entry : fs::directory_iterator(std::string(LOCKSTEP_DEPLOY) + "/kubernetes")) {
     if (entry.path().extension() != ".yaml") continue;
     subpaths += Slurp(entry.path().string()).find("subPath:") != std::string::npos;
     for (const YAML::Node& doc : LoadAll(entry.path().string())) {
       by_kind[doc["kind"].as<std::string>()] = doc;
+      if (doc["kind"].as<std::string>() == "Job") jobs.push_back(doc);
     }
   }
   EXPECT_EQ(subpaths, 0) << "a subPath mount never sees an edited ConfigMap";
-  YAML::Node job = by_kind["Job"];
-  std::string image = job["spec"]["template"]["spec"]["containers"][0]["image"].as<std::string>();
-  std::string tag = image.substr(image.find(':') + 1);
-  std::replace(tag.begin(), tag.end(), '.', '-');
-  EXPECT_EQ(job["metadata"]["name"].as<std::string>(), "lockstep-migrate-" + tag);
-  EXPECT_GT(job["spec"]["ttlSecondsAfterFinished"].as<int>(), 0);
-  YAML::Node fail = job["spec"]["podFailurePolicy"]["rules"][0];
-  EXPECT_EQ(fail["action"].as<std::string>(), "FailJob");
-  std::vector<int> codes;
-  for (const YAML::Node& c : fail["onExitCodes"]["values"]) codes.push_back(c.as<int>());
-  EXPECT_EQ(codes, (std::vector<int>{2, 3, 4}));
+  ASSERT_EQ(jobs.size(), 2u);  // one pod, and an Indexed Job of shards
+  for (const YAML::Node& job : jobs) {
+    std::string name = job["metadata"]["name"].as<std::string>();
+    std::string image = job["spec"]["template"]["spec"]["containers"][0]["image"].as<std::string>();
+    std::string tag = image.substr(image.find(':') + 1);
+    std::replace(tag.begin(), tag.end(), '.', '-');
+    EXPECT_EQ(name.rfind("lockstep-migrate-", 0), 0u) << name;
+    EXPECT_EQ(name.substr(name.size() - tag.size()), tag) << name << ": the release in the name";
+    EXPECT_GT(job["spec"]["ttlSecondsAfterFinished"].as<int>(), 0) << name;
+    YAML::Node fail = job["spec"]["podFailurePolicy"]["rules"][0];
+    EXPECT_EQ(fail["action"].as<std::string>(), "FailJob") << name;
+    std::vector<int> codes;
+    for (const YAML::Node& c : fail["onExitCodes"]["values"]) codes.push_back(c.as<int>());
+    EXPECT_EQ(codes, (std::vector<int>{2, 3, 4})) << name;
+    if (job["spec"]["completionMode"]) {  // the shards: "/N" must be the pod count
+      std::string args = YAML::Dump(job["spec"]["template"]["spec"]["containers"][0]["args"]);
+      std::string n = job["spec"]["completions"].as<std::string>();
+      EXPECT_NE(args.find("$(JOB_COMPLETION_INDEX)/" + n), std::string::npos) << args;
+      EXPECT_EQ(job["spec"]["parallelism"].as<std::string>(), n) << "shards start together";
+    }
+  }
   YAML::Node platform = YAML::Load(by_kind["ConfigMap"]["data"]["lockstep.yaml"].as<std::string>());
   EXPECT_TRUE(platform["settings"]["schedule"]["apply_pending"].as<bool>());
   ASSERT_TRUE(by_kind.count("NetworkPolicy"));
