@@ -59,18 +59,23 @@ std::string ConnectionStringProblem(const std::string& url, std::vector<std::str
   return "";
 }
 
-std::string WithDatabaseName(const std::string& url, const std::string& dbname) {
+std::string WithSetting(const std::string& url, const std::string& keyword,
+                        const std::string& value) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
   if (error) PQfreemem(error);
-  std::string out = "dbname=" + KeyValue(dbname);
+  std::string out = keyword + "=" + KeyValue(value);
   for (PQconninfoOption* o = options; o && o->keyword; ++o) {
-    if (o->val && *o->val && std::string(o->keyword) != "dbname") {
+    if (o->val && *o->val && o->keyword != keyword) {
       out += std::string(" ") + o->keyword + "=" + KeyValue(o->val);
     }
   }
   if (options) PQconninfoFree(options);
   return out;
+}
+
+std::string WithDatabaseName(const std::string& url, const std::string& dbname) {
+  return WithSetting(url, "dbname", dbname);
 }
 
 std::string Scrub(std::string text, const std::vector<std::string>& secrets) {

@@ -16,8 +16,13 @@ namespace lockstep {
 std::string ConnectionStringProblem(const std::string& url,
                                     std::vector<std::string>* secrets = nullptr);
 
-// `url` (which libpq must accept) as a key=value connection string for
-// database `dbname` instead: every other setting kept.
+// `url` (which libpq must accept) as a key=value connection string with
+// `keyword` set to `value` (application_name, dbname, ...): every other
+// setting kept.
+std::string WithSetting(const std::string& url, const std::string& keyword,
+                        const std::string& value);
+
+// WithSetting(url, "dbname", dbname).
 std::string WithDatabaseName(const std::string& url, const std::string& dbname);
 
 // `text` with every one of `secrets` (of 3 characters or more) replaced by

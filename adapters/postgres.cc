@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -76,25 +77,16 @@ class PostgresDatabase : public Database {
       g_watch_being_built = &watch_;
       std::unique_ptr<WatchedConnection> conn;
       try {
-        conn = std::make_unique<WatchedConnection>(o_.url);
+        // application_name in the startup packet: no round trip of its own,
+        // and PgBouncer keeps it with this client.
+        conn = std::make_unique<WatchedConnection>(
+            WithSetting(o_.url, "application_name", "lockstep/" + o_.run_id));
       } catch (...) {
         g_watch_being_built = nullptr;
         throw;
       }
       g_watch_being_built = nullptr;
       notices_ = std::make_unique<NoticeSink>(*conn);
-      pqxx::nontransaction tx(*conn);
-      // application_name follows a client through PgBouncer (it is one of
-      // the parameters it tracks); the timeouts would not, and would stay
-      // behind on a pooled server connection: with a lease they are set per
-      // transaction instead.
-      std::string set = "SET application_name = " + tx.quote("lockstep/" + o_.run_id);
-      if (!o_.lease) {
-        set += ";\nSET statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
-               ";\nSET lock_timeout = 0";
-      }
-      tx.exec(set);  // one round trip
-      tx.commit();
       std::lock_guard<std::mutex> lock(mu_);
       conn_ = std::move(conn);
       return Status::Ok();
@@ -105,6 +97,7 @@ class PostgresDatabase : public Database {
   }
 
   Status TryLock(bool* acquired, LockHolder* holder) override {
+    if (Status s = PrepareForMigrations(); !s.ok()) return s;
     if (!probed_) {
       probed_ = true;
       pooled_ = TransactionPooled();
@@ -161,31 +154,28 @@ class PostgresDatabase : public Database {
   Status ReadHistory(std::vector<HistoryRow>* rows) override {
     return Guard("read the history", [&] {
       rows->clear();
-      pqxx::nontransaction tx(*conn_);
-      pqxx::row tables = tx.exec_params1("SELECT to_regclass($1) IS NULL, to_regclass($2) IS NULL",
-                                         Table("history"), Table("lease"));
-      if (tables[0].as<bool>()) return;
-      std::string lease_alive =
-          !tables[1].as<bool>() ? " AND NOT EXISTS (SELECT 1 FROM " + Table("lease") +
-                                      " WHERE holder = h.run_id AND expires > clock_timestamp())"
-                                : "";
-      // A `running` row whose run no longer holds this database's lock (or
-      // lease) was left by a run that died: it reads as failed.
-      pqxx::result r = tx.exec_params(
-          "SELECT service, version, name, checksum, CASE WHEN status = 'running' AND NOT EXISTS ("
-          "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE "
-          "l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND "
-          "l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = "
-          "current_database()) AND a.application_name = 'lockstep/' || h.run_id)" +
-              lease_alive +
-              " THEN 'failed' ELSE status END, "
-              "coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-              "''), "
-              "coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-              "''), "
-              "coalesce(execution_ms, 0), applied_by, run_id FROM " +
-              Table("history") + " h ORDER BY started_at, service, version",
-          kLockClassId, kLockObjId);
+      const std::string select =
+          "SELECT service, version, name, checksum, status, "
+          "coalesce(to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+          "coalesce(to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+          "''), "
+          "coalesce(execution_ms, 0), applied_by, run_id FROM " +
+          Table("history") + " ORDER BY started_at, service, version";
+      // One round trip when lockstep's tables are there: a no-op run over a
+      // fleet reads every database's history, each on a fresh backend, so
+      // the plain query (no view of pg_locks to plan) is the common path.
+      pqxx::result r;
+      bool missing = false;
+      {
+        pqxx::nontransaction tx(*conn_);
+        try {
+          r = tx.exec(select);
+        } catch (const pqxx::undefined_table&) {
+          missing = true;
+        }
+      }
+      if (missing) return;  // no history table yet
+      std::set<std::string> running_runs;
       for (const auto& row : r) {
         HistoryRow h;
         h.service = row[0].as<std::string>();
@@ -198,9 +188,38 @@ class PostgresDatabase : public Database {
         h.execution_ms = row[7].as<int64_t>();
         h.applied_by = row[8].as<std::string>();
         h.run_id = row[9].as<std::string>();
+        if (h.status == "running") running_runs.insert(h.run_id);
         rows->push_back(std::move(h));
       }
+      if (running_runs.empty()) return;
+      // A `running` row whose run no longer holds this database's lock (or
+      // lease) was left by a run that died: it reads as failed.
+      std::set<std::string> alive = AliveRuns(running_runs);
+      for (HistoryRow& h : *rows) {
+        if (h.status == "running" && !alive.count(h.run_id)) h.status = "failed";
+      }
     });
+  }
+
+  // Of `runs`, those that hold this database's advisory lock (a backend with
+  // application_name lockstep/<run> in pg_locks) or an unexpired lease.
+  std::set<std::string> AliveRuns(const std::set<std::string>& runs) {
+    pqxx::nontransaction tx(*conn_);
+    bool lease = !tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("lease"))[0].as<bool>();
+    std::set<std::string> alive;
+    for (const std::string& run : runs) {
+      std::string query =
+          "SELECT EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+          "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = $1 AND l.objid = $2 AND "
+          "l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = "
+          "current_database()) AND a.application_name = 'lockstep/' || $3)";
+      if (lease) {
+        query += " OR EXISTS (SELECT 1 FROM " + Table("lease") +
+                 " WHERE holder = $3 AND expires > clock_timestamp())";
+      }
+      if (tx.exec_params1(query, kLockClassId, kLockObjId, run)[0].as<bool>()) alive.insert(run);
+    }
+    return alive;
   }
 
   Status Apply(const MigrationToRun& run) override {
@@ -209,6 +228,7 @@ class PostgresDatabase : public Database {
   }
 
   Status ApplyUnscrubbed(const MigrationToRun& run) {
+    if (Status s = PrepareForMigrations(); !s.ok()) return s;
     if (keeper_ && keeper_->lost()) {
       return Status::Failed("database '" + o_.database + "': this run lost its lease: " +
                             keeper_->why() + "; no further migration starts");
@@ -371,6 +391,20 @@ class PostgresDatabase : public Database {
   }
 
  private:
+  // Once per connection, before the lock and migrations (a reader never pays
+  // for it): the session's timeouts. With a lease they are set per
+  // transaction instead: through a transaction pooler a session setting would
+  // stay behind on a pooled server connection.
+  Status PrepareForMigrations() {
+    if (prepared_ || o_.lease) return Status::Ok();
+    return Guard("set the session's timeouts", [&] {
+      pqxx::nontransaction tx(*conn_);
+      tx.exec("SET statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
+              ";\nSET lock_timeout = 0");
+      prepared_ = true;
+    });
+  }
+
   // With a lease: the migration commits only while this run holds it; the
   // row stays locked FOR SHARE until the commit, so a takeover waits.
   void Fence(pqxx::transaction_base& tx) {
@@ -495,10 +529,13 @@ class PostgresDatabase : public Database {
     return Guard("create lockstep's tables", [&] { CreateTables(); });
   }
 
+  // One round trip: the statements go as one message, which the server
+  // runs as one transaction.
   void CreateTables() {
-    pqxx::work tx(*conn_);
-    for (const std::string& ddl : HistoryTablesDdl(o_.history_schema)) tx.exec(ddl);
-    tx.commit();
+    std::string all;
+    for (const std::string& ddl : HistoryTablesDdl(o_.history_schema)) all += ddl + ";\n";
+    pqxx::nontransaction tx(*conn_);
+    tx.exec(all);
   }
 
   // The history entry of `run` with `status` (and the events row's `event`).
@@ -654,6 +691,7 @@ class PostgresDatabase : public Database {
   LibpqWatch watch_;                  // declared before conn_: the connection's policy points at it
   std::unique_ptr<WatchedConnection> conn_;
   std::unique_ptr<NoticeSink> notices_;
+  bool prepared_ = false;                // PrepareForMigrations ran
   bool probed_ = false;                  // for transaction pooling, before the first lock
   bool pooled_ = false;                  // through a pooler in transaction mode
   std::unique_ptr<LeaseKeeper> keeper_;  // renews the lease while it is held

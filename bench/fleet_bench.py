@@ -18,6 +18,7 @@ tenant databases (default 1,000), each its own service of M migrations
      no-op over one database of the same shape.
 """
 import argparse
+import glob
 import os
 import statistics
 import subprocess
@@ -155,6 +156,16 @@ def main():
 
             noop = statistics.median(run_lockstep(args.binary, config, "apply")[0]
                                      for _ in range(args.runs))
+            # The floor of any tool that checks each database: N connections,
+            # each with one SELECT, 8 at a time (pgbench -C), on one database.
+            pgbench = sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"))[-1]
+            with open(os.path.join(tmp, "select1.sql"), "w") as f:
+                f.write("SELECT 1;\n")
+            start = time.perf_counter()
+            sh(pgbench, "-h", pg_dir, "-p", port, "-U", "postgres", "-n", "-C", "-c", "8",
+               "-j", str(cores), "-t", str(max(1, args.tenants // 8)), "-f",
+               os.path.join(tmp, "select1.sql"), names[0])
+            connect_floor = time.perf_counter() - start
             run_lockstep(args.binary, one_config, "apply")  # names[0] is applied already
             noop_one = statistics.median(run_lockstep(args.binary, one_config, "apply")[0]
                                          for _ in range(args.runs))
@@ -167,6 +178,9 @@ def main():
             print(f"| peak RSS of the apply | {rss / 1024:.1f} MiB | | | < 64 MB |")
             print(f"| no-op apply over {args.tenants} | {noop:.3f} s | no-op over 1: "
                   f"{noop_one:.3f} s | {noop / noop_one:.1f}x | < 2 s and < 10x |")
+            print(f"| {args.tenants} connections + SELECT 1 (pgbench -C, the floor) | "
+                  f"{connect_floor:.3f} s | no-op over {args.tenants} | "
+                  f"{noop / connect_floor:.2f}x of the floor | |")
             if applied != 5 * args.migrations:
                 sys.exit(f"expected {5 * args.migrations} history rows in 5 databases, got {applied}")
         finally:
