@@ -58,14 +58,17 @@ std::vector<std::vector<int>> Waves(const MigrationGraph& graph, const std::vect
   return waves;
 }
 
-Plan::Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes, Direction direction)
+Plan::Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes, Direction direction,
+           OnFailure on_failure)
     : graph_(graph),
       direction_(direction),
       pending_(std::move(pending)),
       lanes_(std::move(lanes)),
       rank_(graph.size()),
       missing_(graph.size(), 0),
-      lane_busy_(lanes_.databases.size(), false) {
+      on_failure_(on_failure),
+      lane_busy_(lanes_.databases.size(), false),
+      lane_dead_(lanes_.databases.size(), false) {
   std::vector<int> order = graph.TopologicalOrder();
   if (direction_ == Direction::kRollback) std::reverse(order.begin(), order.end());
   for (size_t i = 0; i < order.size(); ++i) rank_[order[i]] = static_cast<int>(i);
@@ -102,7 +105,7 @@ std::optional<int> Plan::NextReady(const std::function<bool(int lane)>& may_star
   for (auto it = ready_.begin(); it != ready_.end(); ++it) {
     int m = it->second;
     int lane = lanes_.lane_of_migration[m];
-    if (lane_busy_[lane] || !may_start(lane)) continue;
+    if (lane_busy_[lane] || lane_dead_[lane] || !may_start(lane)) continue;
     ready_.erase(it);
     lane_busy_[lane] = true;
     ++running_;
@@ -117,7 +120,11 @@ void Plan::Finished(int migration, bool ok) {
   --running_;
   --remaining_;
   if (!ok) {
-    failed_ = true;
+    if (on_failure_ == OnFailure::kStop) {
+      failed_ = true;
+    } else {
+      lane_dead_[lanes_.lane_of_migration[migration]] = true;
+    }
     return;
   }
   for (int next : After(migration)) {
@@ -126,12 +133,20 @@ void Plan::Finished(int migration, bool ok) {
 }
 
 bool Plan::ReadyOn(int lane) const {
+  if (lane_dead_[lane]) return false;
   for (const auto& [rank, m] : ready_) {
     if (lanes_.lane_of_migration[m] == lane) return true;
   }
   return false;
 }
 
-bool Plan::done() const { return running_ == 0 && (failed_ || ready_.empty()); }
+bool Plan::done() const {
+  if (running_ > 0) return false;
+  if (failed_) return true;
+  for (const auto& [rank, m] : ready_) {
+    if (!lane_dead_[lanes_.lane_of_migration[m]]) return false;
+  }
+  return true;
+}
 
 }  // namespace lockstep

@@ -43,8 +43,12 @@ class Plan {
   // once every migration that depends on it is done (dependents first).
   enum class Direction { kApply, kRollback };
 
+  // kStop: the first failure stops every lane. kContinue: a failure stops
+  // its own lane (and what needs what is left there); the others go on.
+  enum class OnFailure { kStop, kContinue };
+
   Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes,
-       Direction direction = Direction::kApply);
+       Direction direction = Direction::kApply, OnFailure on_failure = OnFailure::kStop);
 
   // A migration whose dependencies are all applied and whose lane is idle,
   // now marked running; nullopt when none can start now (or, after a
@@ -62,7 +66,10 @@ class Plan {
 
   int running() const { return running_; }
   int remaining() const { return remaining_; }
+  // True once a failure stops everything (kStop).
   bool failed() const { return failed_; }
+  // Lanes stopped by a failure (kContinue).
+  bool dead(int lane) const { return lane_dead_[lane]; }
   // True when nothing runs and nothing more will start.
   bool done() const;
 
@@ -78,7 +85,9 @@ class Plan {
   std::vector<int> rank_;                // topological position, for ready order
   std::vector<int> missing_;             // pending dependencies not yet finished
   std::set<std::pair<int, int>> ready_;  // (rank, migration)
+  OnFailure on_failure_;
   std::vector<bool> lane_busy_;
+  std::vector<bool> lane_dead_;
   int running_ = 0;
   int remaining_ = 0;
   bool failed_ = false;

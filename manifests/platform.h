@@ -42,6 +42,9 @@ struct Settings {
   std::chrono::milliseconds shutdown_grace{10'000};
   // Scheduled rounds of `serve`.
   Schedule schedule;
+  // After a migration fails: stop every database (the default), or only the
+  // one it failed on, the others going on.
+  enum class OnFailure { kStop, kContinue } on_failure = OnFailure::kStop;
   // The migration lock: a session advisory lock, or a lease row (for
   // connections through a transaction-pooling PgBouncer).
   enum class Lock { kAdvisory, kLease } lock = Lock::kAdvisory;

@@ -68,6 +68,14 @@ bool ParseLock(std::string_view text, Settings* s, std::string* error) {
   return false;
 }
 
+bool ParseOnFailure(std::string_view text, Settings* s, std::string* error) {
+  if (text == "stop") return s->on_failure = Settings::OnFailure::kStop, true;
+  if (text == "continue") return s->on_failure = Settings::OnFailure::kContinue, true;
+  *error = "'" + std::string(text) +
+           "' is not stop or continue (what the other databases do after a migration fails)";
+  return false;
+}
+
 bool ParseLeaseTtl(std::string_view text, Settings* s, std::string* error) {
   if (!ParseDuration(text, &s->lease_ttl, error)) return false;
   if (s->lease_ttl >= std::chrono::seconds(3)) return true;
@@ -96,6 +104,7 @@ const std::vector<SettingField>& SettingFields() {
       {"shutdown_grace", [](std::string_view t, Settings* s,
                             std::string* e) { return ParseDuration(t, &s->shutdown_grace, e); }},
       {"max_connections", ParseMaxConnections},
+      {"on_failure", ParseOnFailure},
       {"lock", ParseLock},
       {"lease_ttl", ParseLeaseTtl},
   };

@@ -67,6 +67,13 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
 
   for (const std::string& w : result.warnings) log.warning() << "lockstep: warning: " << w << "\n";
   if (!result.status.ok()) log.error() << "lockstep: " << result.status.message() << "\n";
+  if (result.failed_databases.size() > 1) {
+    std::string list;
+    for (const std::string& db : result.failed_databases) list += (list.empty() ? "" : ", ") + db;
+    log.error() << "lockstep: failed on " << result.failed_databases.size()
+                << " databases (the others went on: settings.on_failure: continue): " << list
+                << "\n";
+  }
   // A run stopped before any migration began (configuration, a database out
   // of reach, a failed or edited migration) did not run: no summary that
   // reads as if it had.
@@ -84,6 +91,7 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
     j["error"] = result.status.ok() ? ordered_json(nullptr) : ordered_json(result.status.message());
     j["applied"] = ordered_json::array();
     for (int m : result.applied) j["applied"].push_back(graph.IdOf(m));
+    j["failed_databases"] = result.failed_databases;
     j["already_applied"] = result.already_applied;
     j["failed"] =
         result.failed >= 0 ? ordered_json(graph.IdOf(result.failed)) : ordered_json(nullptr);

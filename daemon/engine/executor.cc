@@ -30,6 +30,7 @@ ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& 
   o.jobs = settings.jobs;
   o.max_connections = settings.max_connections;
   o.connections_per_lane = settings.lock == Settings::Lock::kLease ? 2 : 1;
+  o.continue_on_failure = settings.on_failure == Settings::OnFailure::kContinue;
   o.lock_timeout = settings.lock_timeout;
   o.grace = settings.shutdown_grace;
   o.run_id = run_id;
@@ -310,6 +311,7 @@ struct Executor::Impl {
       if (status.ok()) result->applied.push_back(m);
       (status.ok() ? dirty : broken)[lane] = true;
     }
+    if (!status.ok()) result->failed_databases.push_back(DatabaseName(lane));
     if (!status.ok() && result->status.ok()) {
       result->status = status;
       if (outcome == Outcome::kRan) result->failed = m;
@@ -381,7 +383,8 @@ struct Executor::Impl {
   // go when it returns.
   void Execute(int lanes_used) {
     plan.emplace(graph, todo, lanes,
-                 options.rollback ? Plan::Direction::kRollback : Plan::Direction::kApply);
+                 options.rollback ? Plan::Direction::kRollback : Plan::Direction::kApply,
+                 options.continue_on_failure ? Plan::OnFailure::kContinue : Plan::OnFailure::kStop);
     stopping = false;
     size_t n = lanes.databases.size();
     hold.assign(n, Hold::kNone);

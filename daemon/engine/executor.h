@@ -31,6 +31,9 @@ struct ExecutorOptions {
   // Connections a lane holds while it has its lock: 2 with a lease (its
   // renewing connection), else 1.
   int connections_per_lane = 1;
+  // settings.on_failure: continue lets the other databases go on after one
+  // fails.
+  bool continue_on_failure = false;
   std::chrono::milliseconds lock_timeout{60'000};
   std::chrono::milliseconds grace{10'000};  // after Stop(), before cancelling
   std::string run_id;
@@ -66,12 +69,13 @@ class ExecutionObserver {
 };
 
 struct ExecutionResult {
-  Status status;                      // the first failure, a lock timeout, or a stop
-  std::vector<int> applied;           // applied by this run, in finishing order
-  int already_applied = 0;            // of the selection, before this run
-  int failed = -1;                    // the migration that failed, or -1
-  int not_started = 0;                // pending ones this run did not start
-  std::vector<std::string> warnings;  // e.g. a schema snapshot that could not be stored
+  Status status;                              // the first failure, a lock timeout, or a stop
+  std::vector<int> applied;                   // applied by this run, in finishing order
+  int already_applied = 0;                    // of the selection, before this run
+  int failed = -1;                            // the migration that failed, or -1
+  std::vector<std::string> failed_databases;  // where something failed, in order
+  int not_started = 0;                        // pending ones this run did not start
+  std::vector<std::string> warnings;          // e.g. a schema snapshot that could not be stored
 };
 
 class Executor {

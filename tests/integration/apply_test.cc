@@ -346,6 +346,28 @@ TEST_F(ApplyTest, ConcurrentRunsOverAZigZagAcrossDatabasesApplyEachOnce) {
   }
 }
 
+// settings.on_failure: continue on real databases: two of three fail, the
+// third is migrated to the end, exit 1 names both failed databases.
+TEST_F(ApplyTest, OnFailureContinueMigratesTheOthersAndNamesTheFailed) {
+  std::string env = SmallPlatform("d1,d2,d3");
+  p_.Write("lockstep.yaml", Slurp(p_.config()) + "settings:\n  on_failure: continue\n");
+  for (int i = 1; i <= 3; ++i) {
+    std::string s = "s" + std::to_string(i);
+    p_.Write("services/" + s + "/service.yaml",
+             "service: " + s + "\ndatabase: d" + std::to_string(i) + "\n");
+    p_.WriteMigration(s, "001_a.up.sql", i == 3 ? "CREATE TABLE a (x int);" : "SELECT 1/0;");
+    p_.WriteMigration(s, "002_b.up.sql", "CREATE TABLE b (x int);");
+  }
+  Result r = Apply(env, p_.config());
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("failed on 2 databases (the others went on: settings.on_failure: "
+                       "continue): d1, d2"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(Count("d3", "SELECT count(*) FROM lockstep.history"), "2");
+  EXPECT_EQ(Count("d1", "SELECT count(*) FROM lockstep.history"), "0");
+}
+
 // libpq's own parse errors quote the text they choke on, which can be the
 // password; lockstep never shows any part of a URL that failed to parse.
 TEST_F(ApplyTest, PasswordNeverLeaksFromAMalformedUrl) {

@@ -268,8 +268,11 @@ TEST_F(LoaderTest, LockSettings) {
   Basic();
   p_.Write("lockstep.yaml",
            "version: 1\nservices: [services/*/service.yaml]\n"
-           "databases: {main: {url: x}}\nsettings:\n  lock: lease\n  lease_ttl: 10s\n");
+           "databases: {main: {url: x}}\nsettings:\n  lock: lease\n  lease_ttl: 10s\n"
+           "  on_failure: continue\n  max_connections: 8\n");
   EXPECT_EQ(Load(), "");
+  EXPECT_EQ(platform_.settings.on_failure, Settings::OnFailure::kContinue);
+  EXPECT_EQ(platform_.settings.max_connections, 8);
   EXPECT_EQ(platform_.settings.lock, Settings::Lock::kLease);
   EXPECT_EQ(platform_.settings.lease_ttl.count(), 10000);
   EXPECT_EQ(Load({{"LOCKSTEP_LOCK", "advisory"}}), "");

@@ -1,5 +1,6 @@
 #include "daemon/engine/executor.h"
 
+#include <algorithm>
 #include <functional>
 #include <thread>
 
@@ -242,6 +243,34 @@ TEST_P(ExecutorTest, UnreadableHistoryStopsBeforeAnythingRuns) {
   ExecutionResult r = Run({}, std::chrono::milliseconds(2000), faults);
   EXPECT_EQ(r.status.code(), Status::Code::kFailed);
   EXPECT_TRUE(cluster_.started().empty());
+}
+
+// settings.on_failure: continue: a failure stops its own database (and what
+// needs what is left there); every other database goes on to the end.
+TEST_P(ExecutorTest, OnFailureContinueStopsOnlyTheFailedDatabase) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Service("c", "db_c");
+  b_.Migration("a:001").Migration("a:002").Migration("b:001").Migration("b:002");
+  b_.Migration("c:001").Migration("c:002", {"b:002"}).Migration("c:003");
+  Build();
+  cluster_.FailOn("b:001");
+  ExecutorOptions o;
+  o.jobs = GetParam();
+  o.run_id = "test";
+  o.continue_on_failure = true;
+  graph_ptr_ = &*graph_;
+  Executor executor(*graph_, cluster_.Factory(), &observer_, o);
+  ExecutionResult r = executor.Run({});
+  EXPECT_FALSE(cluster_.any_lock_left());
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_EQ(graph_->IdOf(r.failed), "b:001");
+  EXPECT_EQ(r.failed_databases, (Strings{"db_b"}));
+  Strings applied = cluster_.applied();
+  std::sort(applied.begin(), applied.end());
+  // c:002 needs b:002, which never ran; c:003 comes after c:002.
+  EXPECT_EQ(applied, (Strings{"a:001", "a:002", "c:001"}));
+  EXPECT_EQ(r.not_started, 3);  // b:002, c:002, c:003
 }
 
 // Observes lock states while migrations start, for the per-lane lock tests.
