@@ -5,11 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "daemon/cli/commands.h"
+#include "daemon/cli/fake_commands.h"
 #include "daemon/exit_codes.h"
 #include "manifests/sha256.h"
-#include "testing/fake_clock.h"
-#include "testing/fake_database.h"
-#include "testing/platform_builder.h"
 
 namespace lockstep {
 namespace {
@@ -25,7 +23,7 @@ using Millis = std::chrono::milliseconds;
 const char* kT1 = "CREATE TABLE t1 (x int);";
 const char* kT2 = "CREATE TABLE t2 (x int);";
 
-class CommandsTest : public ::testing::Test {
+class CommandsTest : public FakeCommandsTest {
  protected:
   CommandsTest() {
     p_.WritePlatformFile("main");
@@ -36,14 +34,6 @@ class CommandsTest : public ::testing::Test {
     p_.WriteMigration("a", "002_t2.down.sql", "DROP TABLE t2;");
   }
 
-  CommonOptions Options() {
-    CommonOptions o;
-    o.config_path = p_.config();
-    o.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-    o.databases = [this](const Platform&, const std::string&) { return cluster_.Factory(); };
-    o.clock = &clock_;
-    return o;
-  }
   static HistoryRow Row(const std::string& version, const std::string& status,
                         const std::string& sql) {
     HistoryRow r;
@@ -60,12 +50,6 @@ class CommandsTest : public ::testing::Test {
     return out;
   }
   int Apply() { return RunApply(Options(), {}, out_, log_); }
-
-  TempPlatform p_;
-  FakeCluster cluster_;
-  FakeClock clock_;
-  std::ostringstream out_, err_;
-  Log log_{LogFormat::kText, err_};
 };
 
 TEST_F(CommandsTest, StatusCheckCountsPendingButNotRunning) {

@@ -8,11 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/commands.h"
+#include "daemon/cli/fake_commands.h"
 #include "daemon/exit_codes.h"
 #include "manifests/sha256.h"
-#include "testing/fake_clock.h"
-#include "testing/fake_database.h"
-#include "testing/platform_builder.h"
 
 namespace lockstep {
 namespace {
@@ -31,7 +29,7 @@ std::string Sql(int service, int version) {
 
 size_t Lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
 
-class FleetTablesTest : public ::testing::Test {
+class FleetTablesTest : public FakeCommandsTest {
  protected:
   FleetTablesTest() {
     std::string dbs;
@@ -44,14 +42,6 @@ class FleetTablesTest : public ::testing::Test {
     }
   }
 
-  CommonOptions Options() {
-    CommonOptions o;
-    o.config_path = p_.config();
-    o.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-    o.databases = [this](const Platform&, const std::string&) { return cluster_.Factory(); };
-    o.clock = &clock_;
-    return o;
-  }
   // Everything applied, then on db007: s007's 002 failed, s037's 002 never ran.
   void ApplyAllButTwo() {
     ASSERT_EQ(RunApply(Options(), {}, out_, log_), kExitOk) << err_.str();
@@ -71,12 +61,6 @@ class FleetTablesTest : public ::testing::Test {
     EXPECT_EQ(RunStatus(Options(), status, out_, log_), expect) << err_.str();
     return out_.str();
   }
-
-  TempPlatform p_;
-  FakeCluster cluster_;
-  FakeClock clock_;
-  std::ostringstream out_, err_;
-  Log log_{LogFormat::kText, err_};
 };
 
 TEST_F(FleetTablesTest, StatusOfThreeHundredServicesIsSummarised) {
