@@ -86,10 +86,10 @@ extern const char kStatusPage[] = R"html(<!doctype html>
       <select id="f-database" aria-label="database"><option value="">every database</option></select>
       <span id="shown" class="note"></span>
     </div>
+    <div id="by-database"></div>
     <table id="services"><thead><tr><th>service</th><th>database</th><th>applied</th><th>state</th></tr></thead>
       <tbody></tbody></table>
     <p id="services-more" class="note"></p>
-    <div id="by-database"></div>
   </section>
   <section><h2>Migration graph</h2>
     <div class="tools">
@@ -111,7 +111,7 @@ extern const char kStatusPage[] = R"html(<!doctype html>
 <aside id="panel" aria-live="polite"></aside>
 <script>
 "use strict";
-const kMaxRows = 50, kMaxLanes = 60, kAggregateAfter = 40;
+const kMaxRows = 50, kAggregatedRows = 20, kMaxLanes = 60, kAggregateAfter = 40;
 const NODE_W = 168, NODE_H = 24, COL = 200, ROW = 30, LANE_PAD = 8;
 const rank = {failed: 0, checksum_mismatch: 1, running: 2, pending: 3, applied: 4};
 const stateText = {failed: "failed", checksum_mismatch: "checksum mismatch", running: "running",
@@ -257,7 +257,9 @@ function badges(td, cls, label, ids) {
 function drawServices(status, shown) {
   const body = document.querySelector("#services tbody");
   body.replaceChildren();
-  for (const s of shown.slice(0, kMaxRows)) {
+  // Past kAggregateAfter the per-database table comes first: fewer rows.
+  const limit = shown.length > kAggregateAfter ? kAggregatedRows : kMaxRows;
+  for (const s of shown.slice(0, limit)) {
     const tr = el("tr", {"data-service": s.service});
     const name = el("a", {href: "#", title: "show only " + s.service}, s.service);
     name.onclick = e => { e.preventDefault(); setFilter("service", s.service); };
@@ -272,8 +274,8 @@ function drawServices(status, shown) {
   }
   $("shown").textContent = shown.length === status.services.length ? status.services.length + " services"
                          : shown.length + " of " + status.services.length + " services";
-  $("services-more").textContent = shown.length > kMaxRows
-    ? "showing the first " + kMaxRows + " (the most urgent first); filter to see the rest" : "";
+  $("services-more").textContent = shown.length > limit
+    ? "showing the first " + limit + " (the most urgent first); filter to see the rest" : "";
 }
 
 // Past kAggregateAfter services: one row per database, worst first, each a
