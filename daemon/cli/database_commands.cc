@@ -81,7 +81,8 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
                  result.status.code() != Status::Code::kCancelled;
   if (!refused) {
     log.info() << "lockstep: applied " << result.applied.size() << ", already applied "
-               << result.already_applied << ", failed " << (result.failed >= 0 ? 1 : 0)
+               << result.already_applied << ", failed "
+               << std::max<size_t>(result.failed >= 0 ? 1 : 0, result.failed_databases.size())
                << ", not started " << result.not_started << " in " << Millis(wall) << "\n";
   }
   if (options.json) {

@@ -478,6 +478,7 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
     x.Execute(static_cast<int>(std::count(busy.begin(), busy.end(), true)));
     result.not_started = x.plan->remaining();
   }
+  std::sort(result.failed_databases.begin(), result.failed_databases.end());
   if (x.stopping && result.status.ok()) {
     result.status = Status::Cancelled("stopped by a signal; " + std::to_string(result.not_started) +
                                       " pending migrations were not started");

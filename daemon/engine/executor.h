@@ -73,7 +73,7 @@ struct ExecutionResult {
   std::vector<int> applied;                   // applied by this run, in finishing order
   int already_applied = 0;                    // of the selection, before this run
   int failed = -1;                            // the migration that failed, or -1
-  std::vector<std::string> failed_databases;  // where something failed, in order
+  std::vector<std::string> failed_databases;  // where something failed, sorted
   int not_started = 0;                        // pending ones this run did not start
   std::vector<std::string> warnings;          // e.g. a schema snapshot that could not be stored
 };

@@ -364,6 +364,8 @@ TEST_F(ApplyTest, OnFailureContinueMigratesTheOthersAndNamesTheFailed) {
                        "continue): d1, d2"),
             std::string::npos)
       << r.err;
+  EXPECT_NE(r.err.find("applied 2, already applied 0, failed 2, not started 2"), std::string::npos)
+      << r.err;
   EXPECT_EQ(Count("d3", "SELECT count(*) FROM lockstep.history"), "2");
   EXPECT_EQ(Count("d1", "SELECT count(*) FROM lockstep.history"), "0");
 }
