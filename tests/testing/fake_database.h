@@ -21,6 +21,7 @@ class FakeCluster {
 
   void FailOn(const std::string& id) { fail_.insert(id); }
   void SetHistory(const std::string& database, std::vector<HistoryRow> rows) {
+    std::lock_guard<std::mutex> lock(mu_);
     history_[database] = std::move(rows);
   }
   // Another session holds `database`'s lock; ReleaseLock lets it go.
