@@ -105,18 +105,20 @@ std::vector<Status> ReadHistories(const Platform& platform, const DatabaseFactor
   std::vector<std::string> list(names.begin(), names.end());
   std::vector<std::vector<HistoryRow>> rows(list.size());
   std::vector<Status> status(list.size());
-  {
-    // In parallel, up to max_connections at once.
+  auto read = [&](size_t i) {
+    std::string error;
+    std::unique_ptr<Database> db = factory(list[i], &error);
+    status[i] = db ? db->Open() : Status::BadInput(error);
+    if (status[i].ok()) status[i] = db->ReadHistory(&rows[i]);
+  };
+  // The first on this thread (libpqxx 6.4 fills a table of its own lazily,
+  // without a lock, on first use), then the rest in parallel, up to
+  // max_connections at once.
+  if (!list.empty()) read(0);
+  if (list.size() > 1) {
     boost::asio::thread_pool readers(
-        std::max<size_t>(1, std::min<size_t>(list.size(), platform.settings.max_connections)));
-    for (size_t i = 0; i < list.size(); ++i) {
-      boost::asio::post(readers, [&, i] {
-        std::string error;
-        std::unique_ptr<Database> db = factory(list[i], &error);
-        status[i] = db ? db->Open() : Status::BadInput(error);
-        if (status[i].ok()) status[i] = db->ReadHistory(&rows[i]);
-      });
-    }
+        std::max<size_t>(1, std::min<size_t>(list.size() - 1, platform.settings.max_connections)));
+    for (size_t i = 1; i < list.size(); ++i) boost::asio::post(readers, [&read, i] { read(i); });
     readers.join();
   }
   std::vector<Status> failures;
