@@ -61,10 +61,8 @@ def write_platform(root, names, migrations, url_of, max_connections):
         for db in names:
             f.write(f'  {db}: {{ url: "{url_of(db)}" }}\n')
         f.write(f"settings:\n  max_connections: {max_connections}\n  jobs: 8\n")
-    script = []
-    for m in range(1, migrations + 1):
-        sql = f"CREATE TABLE t_{m} (id int PRIMARY KEY, v text);\nINSERT INTO t_{m} VALUES (1, 'x');\n"
-        script.append("BEGIN;\n" + sql + "COMMIT;\n")
+    sqls = [f"CREATE TABLE t_{m} (id int PRIMARY KEY, v text);\nINSERT INTO t_{m} VALUES (1, 'x');\n"
+            for m in range(1, migrations + 1)]
     for db in names:
         folder = os.path.join(root, "services", db, "migrations")
         os.makedirs(folder, exist_ok=True)
@@ -72,9 +70,9 @@ def write_platform(root, names, migrations, url_of, max_connections):
             f.write(f"service: {db.replace('_', '-')}\ndatabase: {db}\n")
         for m in range(1, migrations + 1):
             with open(os.path.join(folder, f"{m:03d}_t{m}.up.sql"), "w") as f:
-                f.write(script[m - 1][len("BEGIN;\n"):-len("COMMIT;\n")])
+                f.write(sqls[m - 1])
     with open(os.path.join(root, "psql.sql"), "w") as f:
-        f.write("".join(script))
+        f.write("".join("BEGIN;\n" + sql + "COMMIT;\n" for sql in sqls))
     return os.path.join(root, "lockstep.yaml"), os.path.join(root, "psql.sql")
 
 

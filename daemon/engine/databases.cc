@@ -99,28 +99,42 @@ void Shard(const MigrationGraph& graph, int shard, int shards, std::vector<bool>
   for (int m = 0; m < graph.size(); ++m) (*external)[m] = (*wanted)[m] && !mine[m];
 }
 
+std::vector<Status> ReadHistoriesOf(const std::vector<std::string>& names,
+                                    const DatabaseFactory& factory, int max_connections,
+                                    const std::atomic<bool>* stop,
+                                    std::vector<std::vector<HistoryRow>>* rows) {
+  rows->assign(names.size(), {});
+  std::vector<Status> status(names.size());
+  auto read = [&](size_t i) {
+    if (stop && *stop) {
+      status[i] = Status::Cancelled("stopped before the histories were read");
+      return;
+    }
+    std::string error;
+    std::unique_ptr<Database> db = factory(names[i], &error);
+    status[i] = db ? db->Open() : Status::BadInput(error);
+    if (status[i].ok()) status[i] = db->ReadHistory(&(*rows)[i]);
+  };
+  // The first on this thread: libpqxx 6.4 fills a table of its own lazily,
+  // without a lock, on first use (ThreadSanitizer saw two readers race on
+  // it); after that it is only read. Then the rest in parallel.
+  if (!names.empty()) read(0);
+  if (names.size() > 1) {
+    boost::asio::thread_pool readers(std::max<size_t>(
+        1, std::min<size_t>(names.size() - 1, static_cast<size_t>(max_connections))));
+    for (size_t i = 1; i < names.size(); ++i) boost::asio::post(readers, [&read, i] { read(i); });
+    readers.join();
+  }
+  return status;
+}
+
 std::vector<Status> ReadHistories(const Platform& platform, const DatabaseFactory& factory,
                                   std::map<std::string, std::vector<HistoryRow>>* histories) {
   std::set<std::string> names = DatabasesOf(platform);
   std::vector<std::string> list(names.begin(), names.end());
-  std::vector<std::vector<HistoryRow>> rows(list.size());
-  std::vector<Status> status(list.size());
-  auto read = [&](size_t i) {
-    std::string error;
-    std::unique_ptr<Database> db = factory(list[i], &error);
-    status[i] = db ? db->Open() : Status::BadInput(error);
-    if (status[i].ok()) status[i] = db->ReadHistory(&rows[i]);
-  };
-  // The first on this thread (libpqxx 6.4 fills a table of its own lazily,
-  // without a lock, on first use), then the rest in parallel, up to
-  // max_connections at once.
-  if (!list.empty()) read(0);
-  if (list.size() > 1) {
-    boost::asio::thread_pool readers(
-        std::max<size_t>(1, std::min<size_t>(list.size() - 1, platform.settings.max_connections)));
-    for (size_t i = 1; i < list.size(); ++i) boost::asio::post(readers, [&read, i] { read(i); });
-    readers.join();
-  }
+  std::vector<std::vector<HistoryRow>> rows;
+  std::vector<Status> status =
+      ReadHistoriesOf(list, factory, platform.settings.max_connections, nullptr, &rows);
   std::vector<Status> failures;
   for (size_t i = 0; i < list.size(); ++i) {
     if (status[i].ok()) {

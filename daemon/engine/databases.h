@@ -3,6 +3,7 @@
 #ifndef LOCKSTEP_DAEMON_ENGINE_DATABASES_H_
 #define LOCKSTEP_DAEMON_ENGINE_DATABASES_H_
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <string>
@@ -43,6 +44,14 @@ DatabaseFactory MakeDatabases(const CommonOptions& options, const Platform& plat
 // Reads the history of every database the platform's services use, without
 // the lock. Returns what went wrong, a Status per database that could not be
 // read (BadInput for configuration: an unset variable, a malformed URL).
+// The history of each of `names`, without locks: the first on the calling
+// thread, the rest in parallel up to `max_connections` at once; a Status per
+// name (Cancelled for those not begun once *stop is set). *rows by name.
+std::vector<Status> ReadHistoriesOf(const std::vector<std::string>& names,
+                                    const DatabaseFactory& factory, int max_connections,
+                                    const std::atomic<bool>* stop,
+                                    std::vector<std::vector<HistoryRow>>* rows);
+
 std::vector<Status> ReadHistories(const Platform& platform, const DatabaseFactory& factory,
                                   std::map<std::string, std::vector<HistoryRow>>* histories);
 

@@ -17,6 +17,7 @@
 
 #include "daemon/engine/backoff.h"
 #include "daemon/engine/checks.h"
+#include "daemon/engine/databases.h"
 #include "daemon/engine/lock.h"
 #include "manifests/durations.h"
 
@@ -96,28 +97,11 @@ struct Executor::Impl {
     for (size_t lane = 0; lane < touched.size(); ++lane) {
       if (touched[lane]) list.push_back(static_cast<int>(lane));
     }
-    std::vector<std::vector<HistoryRow>> rows(list.size());
-    std::vector<Status> status(list.size());
-    auto read = [this, &list, &rows, &status](size_t i) {
-      if (stop_requested) {
-        status[i] = Status::Cancelled("stopped before the histories were read");
-        return;
-      }
-      std::string error;
-      std::unique_ptr<Database> db = factory(DatabaseName(list[i]), &error);
-      status[i] = db ? db->Open() : Status::BadInput(error);
-      if (status[i].ok()) status[i] = db->ReadHistory(&rows[i]);
-    };
-    // The first on this thread: libpqxx 6.4 fills a table of its own lazily,
-    // without a lock, on first use (ThreadSanitizer saw two readers race on
-    // it); after that it is only read.
-    if (!list.empty()) read(0);
-    if (list.size() > 1) {
-      asio::thread_pool readers(
-          std::max<size_t>(1, std::min<size_t>(list.size() - 1, options.max_connections)));
-      for (size_t i = 1; i < list.size(); ++i) asio::post(readers, [&read, i] { read(i); });
-      readers.join();
-    }
+    std::vector<std::string> names;
+    for (int lane : list) names.push_back(DatabaseName(lane));
+    std::vector<std::vector<HistoryRow>> rows;
+    std::vector<Status> status =
+        ReadHistoriesOf(names, factory, options.max_connections, &stop_requested, &rows);
     for (size_t i = 0; i < list.size(); ++i) {
       if (!status[i].ok()) return status[i];
       histories[DatabaseName(list[i])] = std::move(rows[i]);
@@ -319,7 +303,9 @@ struct Executor::Impl {
       result->status = status;
       if (outcome == Outcome::kRan) result->failed = m;
     }
-    if (!status.ok() || left[lane] == 0) {
+    // A failure may end every lane's work (on_failure: stop); anything else
+    // concerns this lane only.
+    if (!status.ok()) {
       for (size_t l = 0; l < hold.size(); ++l) LetGoIfIdle(static_cast<int>(l));
     } else {
       LetGoIfIdle(lane);
