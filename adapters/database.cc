@@ -28,4 +28,8 @@ Status Database::Execute(const std::string&) {
   return Status::Failed("this database cannot run statements");
 }
 
+Status Database::QueryNames(const std::string&, std::vector<std::string>*) {
+  return Status::Failed("this database cannot run queries");
+}
+
 }  // namespace lockstep

@@ -59,6 +59,9 @@ struct MigrationToRun {
   std::string schema;  // search_path for its statements; empty for the default
   std::string run_id;
   bool down = false;  // a rollback: run the down statements, delete the history row
+  // CREATE SCHEMA IF NOT EXISTS `schema` first: a member of a database set
+  // whose schema is its own ("app_{tenant}"), which no migration can name.
+  bool create_schema = false;
 };
 
 class Database {
@@ -118,6 +121,10 @@ class Database {
   // Runs one statement outside any transaction (CREATE DATABASE and the like,
   // for verify's scratch databases).
   virtual Status Execute(const std::string& sql);
+
+  // Runs `sql` in a read-only transaction: the first column of every row as
+  // text (the members of a database set from `tenants: { query }`).
+  virtual Status QueryNames(const std::string& sql, std::vector<std::string>* names);
 
   // Asks the server to cancel what runs now. Any thread.
   virtual void Cancel() = 0;

@@ -47,6 +47,9 @@ class DatabaseWrapper : public Database {
     return target_->ReadForeignHistory(tool, entries, found);
   }
   Status Execute(const std::string& sql) override { return target_->Execute(sql); }
+  Status QueryNames(const std::string& sql, std::vector<std::string>* names) override {
+    return target_->QueryNames(sql, names);
+  }
   void Cancel() override { target_->Cancel(); }
 
  private:

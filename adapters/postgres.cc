@@ -20,6 +20,7 @@
 #include "adapters/lease.h"
 #include "adapters/libpq_watch.h"
 #include "manifests/environment.h"
+#include "manifests/sha256.h"
 
 namespace lockstep {
 namespace {
@@ -28,10 +29,10 @@ using Clock = std::chrono::steady_clock;
 
 // A bigint advisory key shows in pg_locks as classid (high 32 bits) and
 // objid (low 32 bits) with objsubid 1.
-constexpr int64_t kLockClassId =
-    static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) >> 32);
-constexpr int64_t kLockObjId =
-    static_cast<int64_t>(static_cast<uint64_t>(kAdvisoryLockKey) & 0xffffffffu);
+int64_t ClassIdOf(int64_t key) { return static_cast<int64_t>(static_cast<uint64_t>(key) >> 32); }
+int64_t ObjIdOf(int64_t key) {
+  return static_cast<int64_t>(static_cast<uint64_t>(key) & 0xffffffffu);
+}
 
 // Notices (RAISE NOTICE, "... does not exist, skipping") are kept out of
 // stderr; libpqxx would print them raw.
@@ -113,8 +114,7 @@ class PostgresDatabase : public Database {
     if (o_.lease) return TryLease(acquired, holder);
     return Guard("take the migration lock", [&] {
       pqxx::nontransaction tx(*conn_);
-      *acquired =
-          tx.exec_params1("SELECT pg_try_advisory_lock($1)", kAdvisoryLockKey)[0].as<bool>();
+      *acquired = tx.exec_params1("SELECT pg_try_advisory_lock($1)", o_.lock_key)[0].as<bool>();
       if (*acquired) return;
       // The holder, from pg_locks.
       pqxx::result r = tx.exec_params(
@@ -125,7 +125,7 @@ class PostgresDatabase : public Database {
           "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
           "(SELECT oid FROM pg_database WHERE datname = current_database()) "
           "AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1 LIMIT 1",
-          kLockClassId, kLockObjId);
+          ClassIdOf(o_.lock_key), ObjIdOf(o_.lock_key));
       *holder = LockHolder();
       if (!r.empty()) {
         holder->pid = r[0][0].as<int>();
@@ -147,7 +147,7 @@ class PostgresDatabase : public Database {
     }
     return Guard("release the migration lock", [&] {
       pqxx::nontransaction tx(*conn_);
-      tx.exec_params("SELECT pg_advisory_unlock($1)", kAdvisoryLockKey);
+      tx.exec_params("SELECT pg_advisory_unlock($1)", o_.lock_key);
     });
   }
 
@@ -217,7 +217,8 @@ class PostgresDatabase : public Database {
         query += " OR EXISTS (SELECT 1 FROM " + Table("lease") +
                  " WHERE holder = $3 AND expires > clock_timestamp())";
       }
-      if (tx.exec_params1(query, kLockClassId, kLockObjId, run)[0].as<bool>()) alive.insert(run);
+      if (tx.exec_params1(query, ClassIdOf(o_.lock_key), ObjIdOf(o_.lock_key), run)[0].as<bool>())
+        alive.insert(run);
     }
     return alive;
   }
@@ -376,6 +377,22 @@ class PostgresDatabase : public Database {
     return Guard("run " + sql.substr(0, sql.find(' ', sql.find(' ') + 1)), [&] {
       pqxx::nontransaction tx(*conn_);
       tx.exec(sql);
+    });
+  }
+
+  Status QueryNames(const std::string& sql, std::vector<std::string>* names) override {
+    return Guard("read the names of its query", [&] {
+      pqxx::read_transaction tx(*conn_);
+      names->clear();
+      int row = 0;
+      for (const auto& r : tx.exec(sql)) {
+        ++row;
+        if (r.empty() || r[0].is_null()) {
+          throw std::runtime_error("row " + std::to_string(row) +
+                                   " holds no name (NULL or no column)");
+        }
+        names->push_back(r[0].as<std::string>());
+      }
     });
   }
 
@@ -582,6 +599,7 @@ class PostgresDatabase : public Database {
       begin += ";\nSET LOCAL statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
                ";\nSET LOCAL lock_timeout = 0";
     }
+    if (run.create_schema) begin += ";\nCREATE SCHEMA IF NOT EXISTS " + tx.quote_name(run.schema);
     if (!run.schema.empty()) begin += ";\nSET LOCAL search_path TO " + tx.quote_name(run.schema);
     try {
       if (statements.empty()) tx.exec(begin);
@@ -632,6 +650,7 @@ class PostgresDatabase : public Database {
     }
     try {
       pqxx::nontransaction tx(*conn_);
+      if (run.create_schema) tx.exec("CREATE SCHEMA IF NOT EXISTS " + tx.quote_name(run.schema));
       if (!run.schema.empty()) tx.exec("SET search_path TO " + tx.quote_name(run.schema));
       for (*current = 0; *current < statements.size(); ++*current)
         tx.exec(statements[*current].sql);
@@ -698,6 +717,12 @@ class PostgresDatabase : public Database {
 };
 
 }  // namespace
+
+int64_t AdvisoryLockKey(const std::string& member_history_schema) {
+  if (member_history_schema.empty()) return kAdvisoryLockKey;
+  std::string hex = Sha256Hex("lockstep:" + member_history_schema);
+  return static_cast<int64_t>(std::stoull(hex.substr(0, 16), nullptr, 16));
+}
 
 std::unique_ptr<Database> NewPostgresDatabase(PostgresOptions options) {
   return std::make_unique<PostgresDatabase>(std::move(options));

@@ -25,11 +25,20 @@ struct PostgresOptions {
   // lock, with its time to live.
   bool lease = false;
   std::chrono::milliseconds lease_ttl{30'000};
+  // The session advisory lock's key (AdvisoryLockKey).
+  int64_t lock_key = 0x6c6f636b73746570;
 };
 
 // The advisory lock key: the bytes of "lockstep" as a bigint, the same for
 // every lockstep and every history schema.
 inline constexpr int64_t kAdvisoryLockKey = 0x6c6f636b73746570;
+
+// The key of a database's lock: kAdvisoryLockKey, except for a member of a
+// database set whose members are schemas of one database, which has a
+// history schema of its own (`member_history_schema`) and a key of its own
+// (the first 8 bytes of the SHA-256 of "lockstep:" and that schema), so that
+// members of one database migrate side by side.
+int64_t AdvisoryLockKey(const std::string& member_history_schema);
 
 std::unique_ptr<Database> NewPostgresDatabase(PostgresOptions options);
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "adapters/clock.h"
 #include "adapters/database.h"
@@ -31,6 +32,11 @@ struct CommonOptions {
   std::ostream* live = nullptr;  // a terminal for a live progress line (stderr on a TTY)
   // --shard I/N: only the databases whose ShardOf(name, N) is I; 0 shards: all.
   int shard = 0, shards = 0;
+  // --tenant: only these members of database sets ("tenant/acme" or "acme").
+  std::vector<std::string> tenants;
+  // Whether loading may run a set's `tenants: { query }` (false for commands
+  // that touch no database: validate, graph, new, plan --offline).
+  bool read_tenant_queries = true;
 };
 
 }  // namespace lockstep

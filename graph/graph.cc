@@ -63,7 +63,8 @@ void MigrationGraph::IndexMigrations(Diagnostics* diag) {
   const auto& services = model_->services;
   const auto& migrations = model_->migrations;
   for (int s = 0; s < static_cast<int>(services.size()); ++s) {
-    service_index_.emplace(services[s].name, s);
+    service_index_.emplace(services[s].key(), s);
+    named_[services[s].name].push_back(s);
   }
   by_service_.resize(services.size());
   duplicate_.assign(migrations.size(), false);
@@ -78,7 +79,7 @@ void MigrationGraph::IndexMigrations(Diagnostics* diag) {
     });
     for (int m : list) {
       const Migration& mig = migrations[m];
-      std::string key = services[mig.service].name + ":" + mig.version.key();
+      std::string key = services[mig.service].key() + ":" + mig.version.key();
       auto [it, inserted] = by_key_.emplace(key, m);
       if (!inserted) {
         duplicate_[m] = true;
@@ -130,8 +131,14 @@ void MigrationGraph::AddReferenceEdges(int m, const std::vector<Reference>& refs
       target = Resolve(full, &error, m);
       if (target < 0) error = "parents names " + error;
     } else {
-      target = Resolve(ref.text, &error, m);
-      if (target < 0) error = "requires " + error;
+      // A requirement on a service of a database set, from a migration that
+      // is not on that set, holds on every member.
+      std::vector<int> targets = ResolveAll(ref.text, &error, m);
+      if (targets.empty()) {
+        diag->Error(mig.up_path, ref.line, "requires " + error, ref.column);
+      }
+      for (int t : targets) boost::add_edge(t, m, EdgeInfo{kind, ref.line}, edges_->g);
+      continue;
     }
     if (target < 0) {
       diag->Error(mig.up_path, ref.line, error, ref.column);
@@ -141,9 +148,42 @@ void MigrationGraph::AddReferenceEdges(int m, const std::vector<Reference>& refs
   }
 }
 
-int MigrationGraph::FindService(std::string_view name) const {
-  auto it = service_index_.find(std::string(name));
-  return it == service_index_.end() ? -1 : it->second;
+int MigrationGraph::FindService(std::string_view key) const {
+  auto it = service_index_.find(std::string(key));
+  if (it != service_index_.end()) return it->second;
+  auto named = named_.find(std::string(key));
+  if (named != named_.end() && named->second.size() == 1) return named->second[0];
+  return -1;
+}
+
+std::vector<int> MigrationGraph::ServicesNamed(std::string_view name) const {
+  if (name.find('@') != std::string_view::npos) {
+    int s = FindService(name);
+    return s < 0 ? std::vector<int>{} : std::vector<int>{s};
+  }
+  auto it = named_.find(std::string(name));
+  return it == named_.end() ? std::vector<int>{} : it->second;
+}
+
+std::vector<int> MigrationGraph::ResolveAll(std::string_view ref, std::string* error,
+                                            int referrer) const {
+  size_t colon = ref.find(':');
+  bool on_member =
+      referrer >= 0 && !model_->services[model_->migrations[referrer].service].member.empty();
+  if (colon != std::string_view::npos && ref.find('@') == std::string_view::npos && !on_member) {
+    std::vector<int> copies = ServicesNamed(ref.substr(0, colon));
+    if (copies.size() > 1 || (copies.size() == 1 && !model_->services[copies[0]].member.empty())) {
+      std::vector<int> out;
+      for (int s : copies) {
+        int m = ResolveVersion(s, ref.substr(colon + 1), ref, error, referrer);
+        if (m < 0) return {};
+        out.push_back(m);
+      }
+      return out;
+    }
+  }
+  int m = Resolve(ref, error, referrer);
+  return m < 0 ? std::vector<int>{} : std::vector<int>{m};
 }
 
 int MigrationGraph::Resolve(std::string_view ref, std::string* error, int referrer) const {
@@ -154,8 +194,25 @@ int MigrationGraph::Resolve(std::string_view ref, std::string* error, int referr
   }
   std::string_view service_name = ref.substr(0, colon);
   std::string_view rest = ref.substr(colon + 1);
-  int service = FindService(service_name);
+  std::string member;  // "@tenant/acme" at the end names a member's copy
+  if (size_t at = rest.find('@'); at != std::string_view::npos) {
+    member = std::string(rest.substr(at));
+    rest = rest.substr(0, at);
+  } else if (referrer >= 0) {
+    const std::string& own = model_->services[model_->migrations[referrer].service].member;
+    if (!own.empty() && service_index_.count(std::string(service_name) + "@" + own)) {
+      member = "@" + own;
+    }
+  }
+  int service = FindService(std::string(service_name) + member);
   if (service >= 0) return ResolveVersion(service, rest, ref, error, referrer);
+  if (member.empty() && named_.count(std::string(service_name))) {
+    const std::vector<int>& copies = named_.at(std::string(service_name));
+    *error = "'" + std::string(ref) + "' names a service on every member of a database set (" +
+             std::to_string(copies.size()) + " members); name one, e.g. '" + std::string(ref) +
+             "@" + model_->services[copies[0]].member + "', or pick one with --tenant";
+    return -1;
+  }
 
   *error = "unknown migration '" + std::string(ref) + "'";
   std::vector<std::string_view> names;
@@ -180,7 +237,7 @@ int MigrationGraph::ResolveVersion(int service, std::string_view rest, std::stri
     *error = "'" + std::string(ref) + "', which is not a migration id; write 'service:version'";
     return -1;
   }
-  auto it = by_key_.find(model_->services[service].name + ":" + version->key());
+  auto it = by_key_.find(model_->services[service].key() + ":" + version->key());
   if (it != by_key_.end() &&
       (name.empty() || model_->migrations[it->second].name == name.substr(1))) {
     return it->second;

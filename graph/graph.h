@@ -50,13 +50,23 @@ class MigrationGraph {
   const std::vector<int>& MigrationsOf(int service) const { return by_service_[service]; }
   // Migrations of `service` that nothing else of that service depends on.
   std::vector<int> Heads(int service) const;
-  // Index of the service named `name`, or -1.
-  int FindService(std::string_view name) const;
+  // Index of the service whose key() is `key` ("billing-service", or
+  // "billing-service@tenant/acme" for a member's copy), or -1. A service on a
+  // database set with exactly one member is also found by its bare name.
+  int FindService(std::string_view key) const;
+  // Every service named `name` (each member's copy of a service on a set);
+  // with "name@member", that copy only. Empty when there is none.
+  std::vector<int> ServicesNamed(std::string_view name) const;
 
-  // Resolves "service:version" or "service:version_name". On failure returns
-  // -1 and sets *error to "unknown migration 'x' (did you mean 'y'?)", never
+  // Resolves "service:version" or "service:version_name", with "@member" for
+  // a member's copy of a service on a database set. Without "@member", a
+  // `referrer` on a member means that member's copy. On failure returns -1
+  // and sets *error to "unknown migration 'x' (did you mean 'y'?)", never
   // suggesting `referrer` (the migration whose directive names `ref`).
   int Resolve(std::string_view ref, std::string* error, int referrer = -1) const;
+  // Like Resolve, but a service on a database set named without "@member"
+  // (and not from a member's own migration) means every member's copy.
+  std::vector<int> ResolveAll(std::string_view ref, std::string* error, int referrer = -1) const;
 
   // `targets` and everything they need, directly or transitively.
   std::vector<bool> Closure(const std::vector<int>& targets) const;
@@ -95,7 +105,8 @@ class MigrationGraph {
   std::shared_ptr<Edges> edges_;
   std::unordered_map<std::string, int> by_key_;  // "service:versionkey"
   std::vector<std::vector<int>> by_service_;
-  std::unordered_map<std::string, int> service_index_;
+  std::unordered_map<std::string, int> service_index_;       // by Service::key()
+  std::unordered_map<std::string, std::vector<int>> named_;  // by Service::name
   std::vector<bool> duplicate_;
 };
 

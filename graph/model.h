@@ -52,16 +52,26 @@ struct Service {
   std::string manifest_path;
   std::string folder;  // the migrations folder, as the user would open it
   int line = 0;        // line of `service:` in the manifest
+  // On a database set, each member has its own copy of the service: this
+  // copy's member ("tenant/acme", also its `database`); empty otherwise.
+  std::string member;
+
+  // The service's name, with "@member" for a member's copy.
+  std::string key() const { return member.empty() ? name : name + "@" + member; }
 };
 
 struct Model {
   std::vector<Service> services;
   std::vector<Migration> migrations;
 
-  // "user-service:001"
+  // "user-service:001", or "billing-service:001@tenant/acme" on a member of
+  // a database set.
   std::string IdOf(int migration) const {
     const Migration& m = migrations[migration];
-    return services[m.service].name + ":" + m.version.text();
+    const Service& s = services[m.service];
+    std::string id = s.name + ":" + m.version.text();
+    if (!s.member.empty()) id += "@" + s.member;
+    return id;
   }
 };
 

@@ -34,6 +34,50 @@ bool IsServiceName(std::string_view name) {
   return true;
 }
 
+TenantSource ReadTenantSource(const std::string& set, const YAML::Node& node, YamlFile* file) {
+  TenantSource source;
+  source.line = YamlFile::Line(node);
+  std::string where = "tenants of database set '" + set + "'";
+  if (!node.IsMap()) {
+    file->Error(node, where +
+                          " must be { file: tenants.txt }, { list: [a, b] } or "
+                          "{ query: \"SELECT ...\", database: NAME }");
+    return source;
+  }
+  file->CheckKeys(node, {"file", "list", "query", "database"}, where);
+  int kinds = !!node["file"] + !!node["list"] + !!node["query"];
+  if (kinds != 1) {
+    file->Error(node, where + " need exactly one of 'file', 'list' and 'query'");
+    source.kind = TenantSource::Kind::kList;  // still a set, with no member
+    return source;
+  }
+  if (node["list"]) {
+    source.kind = TenantSource::Kind::kList;
+    if (!node["list"].IsSequence()) {
+      file->Error(node["list"], where + ": 'list' must be a list of names, e.g. [acme, globex]");
+      return source;
+    }
+    for (const auto& item : node["list"]) {
+      if (!item.IsScalar()) {
+        file->Error(item, where + ": each entry of 'list' must be a name");
+        continue;
+      }
+      source.list.push_back(item.Scalar());
+    }
+  } else if (node["file"]) {
+    source.kind = TenantSource::Kind::kFile;
+    source.file = file->Scalar(node, "file", true, where).value_or("");
+  } else {
+    source.kind = TenantSource::Kind::kQuery;
+    source.query = file->Scalar(node, "query", true, where).value_or("");
+    source.database = file->Scalar(node, "database", true, where).value_or("");
+  }
+  if (source.kind != TenantSource::Kind::kQuery && node["database"]) {
+    file->Error(node["database"], where + ": 'database' goes with 'query' only");
+  }
+  return source;
+}
+
 std::vector<DatabaseConfig> ReadDatabases(const YAML::Node& node, YamlFile* file) {
   std::vector<DatabaseConfig> out;
   if (!node) {
@@ -58,11 +102,23 @@ std::vector<DatabaseConfig> ReadDatabases(const YAML::Node& node, YamlFile* file
       file->Error(value, "database '" + db.name + "' must be { url: ... } or { url_file: ... }");
       continue;
     }
-    file->CheckKeys(value, {"url", "url_file"}, "database '" + db.name + "'");
+    file->CheckKeys(value, {"url", "url_file", "tenants"}, "database '" + db.name + "'");
     db.url = file->Scalar(value, "url", false, "").value_or("");
     db.url_file = file->Scalar(value, "url_file", false, "").value_or("");
     if (db.url.empty() == db.url_file.empty()) {
       file->Error(value, "database '" + db.name + "' needs exactly one of 'url' and 'url_file'");
+    }
+    if (value["tenants"]) {
+      db.tenants = ReadTenantSource(db.name, value["tenants"], file);
+      if (!db.url_file.empty()) {
+        file->Error(value["url_file"], "database set '" + db.name +
+                                           "' needs 'url' (with {tenant} for a database per "
+                                           "member), not 'url_file'");
+      }
+    } else if (db.url.find("{tenant}") != std::string::npos) {
+      file->Error(value["url"], "database '" + db.name +
+                                    "' has {tenant} in its url but no 'tenants:'; add "
+                                    "tenants: { file: tenants.txt } (or list:, or query:)");
     }
     std::string expanded, error;
     auto any = [](const std::string&) -> std::optional<std::string> { return ""; };
@@ -70,6 +126,18 @@ std::vector<DatabaseConfig> ReadDatabases(const YAML::Node& node, YamlFile* file
       file->Error(value, "database '" + db.name + "': " + error);
     }
     out.push_back(std::move(db));
+  }
+  for (const DatabaseConfig& db : out) {
+    if (db.tenants.kind != TenantSource::Kind::kQuery || db.tenants.database.empty()) continue;
+    auto source = std::find_if(out.begin(), out.end(), [&](const DatabaseConfig& other) {
+      return other.name == db.tenants.database;
+    });
+    if (source == out.end() || source->is_set()) {
+      file->Error(node[db.name]["tenants"]["database"],
+                  "tenants of database set '" + db.name + "': '" + db.tenants.database +
+                      "' is not a plain database of this platform; the query runs on one "
+                      "of the databases defined here, not on a set");
+    }
   }
   return out;
 }
@@ -148,8 +216,29 @@ std::optional<ServiceEntry> ReadServiceManifest(const std::string& path, const P
   }
   s.database = database.value_or("");
   std::string error;
-  if (schema && !ParseSchema(*schema, &s.schema, &error)) {
-    file.Error(root["schema"], "schema: " + error);
+  const DatabaseConfig* db = platform.FindDatabase(s.database);
+  bool on_set = db && db->is_set();
+  if (schema) {
+    // On a set, "tenant_{tenant}" names each member's schema; checked here
+    // with a sample name, and with every real name when the set is expanded.
+    std::string sample = *schema;
+    bool templated = sample.find("{tenant}") != std::string::npos;
+    if (templated) sample.replace(sample.find("{tenant}"), 8, "x");
+    if (templated && !on_set) {
+      file.Error(root["schema"], "schema: {tenant} is for services on a database set, and '" +
+                                     s.database + "' is not one");
+    } else if (!ParseSchema(sample, &s.schema, &error)) {
+      file.Error(root["schema"], "schema: " + error);
+    } else {
+      s.schema = *schema;
+    }
+  }
+  if (on_set && db->schema_members() && s.schema.find("{tenant}") == std::string::npos) {
+    file.Error(root["schema"] ? root["schema"] : root["database"],
+               "database set '" + s.database +
+                   "' has no {tenant} in its url, so its members are schemas of one database: "
+                   "give this service schema: \"" +
+                   (s.schema.empty() ? s.database : s.schema) + "_{tenant}\"");
   }
   fs::path dir = fs::path(path).parent_path();
   std::string migrations = (dir / folder).lexically_normal().string();
@@ -259,6 +348,11 @@ bool ResolveDatabaseUrl(const Platform& platform, const DatabaseConfig& db, cons
   }
   if (!db.url.empty()) {
     *url = expanded;
+    if (db.is_member()) {
+      for (size_t at = url->find("{tenant}"); at != std::string::npos; at = url->find("{tenant}")) {
+        url->replace(at, 8, db.tenant);
+      }
+    }
     return true;
   }
   fs::path path =

@@ -11,11 +11,34 @@
 
 namespace lockstep {
 
+// Where the members of a database set come from (`tenants:`).
+struct TenantSource {
+  enum class Kind { kNone, kList, kFile, kQuery } kind = Kind::kNone;
+  std::vector<std::string> list;  // kList
+  std::string file;               // kFile: as written, relative to the platform file
+  std::string query;              // kQuery: SQL returning one name a row
+  std::string database;           // kQuery: the plain database it runs on
+  int line = 0;                   // line of `tenants:` in the platform file
+};
+
 struct DatabaseConfig {
-  std::string name;      // logical name, the key under `databases`
+  std::string name;      // logical name, the key under `databases`; "SET/NAME" for a member
   std::string url;       // as written, ${VAR} not yet expanded; or empty
   std::string url_file;  // as written; or empty
   int line = 0;          // line of the entry in the platform file
+  // A database set: `url` holds "{tenant}" (a database per member) or not
+  // (members are schemas of one database); services on it run on every member.
+  TenantSource tenants;
+  // A member of a set: the set's name and the member's own ("tenant", "acme").
+  std::string set, tenant;
+  // A member that is a schema of a shared database keeps its history apart
+  // (<history_schema>_<set>_<tenant>); empty: settings.history_schema.
+  std::string history_schema;
+
+  bool is_set() const { return tenants.kind != TenantSource::Kind::kNone; }
+  bool is_member() const { return !set.empty(); }
+  // Members of the set are schemas of one database: no {tenant} in the url.
+  bool schema_members() const { return is_set() && url.find("{tenant}") == std::string::npos; }
 };
 
 struct Schedule {
@@ -64,6 +87,11 @@ struct Platform {
       if (d.name == name) return &d;
     }
     return nullptr;
+  }
+  // Where lockstep's own tables of database `name` live.
+  const std::string& HistorySchemaOf(const std::string& name) const {
+    const DatabaseConfig* d = FindDatabase(name);
+    return d && !d->history_schema.empty() ? d->history_schema : settings.history_schema;
   }
 };
 

@@ -28,6 +28,7 @@ struct ApplyOptions {
   std::vector<std::string> services;  // --service NAME
   bool dry_run = false;               // print the plan, touch nothing
   bool allow_out_of_order = false;    // apply migrations older than their service's latest applied
+  int canary = -1;                    // --canary N: N members of database sets first; -1: none
 };
 
 struct WaitOptions {

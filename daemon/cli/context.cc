@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "adapters/postgres.h"
 #include "daemon/engine/lock.h"
 #include "daemon/views/sql_script.h"
 #include "graph/suggest.h"
@@ -78,32 +79,41 @@ std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFac
 Loaded Load(const CommonOptions& options, Log& log, bool strict) {
   Loaded loaded = LoadAndCheck(options, strict);
   LogDiagnostics(loaded.diag, options.verbose, log);
+  for (const std::string& note : loaded.notes) log.info() << "lockstep: " << note << "\n";
   return loaded;
+}
+
+Status TargetsOf(const MigrationGraph& graph, const std::vector<std::string>& ids,
+                 const std::string& flag, const std::vector<std::string>& services,
+                 std::vector<int>* targets) {
+  std::vector<std::string> errors;
+  for (const std::string& id : ids) {
+    std::string error;
+    std::vector<int> found = graph.ResolveAll(id, &error);
+    if (found.empty()) errors.push_back(flag + " " + id + ": " + error);
+    targets->insert(targets->end(), found.begin(), found.end());
+  }
+  for (const std::string& name : services) {
+    std::vector<int> copies = graph.ServicesNamed(name);
+    if (copies.empty()) {
+      int s = -1;
+      errors.push_back(FindService(graph, name, "--service", &s).message());
+      continue;
+    }
+    for (int s : copies) {
+      for (int m : graph.Heads(s)) targets->push_back(m);
+    }
+  }
+  if (errors.empty()) return Status::Ok();
+  std::string message;  // one line each, every line a message of its own
+  for (const std::string& e : errors) message += (message.empty() ? "" : "\nlockstep: ") + e;
+  return Status::BadInput(message);
 }
 
 Status Select(const MigrationGraph& graph, const std::vector<std::string>& target_ids,
               const std::vector<std::string>& services, std::vector<bool>* wanted) {
   std::vector<int> targets;
-  std::vector<std::string> errors;
-  for (const std::string& id : target_ids) {
-    std::string error;
-    int m = graph.Resolve(id, &error);
-    if (m < 0) errors.push_back("--target " + id + ": " + error);
-    if (m >= 0) targets.push_back(m);
-  }
-  for (const std::string& name : services) {
-    int s = -1;
-    if (Status found = FindService(graph, name, "--service", &s); !found.ok()) {
-      errors.push_back(found.message());
-      continue;
-    }
-    for (int m : graph.Heads(s)) targets.push_back(m);
-  }
-  if (!errors.empty()) {
-    std::string message;  // one line each, every line a message of its own
-    for (const std::string& e : errors) message += (message.empty() ? "" : "\nlockstep: ") + e;
-    return Status::BadInput(message);
-  }
+  if (Status s = TargetsOf(graph, target_ids, "--target", services, &targets); !s.ok()) return s;
   if (!targets.empty()) *wanted = graph.Closure(targets);
   return Status::Ok();
 }
@@ -139,7 +149,8 @@ Status PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool
     SqlScript script;
     script.database = db;
     script.config_path = loaded.platform->config_path;
-    script.history_schema = loaded.platform->settings.history_schema;
+    script.history_schema = loaded.platform->HistorySchemaOf(db);
+    script.lock_key = AdvisoryLockKey(loaded.platform->FindDatabase(db)->history_schema);
     script.run_id = run_id;
     script.rollback = rollback;
     std::set<std::string> needs;

@@ -26,6 +26,14 @@ namespace lockstep {
 // warnings summarised unless options.verbose. `strict`: warnings are errors.
 Loaded Load(const CommonOptions& options, Log& log, bool strict = false);
 
+// The migrations `ids` name (`flag` in messages: "--target") and the heads of
+// the `services`; a migration or service on a database set means every
+// member's copy. BadInput naming every unknown id and service, with a "did
+// you mean".
+Status TargetsOf(const MigrationGraph& graph, const std::vector<std::string>& ids,
+                 const std::string& flag, const std::vector<std::string>& services,
+                 std::vector<int>* targets);
+
 // Migrations selected by --target and --service: those and all they need;
 // empty (meaning all) when neither is given. BadInput naming every unknown id
 // and service, with a "did you mean".

@@ -37,31 +37,17 @@ const char* StatusWord(const Status& s) {
   return "failed";
 }
 
-}  // namespace
-
-int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out, Log& log) {
-  Loaded loaded = Load(options, log);
-  if (!loaded.graph) return kExitBadInput;
-  const MigrationGraph& graph = *loaded.graph;
-  std::vector<bool> wanted;
-  if (Status s = Select(graph, apply.targets, apply.services, &wanted); !s.ok())
-    return OkOrSay(s, log);
-  if (apply.dry_run) {
-    PlanOptions plan;
-    plan.targets = apply.targets;
-    plan.services = apply.services;
-    return RunPlan(options, plan, out, log);
-  }
-  const Platform& platform = *loaded.platform;
-  std::string run_id = NewRunId();
-  ExecutorOptions eo = ExecutorOptionsFor(platform.settings, run_id);
-  eo.allow_out_of_order = apply.allow_out_of_order;
-  Shard(graph, options.shard, options.shards, &wanted, &eo.external);
-  log.set_run_id(run_id);
+// One executor run of `wanted` (`what`: "" or "canary (...)"), with its
+// warnings, failure and summary logged; the result's JSON in *json.
+ExecutionResult RunPhase(const CommonOptions& options, const Platform& platform,
+                         const MigrationGraph& graph, const ExecutorOptions& eo,
+                         const std::vector<bool>& wanted, const std::string& what, Log& log,
+                         ordered_json* json) {
   ProgressPrinter progress(graph, log, *options.clock, options.live);
-  Executor executor(graph, MakeDatabases(options, platform, run_id), &progress, eo);
+  Executor executor(graph, MakeDatabases(options, platform, eo.run_id), &progress, eo);
   auto start = SteadyClock::now();
-  log.info() << "lockstep: run " << run_id << " on " << platform.config_path << "\n";
+  log.info() << "lockstep: run " << eo.run_id << (what.empty() ? "" : " ") << what << " on "
+             << platform.config_path << "\n";
   ExecutionResult result = executor.Run(wanted);
   auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
 
@@ -80,26 +66,116 @@ int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostre
   bool refused = !result.status.ok() && result.applied.empty() && result.failed < 0 &&
                  result.status.code() != Status::Code::kCancelled;
   if (!refused) {
-    log.info() << "lockstep: applied " << result.applied.size() << ", already applied "
-               << result.already_applied << ", failed "
+    log.info() << "lockstep: " << (what.empty() ? "" : what + ": ") << "applied "
+               << result.applied.size() << ", already applied " << result.already_applied
+               << ", failed "
                << std::max<size_t>(result.failed >= 0 ? 1 : 0, result.failed_databases.size())
                << ", not started " << result.not_started << " in " << Millis(wall) << "\n";
   }
-  if (options.json) {
-    ordered_json j;
-    j["run_id"] = run_id;
-    j["status"] = StatusWord(result.status);
-    j["error"] = result.status.ok() ? ordered_json(nullptr) : ordered_json(result.status.message());
-    j["applied"] = ordered_json::array();
-    for (int m : result.applied) j["applied"].push_back(graph.IdOf(m));
-    j["failed_databases"] = result.failed_databases;
-    j["already_applied"] = result.already_applied;
-    j["failed"] =
-        result.failed >= 0 ? ordered_json(graph.IdOf(result.failed)) : ordered_json(nullptr);
-    j["not_started"] = result.not_started;
-    j["wall_ms"] = wall.count();
-    out << j.dump(2) << "\n";
+  ordered_json& j = *json;
+  j["run_id"] = eo.run_id;
+  j["status"] = StatusWord(result.status);
+  j["error"] = result.status.ok() ? ordered_json(nullptr) : ordered_json(result.status.message());
+  j["applied"] = ordered_json::array();
+  for (int m : result.applied) j["applied"].push_back(graph.IdOf(m));
+  j["failed_databases"] = result.failed_databases;
+  j["already_applied"] = result.already_applied;
+  j["failed"] =
+      result.failed >= 0 ? ordered_json(graph.IdOf(result.failed)) : ordered_json(nullptr);
+  j["not_started"] = result.not_started;
+  j["wall_ms"] = wall.count();
+  return result;
+}
+
+// `apply --canary N`: the first N members of database sets in name order
+// (among those `wanted` touches), and what their migrations need, in
+// *canary; *rest keeps the rest of `wanted` (all when empty). *names lists
+// the canaries. BadInput when there is no member to pick.
+Status SplitCanary(const MigrationGraph& graph, int count, const std::vector<bool>& wanted,
+                   std::vector<bool>* canary, std::vector<bool>* rest,
+                   std::vector<std::string>* names) {
+  const Model& model = graph.model();
+  auto database_of = [&](int m) -> const std::string& {
+    return model.services[model.migrations[m].service].database;
+  };
+  std::set<std::string> members;
+  for (int m = 0; m < graph.size(); ++m) {
+    if (!model.services[model.migrations[m].service].member.empty() &&
+        (wanted.empty() || wanted[m])) {
+      members.insert(database_of(m));
+    }
   }
+  if (members.empty()) {
+    return Status::BadInput(
+        "--canary: no member of a database set to start with; canaries are members of a set "
+        "(a 'databases:' entry with 'tenants:')");
+  }
+  names->assign(members.begin(), members.end());
+  if (static_cast<int>(names->size()) > count) names->resize(count);
+  std::set<std::string> chosen(names->begin(), names->end());
+  std::vector<int> targets;
+  rest->assign(graph.size(), false);
+  for (int m = 0; m < graph.size(); ++m) {
+    if (!wanted.empty() && !wanted[m]) continue;
+    if (chosen.count(database_of(m))) {
+      targets.push_back(m);
+    } else {
+      (*rest)[m] = true;
+    }
+  }
+  *canary = graph.Closure(targets);
+  return Status::Ok();
+}
+
+}  // namespace
+
+int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out, Log& log) {
+  if (apply.canary == 0 || apply.canary < -1) {
+    log.error() << "lockstep: --canary: give how many members go first, 1 or more\n";
+    return kExitBadInput;
+  }
+  Loaded loaded = Load(options, log);
+  if (!loaded.graph) return kExitBadInput;
+  const MigrationGraph& graph = *loaded.graph;
+  std::vector<bool> wanted;
+  if (Status s = Select(graph, apply.targets, apply.services, &wanted); !s.ok())
+    return OkOrSay(s, log);
+  if (apply.dry_run) {
+    PlanOptions plan;
+    plan.targets = apply.targets;
+    plan.services = apply.services;
+    return RunPlan(options, plan, out, log);
+  }
+  const Platform& platform = *loaded.platform;
+  std::string run_id = NewRunId();
+  ExecutorOptions eo = ExecutorOptionsFor(platform.settings, run_id);
+  eo.allow_out_of_order = apply.allow_out_of_order;
+  if (!options.tenants.empty()) OnlyMembers(graph, &wanted);
+  Shard(graph, options.shard, options.shards, &wanted, &eo.external);
+  log.set_run_id(run_id);
+  ordered_json j;
+  if (apply.canary > 0) {
+    std::vector<bool> canary, rest;
+    std::vector<std::string> names;
+    if (Status s = SplitCanary(graph, apply.canary, wanted, &canary, &rest, &names); !s.ok()) {
+      return OkOrSay(s, log);
+    }
+    std::string list;
+    for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+    ordered_json& phase = j["canary"];
+    phase["members"] = names;
+    ExecutionResult first =
+        RunPhase(options, platform, graph, eo, canary, "canary (" + list + ")", log, &phase);
+    if (!first.status.ok()) {
+      log.error() << "lockstep: the canary failed; the other members were not started\n";
+      if (options.json) out << j.dump(2) << "\n";
+      return ExitCodeOf(first.status);
+    }
+    wanted = std::move(rest);
+  }
+  ExecutionResult result =
+      RunPhase(options, platform, graph, eo, wanted, apply.canary > 0 ? "the rest" : "", log, &j);
+  if (options.json) out << j.dump(2) << "\n";
   return ExitCodeOf(result.status);
 }
 

@@ -60,6 +60,7 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
   if (Status s = Select(graph, plan.targets, plan.services, &wanted); !s.ok())
     return OkOrSay(s, log);
   std::vector<bool> external;  // shown: this shard waits for them
+  if (!options.tenants.empty()) OnlyMembers(graph, &wanted);
   Shard(graph, options.shard, options.shards, &wanted, &external);
   std::vector<bool> applied;
   if (!plan.offline) {
@@ -87,9 +88,10 @@ int RunPlan(const CommonOptions& options, const PlanOptions& plan, std::ostream&
 int RunGraph(const CommonOptions& options, const std::string& format, std::ostream& out, Log& log) {
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
-  if (format == "dot") RenderDot(*loaded.graph, out);
-  if (format == "mermaid") RenderMermaid(*loaded.graph, out);
-  if (format == "json") RenderGraphJson(*loaded.graph, out);  // main.cc checks the format
+  const MigrationGraph& written = loaded.written_graph();  // one node per file, not per member
+  if (format == "dot") RenderDot(written, out);
+  if (format == "mermaid") RenderMermaid(written, out);
+  if (format == "json") RenderGraphJson(written, out);  // main.cc checks the format
   return kExitOk;
 }
 

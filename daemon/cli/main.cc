@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
   app.add_option("--shard", shard,
                  "I/N: only the databases of shard I of N (a Kubernetes Indexed Job's "
                  "$(JOB_COMPLETION_INDEX)/N); what they need elsewhere is waited for");
+  app.add_option("--tenant", common.tenants,
+                 "SET/NAME (or NAME): only this member of a database set; repeatable");
   app.require_subcommand(1);
   app.fallthrough();
   app.footer(
@@ -105,6 +107,9 @@ int main(int argc, char** argv) {
                         "Only this service's heads and what they need; repeatable");
   apply_cmd->add_flag("--dry-run", apply.dry_run, "Print what would run; change nothing");
   apply_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
+  apply_cmd->add_option("--canary", apply.canary,
+                        "N: the first N members of database sets (in name order) first; the "
+                        "rest only if they all succeeded");
   apply_cmd->add_flag("--allow-out-of-order", apply.allow_out_of_order,
                       "Apply migrations older than their service's latest applied one");
 
@@ -270,6 +275,10 @@ int main(int argc, char** argv) {
   bool terminal = color == "always" || (color == "auto" && isatty(STDERR_FILENO));
   if (terminal && *format_of_logs == LogFormat::kText) common.live = &std::cerr;
 
+  // Commands that touch no database do not run a set's `tenants: { query }`.
+  common.read_tenant_queries =
+      !(validate->parsed() || graph->parsed() || new_cmd->parsed() || heads_cmd->parsed() ||
+        merge_cmd->parsed() || (plan_cmd->parsed() && plan.offline));
   try {
     if (validate->parsed()) return RunValidate(common, strict, std::cout, log);
     if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);

@@ -76,7 +76,7 @@ int LoadService(const CommonOptions& options, const std::string& name, const std
   *loaded = Load(options, log);
   if (!loaded->graph) return -1;
   int service = -1;
-  OkOrSay(FindService(*loaded->graph, name, what, &service), log);
+  OkOrSay(FindService(loaded->written_graph(), name, what, &service), log);
   return service;
 }
 
@@ -92,7 +92,7 @@ int RunNew(const CommonOptions& options, const NewOptions& o, std::ostream& out,
   Loaded loaded;
   int service = LoadService(options, o.service, "new", &loaded, log);
   if (service < 0) return kExitBadInput;
-  const MigrationGraph& graph = *loaded.graph;
+  const MigrationGraph& graph = loaded.written_graph();
   for (const std::string& id : o.requires_ids) {
     std::string error;
     if (graph.Resolve(id, &error) < 0) {
@@ -110,7 +110,7 @@ int RunNew(const CommonOptions& options, const NewOptions& o, std::ostream& out,
         ": what this migration changes, and why.\n"
         "-- lockstep runs this file in one transaction; keep it to one change.\n\n";
   std::string down = "-- Undo " + o.name + ": the exact inverse of the up file.\n\n";
-  return WritePair(loaded.platform->model.services[service],
+  return WritePair(loaded.written_platform().model.services[service],
                    NextVersion(graph, service) + "_" + o.name, up, down, out, log);
 }
 
@@ -119,7 +119,7 @@ int RunHeads(const CommonOptions& options, const std::string& service_name, std:
   Loaded loaded;
   int service = LoadService(options, service_name, "heads", &loaded, log);
   if (service < 0) return kExitBadInput;
-  const MigrationGraph& graph = *loaded.graph;
+  const MigrationGraph& graph = loaded.written_graph();
   std::vector<int> heads = graph.Heads(service);
   for (int m : heads) out << graph.IdOf(m) << "  " << graph.model().migrations[m].name << "\n";
   if (heads.size() > 1) {
@@ -134,7 +134,7 @@ int RunMerge(const CommonOptions& options, const std::string& service_name, std:
   Loaded loaded;
   int service = LoadService(options, service_name, "merge", &loaded, log);
   if (service < 0) return kExitBadInput;
-  const MigrationGraph& graph = *loaded.graph;
+  const MigrationGraph& graph = loaded.written_graph();
   std::vector<int> heads = graph.Heads(service);
   if (heads.size() < 2) {
     log.error() << "lockstep: merge: " << service_name << " has one head; nothing to merge\n";
@@ -148,7 +148,7 @@ int RunMerge(const CommonOptions& options, const std::string& service_name, std:
   std::string up = "-- lockstep:parents" + parents + "\n-- Merges the heads " + ids +
                    ".\n-- Put here what reconciles the branches, if anything.\n\n";
   std::string down = "-- Undo the merge migration (often nothing).\n\n";
-  return WritePair(loaded.platform->model.services[service],
+  return WritePair(loaded.written_platform().model.services[service],
                    NextVersion(graph, service) + "_merge_heads", up, down, out, log);
 }
 

@@ -31,18 +31,7 @@ Status Targets(const MigrationGraph& graph, const WaitOptions& wait, std::vector
   if (wait.targets.empty() && wait.services.empty()) {
     return Status::BadInput("wait: name what to wait for: --for service:version or --service NAME");
   }
-  for (const std::string& id : wait.targets) {
-    std::string error;
-    int m = graph.Resolve(id, &error);
-    if (m < 0) return Status::BadInput("--for " + id + ": " + error);
-    targets->push_back(m);
-  }
-  for (const std::string& name : wait.services) {
-    int s = -1;
-    if (Status found = FindService(graph, name, "--service", &s); !found.ok()) return found;
-    for (int m : graph.Heads(s)) targets->push_back(m);
-  }
-  return Status::Ok();
+  return TargetsOf(graph, wait.targets, "--for", wait.services, targets);
 }
 
 // Reads the databases' histories through connections kept between rounds.

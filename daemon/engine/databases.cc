@@ -61,7 +61,8 @@ DatabaseFactory PostgresFactory(const Platform& platform, const Environment& env
     PostgresOptions o;
     o.url = url;
     o.database = name;
-    o.history_schema = platform.settings.history_schema;
+    o.history_schema = platform.HistorySchemaOf(name);
+    o.lock_key = AdvisoryLockKey(config->history_schema);
     o.run_id = run_id;
     o.statement_timeout = platform.settings.statement_timeout;
     o.applied_by = applied_by;
@@ -97,6 +98,16 @@ void Shard(const MigrationGraph& graph, int shard, int shards, std::vector<bool>
   *wanted = graph.Closure(targets);
   external->assign(graph.size(), false);
   for (int m = 0; m < graph.size(); ++m) (*external)[m] = (*wanted)[m] && !mine[m];
+}
+
+void OnlyMembers(const MigrationGraph& graph, std::vector<bool>* wanted) {
+  const Model& model = graph.model();
+  std::vector<int> targets;
+  for (int m = 0; m < graph.size(); ++m) {
+    bool member = !model.services[model.migrations[m].service].member.empty();
+    if (member && (wanted->empty() || (*wanted)[m])) targets.push_back(m);
+  }
+  *wanted = graph.Closure(targets);
 }
 
 std::vector<Status> ReadHistoriesOf(const std::vector<std::string>& names,

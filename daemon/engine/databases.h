@@ -33,6 +33,11 @@ int ShardOf(const std::string& database, int count);
 void Shard(const MigrationGraph& graph, int shard, int shards, std::vector<bool>* wanted,
            std::vector<bool>* external);
 
+// With --tenant: narrows `wanted` (all when empty) to the migrations on
+// members of database sets (the selected ones are all that is left after
+// loading) plus what they need, on plain databases too.
+void OnlyMembers(const MigrationGraph& graph, std::vector<bool>* wanted);
+
 // PostgreSQL databases from the platform's connections (${VAR} from `env`).
 DatabaseFactory PostgresFactory(const Platform& platform, const Environment& env,
                                 const std::string& run_id);

@@ -270,6 +270,7 @@ struct Executor::Impl {
     const Migration& mig = graph.model().migrations[m];
     const Service& service = graph.model().services[mig.service];
     MigrationToRun run{&mig, service.name, service.schema, options.run_id, options.rollback};
+    run.create_schema = !service.member.empty() && !service.schema.empty() && !options.rollback;
     if (observer) observer->MigrationStarted(m, DatabaseName(lane));
     auto start = SteadyClock::now();
     asio::post(*pool, [this, db = dbs[lane].get(), run, m, lane, start] {

@@ -9,9 +9,11 @@ PlatformState Reconcile(const MigrationGraph& graph,
   state.applied.assign(graph.size(), false);
   state.row_of.assign(graph.size(), nullptr);
   for (const auto& [database, rows] : histories) {
+    // A member of a database set ("tenant/acme") holds its copies' rows.
+    std::string member = database.find('/') == std::string::npos ? "" : "@" + database;
     for (const HistoryRow& row : rows) {
       std::string error;
-      int m = graph.Resolve(row.service + ":" + row.version, &error);
+      int m = graph.Resolve(row.service + ":" + row.version + member, &error);
       if (m < 0 || model.services[model.migrations[m].service].database != database) {
         state.unknown.push_back({database, row});
         continue;

@@ -100,6 +100,7 @@ Daemon::~Daemon() { worker_.join(); }
 Loaded Daemon::Load(Log& log) const {
   Loaded loaded = LoadAndCheck(options_);
   LogDiagnostics(loaded.diag, options_.verbose, log);
+  for (const std::string& note : loaded.notes) log.info() << "lockstep: " << note << "\n";
   return loaded;
 }
 

@@ -31,7 +31,7 @@ std::string SqlLiteral(const std::string& text) {
 
 void RenderSqlScript(const MigrationGraph& graph, const SqlScript& s, std::ostream& out) {
   const Model& model = graph.model();
-  std::string key = std::to_string(kAdvisoryLockKey);
+  std::string key = std::to_string(s.lock_key);
   out << "-- lockstep " << (s.rollback ? "rollback" : "plan") << " for database '" << s.database
       << "' of " << s.config_path << ": " << s.migrations.size() << " migrations\n"
       << "-- Run it as it is: psql \"$URL\" -f this.sql\n";

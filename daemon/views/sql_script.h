@@ -15,6 +15,7 @@ struct SqlScript {
   std::string database;  // logical name, for the header
   std::string config_path;
   std::string history_schema = "lockstep";
+  int64_t lock_key = 0;  // AdvisoryLockKey of the database
   std::string run_id;
   bool rollback = false;
   std::vector<int> migrations;     // in the order they run

@@ -139,6 +139,15 @@ class FakeDatabase : public Database {
     return Status::Ok();
   }
 
+  Status QueryNames(const std::string&, std::vector<std::string>* names) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    ++c_->queries_;
+    auto it = c_->names_.find(name_);
+    if (it == c_->names_.end()) return Status::Failed("relation \"tenants\" does not exist");
+    *names = it->second;
+    return Status::Ok();
+  }
+
   void Cancel() override {
     std::lock_guard<std::mutex> lock(c_->mu_);
     ++c_->cancels_;

@@ -38,6 +38,16 @@ class FakeCluster {
                          std::vector<std::string> entries) {
     foreign_[database][tool] = std::move(entries);
   }
+  // What a query on `database` returns (Database::QueryNames), whatever the
+  // query; *queries counts them.
+  void SetNames(const std::string& database, std::vector<std::string> names) {
+    std::lock_guard<std::mutex> lock(mu_);
+    names_[database] = std::move(names);
+  }
+  int queries() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queries_;
+  }
   // `database` cannot be reached: Open fails.
   void MakeUnreachable(const std::string& database) { unreachable_.insert(database); }
   // The rows recorded in `database` now.
@@ -94,6 +104,8 @@ class FakeCluster {
   std::map<std::string, LockHolder> held_;
   std::map<std::string, std::map<std::string, std::vector<std::string>>> foreign_;
   std::set<std::string> unreachable_;
+  std::map<std::string, std::vector<std::string>> names_;
+  int queries_ = 0;
   std::map<std::string, bool> locked_;
   std::map<std::string, int> running_;
   std::map<std::string, int> lock_attempts_;
