@@ -305,6 +305,15 @@ Platform LoadPlatform(const std::string& config_path, const Environment& env, Di
   }
   platform.databases = ReadDatabases(root["databases"], &file);
   platform.settings = ReadSettings(root["settings"], env, &file, diag);
+  if (const std::string& name = platform.settings.coordination; !name.empty()) {
+    const DatabaseConfig* db = platform.FindDatabase(name);
+    if (!db || db->is_set()) {
+      YAML::Node where = root["settings"]["coordination"];
+      file.Error(where ? where : root, "settings.coordination: '" + name +
+                                           "' is not a plain database of this platform; name "
+                                           "one under 'databases:' (not a set)");
+    }
+  }
 
   std::vector<ServiceEntry> entries;
   std::map<std::string, std::string> manifest_of;

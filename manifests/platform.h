@@ -73,6 +73,9 @@ struct Settings {
   enum class Lock { kAdvisory, kLease } lock = Lock::kAdvisory;
   // How long a lease lives without renewal; renewed every third of it.
   std::chrono::milliseconds lease_ttl{30'000};
+  // `serve` replicas elect one leader with a lock on this plain database of
+  // the platform; empty: a lone daemon (standalone).
+  std::string coordination;
 };
 
 struct Platform {

@@ -107,6 +107,11 @@ const std::vector<SettingField>& SettingFields() {
       {"on_failure", ParseOnFailure},
       {"lock", ParseLock},
       {"lease_ttl", ParseLeaseTtl},
+      {"coordination",
+       [](std::string_view t, Settings* s, std::string*) {
+         s->coordination = std::string(t);  // a database of the platform: the loader checks
+         return true;
+       }},
   };
   return fields;
 }

@@ -52,8 +52,9 @@ std::vector<std::string> ReadTenantFile(const Platform& platform, const Database
     name.erase(std::find_if_not(name.rbegin(), name.rend(), blank).base(), name.end());
     if (name.empty()) continue;
     if (!IsTenantName(name)) {
-      diag->Error(path.string(), line, "tenant '" + name + "' of database set '" + set.name +
-                                           "': a name must be " + kNameRule);
+      diag->Error(
+          path.string(), line,
+          "tenant '" + name + "' of database set '" + set.name + "': a name must be " + kNameRule);
     } else if (!seen.insert(name).second) {
       diag->Error(path.string(), line,
                   "tenant '" + name + "' is listed twice; remove one of the lines");
@@ -70,8 +71,7 @@ bool IsTenantName(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
   for (size_t i = 0; i < name.size(); ++i) {
     char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              (i > 0 && (c == '_' || c == '-'));
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '_' || c == '-'));
     if (!ok) return false;
   }
   return true;
@@ -111,8 +111,8 @@ Members ReadMembers(const Platform& platform, const TenantQuery& query, Diagnost
         }
         std::vector<std::string> rows;
         std::string error;
-        std::string where = "tenants of database set '" + set.name + "' (query on '" +
-                            set.tenants.database + "')";
+        std::string where =
+            "tenants of database set '" + set.name + "' (query on '" + set.tenants.database + "')";
         if (!query(set, &rows, &error)) {
           diag->Error(platform.config_path, set.tenants.line, where + ": " + error);
           break;
@@ -165,7 +165,7 @@ void SelectMembers(const std::vector<std::string>& wanted, Members* members, Dia
       int best = ClosestMatch(want, candidates);
       diag->Error("", 0,
                   "--tenant " + want + ": no database set has such a member" +
-                      (all.empty()  ? std::string("; this platform's sets have no member")
+                      (all.empty() ? std::string("; this platform's sets have no member")
                        : best >= 0 ? " (did you mean '" + all[best] + "'?)"
                                    : std::string("")));
     }

@@ -26,5 +26,5 @@ if [ "${LOCKSTEP_SKIP_SANITIZERS:-0}" != 1 ]; then
     "$here/scripts/build.sh" "$here/build-tsan" -DLOCKSTEP_WERROR=ON -DLOCKSTEP_TSAN=ON
   (cd "$here/build-tsan" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
      ctest --output-on-failure -j "$(nproc)" \
-       -R 'ExecutorTest|PerLaneLockTest|LockTest|BackoffTest|CommandsTest|ServeTest|DeployTest|ApplyTest|PoolerTest')
+       -R 'ExecutorTest|PerLaneLockTest|LockTest|BackoffTest|CommandsTest|ServeTest|DeployTest|ApplyTest|PoolerTest|LeaderTest|TenantsTest|SetsTest')
 fi

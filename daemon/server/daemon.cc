@@ -1,5 +1,8 @@
 #include "daemon/server/daemon.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <set>
@@ -138,6 +141,9 @@ int Daemon::Run(std::ostream& out) {
               << ":" << server_.port() << "/"
               << (token_.empty() ? " (no API token: changes through the API are refused)" : "")
               << "\n";
+  if (!platform_->platform->settings.coordination.empty()) {
+    StartCoordinator(*platform_->platform);
+  }
   WaitForSignals();
   ScheduleRefresh(std::chrono::milliseconds(0));
   ScheduleRound();
@@ -165,6 +171,9 @@ void Daemon::Drain() {
   server_.Stop();
   refresh_timer_.cancel();
   round_timer_.cancel();
+  // Let another replica lead now; the run in progress keeps its databases'
+  // own locks until it ends.
+  if (coordinator_) coordinator_->Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
     draining_ = true;
@@ -289,7 +298,50 @@ bool Daemon::Reload(bool quiet) {
   return true;
 }
 
+void Daemon::StartCoordinator(const Platform& platform) {
+  const Settings& settings = platform.settings;
+  coordination_ = std::make_unique<Platform>();
+  coordination_->config_path = platform.config_path;
+  coordination_->root = platform.root;
+  coordination_->settings = settings;
+  DatabaseConfig db = *platform.FindDatabase(settings.coordination);
+  db.history_schema = settings.history_schema + "_leader";
+  coordination_->databases.push_back(db);
+  char host[64] = "";
+  gethostname(host, sizeof host - 1);
+  std::string name = "serve-" + std::string(host).substr(0, 30) + "-" + std::to_string(getpid());
+  // Taking over takes at most 4 intervals (coordinator.h): 2/3 of lock_timeout.
+  auto interval = std::clamp<std::chrono::milliseconds>(
+      settings.lock_timeout / 6, std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
+  DatabaseFactory factory = MakeDatabases(options_, *coordination_, name);
+  coordinator_ = std::make_unique<Coordinator>(
+      [factory, db_name = db.name]() {
+        std::string error;
+        return factory(db_name, &error);
+      },
+      interval, settings.lock == Settings::Lock::kLease,
+      [this](bool leading) {
+        log_.info() << "lockstep: " << (leading ? "leading" : "no longer leading")
+                    << ": this replica " << (leading ? "runs" : "stops starting")
+                    << " scheduled rounds and API runs\n";
+      });
+  log_.info() << "lockstep: following until elected leader on database '" << db.name << "' (as "
+              << name << ")\n";
+  coordinator_->Start();
+}
+
+std::string Daemon::Role() const {
+  if (!coordinator_) return "standalone";
+  return coordinator_->leading() ? "leader" : "follower";
+}
+
 void Daemon::Round() {
+  if (!Leads()) {  // the leader runs rounds; a follower's pages stay fresh by refreshes
+    asio::post(io_, [this] {
+      if (!draining_) ScheduleRound();
+    });
+    return;
+  }
   Reload(/*quiet=*/true);  // a round checks what is on disk now
   Refresh();
   std::shared_ptr<const Observed> obs = observed();
@@ -361,8 +413,8 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
     run->started_at = NowIso();
     if (!run->target.empty()) {
       std::string error;
-      int m = graph.Resolve(run->target, &error);
-      if (m < 0) {
+      std::vector<int> targets = graph.ResolveAll(run->target, &error);  // each member's copy
+      if (targets.empty()) {
         run->state = "failed";
         run->error = "target: " + error;
         run->finished_at = NowIso();
@@ -370,7 +422,12 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
       }
       // apply: the target and what it needs; rollback: the target's service
       // back to the target (as `lockstep rollback --to`).
-      wanted = run->action == "rollback" ? graph.BackTo(m) : graph.Closure({m});
+      wanted = run->action == "rollback" ? std::vector<bool>(graph.size(), false)
+                                         : graph.Closure(targets);
+      for (int m : run->action == "rollback" ? targets : std::vector<int>{}) {
+        std::vector<bool> back = graph.BackTo(m);
+        for (int x = 0; x < graph.size(); ++x) wanted[x] = wanted[x] || back[x];
+      }
     }
   }
   const Settings& settings = p->platform->settings;
@@ -402,6 +459,9 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
     for (const std::string& w : result.warnings) run->log.push_back("warning: " + w);
   }
   if (result.status.ok()) metrics_.RunSucceeded(UnixNow());
+  metrics_.RunFinished(run->trigger, result.status.code() == Status::Code::kLockTimeout
+                                         ? "lock_timeout"
+                                         : run->state);
   (result.status.ok() ? log_.info() : log_.error())
       << "lockstep: run " << run->id << ": applied " << result.applied.size()
       << ", already applied " << result.already_applied

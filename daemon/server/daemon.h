@@ -32,6 +32,7 @@
 #include "daemon/engine/state.h"
 #include "daemon/log.h"
 #include "daemon/options.h"
+#include "daemon/server/coordinator.h"
 #include "daemon/server/http_server.h"
 #include "daemon/server/metrics.h"
 
@@ -119,6 +120,12 @@ class Daemon {
   std::shared_ptr<const Loaded> platform() const;
   std::shared_ptr<const Observed> observed() const;
 
+  // settings.coordination: elects this replica leader or follower.
+  void StartCoordinator(const Platform& platform);
+  // "standalone" (no settings.coordination), "leader" or "follower".
+  std::string Role() const;
+  bool Leads() const { return !coordinator_ || coordinator_->leading(); }
+
   CommonOptions options_;
   ServeOptions serve_;
   Log& log_;
@@ -134,6 +141,10 @@ class Daemon {
   // 2 s, ... up to the refresh interval.
   Backoff refresh_backoff_;
   Metrics metrics_;
+  // The coordination database, alone, with the leader's lock of its own (a
+  // history schema <history_schema>_leader: its own advisory key or lease).
+  std::unique_ptr<Platform> coordination_;
+  std::unique_ptr<Coordinator> coordinator_;
 
   mutable std::mutex mu_;
   std::shared_ptr<const Loaded> platform_;

@@ -157,11 +157,19 @@ HttpResponse Daemon::PostRun(const HttpRequest& request) {
   }
   if (!target.empty()) {
     std::string error;
-    if (platform()->graph->Resolve(target, &error) < 0) return Error(400, "target: " + error);
+    if (platform()->graph->ResolveAll(target, &error).empty()) {
+      return Error(400, "target: " + error);
+    }
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (draining_) return Error(503, "the daemon is shutting down");
+  }
+  if (!Leads()) {
+    std::string leader = coordinator_->leader();
+    return Json(
+        409, {{"error", "this replica is a follower: the leader runs changes; send the run to it"},
+              {"leader", leader.empty() ? ordered_json(nullptr) : ordered_json(leader)}});
   }
   std::shared_ptr<RunRecord> run = Enqueue(action, target, "api");
   return Json(202, {{"id", run->id}});
@@ -186,7 +194,10 @@ HttpResponse Daemon::Handle(const HttpRequest& request) {
   if (!Authorized(request, /*change=*/false, &refusal)) return refusal;
 
   if (path == "/") return {200, "text/html; charset=utf-8", kStatusPage};
-  if (path == "/metrics") return {200, "text/plain; version=0.0.4", metrics_.Render()};
+  if (path == "/metrics") {
+    metrics_.SetLeader(Leads());
+    return {200, "text/plain; version=0.0.4", metrics_.Render()};
+  }
   if (path == "/v1/graph") return GetGraph(QueryValue(request.query, "format"));
   if (path == "/v1/runs") return GetRuns();
   if (path.rfind("/v1/runs/", 0) == 0) return GetRun(path.substr(9));
@@ -260,6 +271,7 @@ HttpResponse Daemon::GetMigration(const Observed& obs, const std::string& id) co
 HttpResponse Daemon::GetStatus(const Observed& obs) const {
   ordered_json j;
   j["platform"] = obs.platform->platform->config_path;
+  j["role"] = Role();
   j["refreshed_at"] = obs.at;
   std::string reload_error, running;
   {
@@ -273,6 +285,7 @@ HttpResponse Daemon::GetStatus(const Observed& obs) const {
   j["running"] = running.empty() ? ordered_json(nullptr) : ordered_json(running);
   j["databases"] = ordered_json::array();
   for (const DatabaseConfig& db : obs.platform->platform->databases) {
+    if (db.is_set()) continue;  // its members are listed
     auto it = obs.unreachable.find(db.name);
     bool up = it == obs.unreachable.end();
     j["databases"].push_back({{"database", db.name},

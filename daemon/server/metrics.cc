@@ -82,6 +82,16 @@ void Metrics::SetReachable(std::map<std::string, bool> by_database) {
   reachable_ = std::move(by_database);
 }
 
+void Metrics::RunFinished(const std::string& trigger, const std::string& result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++runs_[{trigger, result}];
+}
+
+void Metrics::SetLeader(bool leader) {
+  std::lock_guard<std::mutex> lock(mu_);
+  leader_ = leader;
+}
+
 std::string Metrics::Render() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
@@ -115,6 +125,19 @@ std::string Metrics::Render() const {
   Header("lockstep_last_successful_run_timestamp_seconds", "gauge",
          "When the last run that applied everything it should ended (Unix time).", &out);
   out += "lockstep_last_successful_run_timestamp_seconds " + Number(last_success_) + "\n";
+  Header("lockstep_runs_total", "counter",
+         "Runs of this daemon, by trigger (api, schedule) and result (succeeded, failed, "
+         "lock_timeout, cancelled).",
+         &out);
+  for (const auto& [key, n] : runs_) {
+    out += "lockstep_runs_total{trigger=\"" + key.first + "\",result=\"" + key.second + "\"} " +
+           std::to_string(n) + "\n";
+  }
+  Header("lockstep_leader", "gauge",
+         "1 when this replica runs rounds and changes (the leader, or a lone daemon), 0 for a "
+         "follower.",
+         &out);
+  out += std::string("lockstep_leader ") + (leader_ ? "1" : "0") + "\n";
   return out;
 }
 

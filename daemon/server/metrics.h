@@ -16,6 +16,13 @@ class Metrics {
   void MigrationFailed(double seconds);
   void LockWaited(double seconds);
   void RunSucceeded(double unix_time);
+  // Every run's end, by what started it (api, schedule) and how it ended
+  // (succeeded, failed, lock_timeout, cancelled): a round that could not take
+  // a lock is counted too.
+  void RunFinished(const std::string& trigger, const std::string& result);
+  // Whether this replica runs rounds and changes: the leader, or a daemon
+  // without settings.coordination.
+  void SetLeader(bool leader);
   // By service: not yet applied; running now in a live run (no-transaction);
   // recorded failed (waiting for `lockstep repair`).
   void SetRecorded(std::map<std::string, int> pending, std::map<std::string, int> running,
@@ -43,6 +50,8 @@ class Metrics {
   double last_success_ = 0;
   std::map<std::string, int> pending_, running_, failed_now_, drift_;
   std::map<std::string, bool> reachable_;
+  std::map<std::pair<std::string, std::string>, uint64_t> runs_;  // (trigger, result)
+  bool leader_ = true;
 };
 
 }  // namespace lockstep

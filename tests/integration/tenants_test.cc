@@ -15,10 +15,11 @@ class TenantsTest : public IntegrationTest {
   // on the set needs core's plans table.
   std::string Platform(const std::string& tenants, const std::string& settings = "") {
     std::string url = pg_.Url("tenant_{tenant}");
-    p_.Write("lockstep.yaml", "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
-                              "  core: { url: \"${CORE_DATABASE_URL}\" }\n"
-                              "  tenant:\n    url: \"" +
-                                  url + "\"\n    tenants: " + tenants + "\n" + settings);
+    p_.Write("lockstep.yaml",
+             "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
+             "  core: { url: \"${CORE_DATABASE_URL}\" }\n"
+             "  tenant:\n    url: \"" +
+                 url + "\"\n    tenants: " + tenants + "\n" + settings);
     p_.WriteService("core", "core");
     p_.WriteMigration("core", "001_plans.up.sql",
                       "CREATE TABLE plans (id int PRIMARY KEY);\n"
@@ -44,8 +45,10 @@ class TenantsTest : public IntegrationTest {
                  "'r' AND relnamespace = 'public'::regnamespace");
   }
   std::string Recorded(const std::string& db, const std::string& schema = "lockstep") {
-    return Count(db, "SELECT string_agg(service || ':' || version, ',' ORDER BY service, version) "
-                     "FROM " + schema + ".history WHERE status = 'applied'");
+    return Count(db,
+                 "SELECT string_agg(service || ':' || version, ',' ORDER BY service, version) "
+                 "FROM " +
+                     schema + ".history WHERE status = 'applied'");
   }
   std::set<std::string> made_;
 };
@@ -109,17 +112,19 @@ TEST_F(TenantsTest, MembersFromAQueryOnTheCoreDatabase) {
 }
 
 TEST_F(TenantsTest, SchemaMembersOfOneDatabaseEachKeepTheirOwnHistory) {
-  p_.Write("lockstep.yaml",
-           "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
-           "  shared:\n    url: \"${SHARED_DATABASE_URL}\"\n    tenants: { list: [acme, globex] }\n");
+  p_.Write(
+      "lockstep.yaml",
+      "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
+      "  shared:\n    url: \"${SHARED_DATABASE_URL}\"\n    tenants: { list: [acme, globex] }\n");
   p_.Write("services/app/service.yaml", "service: app\ndatabase: shared\nschema: app_{tenant}\n");
   // Each member's schema is made by lockstep: no migration could name it.
   p_.WriteMigration("app", "001_users.up.sql", "CREATE TABLE users (id int);\n");
   std::string env = FreshDatabases({"shared"});
   Result r = Apply(env, p_.config());
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(Count("shared", "SELECT count(*) FROM pg_tables WHERE tablename = 'users' AND "
-                            "schemaname IN ('app_acme', 'app_globex')"),
+  EXPECT_EQ(Count("shared",
+                  "SELECT count(*) FROM pg_tables WHERE tablename = 'users' AND "
+                  "schemaname IN ('app_acme', 'app_globex')"),
             "2");
   EXPECT_EQ(Recorded("shared", "lockstep_shared_acme"), "app:001");
   EXPECT_EQ(Recorded("shared", "lockstep_shared_globex"), "app:001");
@@ -164,8 +169,7 @@ TEST_F(TenantsTest, CanaryMembersGoFirstAndTheRestOnlyIfTheyAllSucceeded) {
   // Canaries, in name order: acme and globex; globex fails, initech waits.
   Result r = Apply(env, p_.config(), "--canary 2");
   EXPECT_EQ(r.code, 1) << r.err;
-  EXPECT_NE(r.err.find("the canary failed; the other members were not started"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("the canary failed; the other members were not started"), std::string::npos)
       << r.err;
   EXPECT_EQ(Tables("initech"), "");
   pg_.Query("tenant_globex", "DROP TABLE orders");

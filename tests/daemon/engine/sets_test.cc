@@ -35,8 +35,9 @@ class SetsTest : public ::testing::Test {
                  tenants + "\n");
     p_.WriteService("core", "core");
     p_.WriteMigration("core", "001_init.up.sql", "CREATE TABLE plans (id int);\n");
-    p_.Write("services/app/service.yaml", std::string("service: app\ndatabase: tenant\n") +
-                                              (app_schema.empty() ? "" : "schema: " + app_schema + "\n"));
+    p_.Write("services/app/service.yaml",
+             std::string("service: app\ndatabase: tenant\n") +
+                 (app_schema.empty() ? "" : "schema: " + app_schema + "\n"));
     p_.WriteMigration("app", "001_users.up.sql",
                       "-- lockstep:requires core:001\nCREATE TABLE users (id int);\n");
     p_.WriteMigration("app", "002_orders.up.sql", "CREATE TABLE orders (id int);\n");
@@ -91,8 +92,8 @@ TEST_F(SetsTest, EachMemberGetsItsOwnCopyOfTheSetsServices) {
   EXPECT_EQ(g.IdOf(deps[0].migration), "app:001@tenant/globex");
   EXPECT_EQ(g.IdOf(g.DependenciesOf(g.Resolve("app:001@tenant/acme", &error))[0].migration),
             "core:001");
-  EXPECT_EQ(DatabasesOf(*loaded.platform), (std::set<std::string>{"core", "tenant/acme",
-                                                                    "tenant/globex"}));
+  EXPECT_EQ(DatabasesOf(*loaded.platform),
+            (std::set<std::string>{"core", "tenant/acme", "tenant/globex"}));
   const DatabaseConfig* acme = loaded.platform->FindDatabase("tenant/acme");
   ASSERT_NE(acme, nullptr);
   EXPECT_EQ(acme->tenant, "acme");
@@ -222,8 +223,7 @@ TEST_F(SetsTest, SchemaMembersShareADatabaseAndKeepTheirHistoriesApart) {
 
 TEST_F(SetsTest, SchemaMembersNeedATenantInEveryServicesSchema) {
   WritePlatform("{ list: [acme] }", "${T}/shared");
-  EXPECT_NE(Errors(Load()).find("give this service schema: \"tenant_{tenant}\""),
-            std::string::npos)
+  EXPECT_NE(Errors(Load()).find("give this service schema: \"tenant_{tenant}\""), std::string::npos)
       << Errors(Load());
   WritePlatform("{ list: [acme-corp] }", "${T}/shared", "app_{tenant}");
   EXPECT_NE(Errors(Load()).find("schema 'app_acme-corp' of member 'tenant/acme-corp' is not a "
