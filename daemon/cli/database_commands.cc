@@ -183,8 +183,9 @@ int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   std::set<std::string> names = DatabasesOf(*loaded.platform);
-  std::vector<DatabaseDrift> drift = CheckDrift(
-      {names.begin(), names.end()}, MakeDatabases(options, *loaded.platform, NewRunId()));
+  std::vector<DatabaseDrift> drift =
+      CheckDrift({names.begin(), names.end()}, MakeDatabases(options, *loaded.platform, NewRunId()),
+                 loaded.platform->settings.max_connections);
   bool found = false, unreachable = false, misconfigured = false;
   for (const DatabaseDrift& d : drift) {
     found |= !d.items.empty();

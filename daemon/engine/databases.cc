@@ -126,17 +126,18 @@ std::vector<Status> ReadHistoriesOf(const std::vector<std::string>& names,
     status[i] = db ? db->Open() : Status::BadInput(error);
     if (status[i].ok()) status[i] = db->ReadHistory(&(*rows)[i]);
   };
-  // The first on this thread: libpqxx 6.4 fills a table of its own lazily,
-  // without a lock, on first use (ThreadSanitizer saw two readers race on
-  // it); after that it is only read. Then the rest in parallel.
-  if (!names.empty()) read(0);
-  if (names.size() > 1) {
-    boost::asio::thread_pool readers(std::max<size_t>(
-        1, std::min<size_t>(names.size() - 1, static_cast<size_t>(max_connections))));
-    for (size_t i = 1; i < names.size(); ++i) boost::asio::post(readers, [&read, i] { read(i); });
-    readers.join();
-  }
+  InParallel(names.size(), max_connections, read);
   return status;
+}
+
+void InParallel(size_t n, int max_connections, const std::function<void(size_t)>& work) {
+  if (n == 0) return;
+  work(0);  // on this thread first: see the header
+  if (n == 1) return;
+  boost::asio::thread_pool pool(
+      std::max<size_t>(1, std::min<size_t>(n - 1, static_cast<size_t>(max_connections))));
+  for (size_t i = 1; i < n; ++i) boost::asio::post(pool, [&work, i] { work(i); });
+  pool.join();
 }
 
 std::vector<Status> ReadHistories(const Platform& platform, const DatabaseFactory& factory,

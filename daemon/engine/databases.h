@@ -4,6 +4,7 @@
 #define LOCKSTEP_DAEMON_ENGINE_DATABASES_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -45,6 +46,12 @@ DatabaseFactory PostgresFactory(const Platform& platform, const Environment& env
 // options.databases when set, PostgresFactory otherwise.
 DatabaseFactory MakeDatabases(const CommonOptions& options, const Platform& platform,
                               const std::string& run_id);
+
+// Calls work(i) for i in [0, n): the first on the calling thread, the rest in
+// parallel, at most `max_connections` at once (each opens one connection).
+// libpqxx 6.4 fills a table of its own lazily, without a lock, on first use
+// (ThreadSanitizer saw two readers race on it); after that it is only read.
+void InParallel(size_t n, int max_connections, const std::function<void(size_t)>& work);
 
 // Reads the history of every database the platform's services use, without
 // the lock. Returns what went wrong, a Status per database that could not be

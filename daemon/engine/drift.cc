@@ -1,5 +1,7 @@
 #include "daemon/engine/drift.h"
 
+#include "daemon/engine/databases.h"
+
 namespace lockstep {
 
 const char* KindName(DriftItem::Kind kind) {
@@ -35,10 +37,11 @@ std::vector<DriftItem> Diff(const SchemaSnapshot& stored, const SchemaSnapshot& 
 }
 
 std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
-                                      const DatabaseFactory& factory) {
-  std::vector<DatabaseDrift> out;
-  for (const std::string& name : databases) {
-    DatabaseDrift d;
+                                      const DatabaseFactory& factory, int max_connections) {
+  std::vector<DatabaseDrift> out(databases.size());
+  InParallel(databases.size(), max_connections, [&](size_t i) {
+    const std::string& name = databases[i];
+    DatabaseDrift& d = out[i];
     d.database = name;
     std::string error;
     std::unique_ptr<Database> db = factory(name, &error);
@@ -68,8 +71,7 @@ std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
       }
       db->Unlock();
     }
-    out.push_back(std::move(d));
-  }
+  });
   return out;
 }
 

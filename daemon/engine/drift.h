@@ -32,9 +32,10 @@ struct DatabaseDrift {
 
 // Checks each database: one attempt at the lock (a run in progress would show
 // as drift; such a database is reported busy instead), the stored snapshot,
-// the live catalog. Blocking; any thread.
+// the live catalog. Up to `max_connections` databases at once. Blocking; any
+// thread.
 std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
-                                      const DatabaseFactory& factory);
+                                      const DatabaseFactory& factory, int max_connections);
 
 const char* KindName(DriftItem::Kind kind);
 

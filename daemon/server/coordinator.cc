@@ -7,11 +7,16 @@ using SteadyClock = std::chrono::steady_clock;
 Coordinator::Coordinator(std::function<std::unique_ptr<Database>()> open,
                          std::chrono::milliseconds interval, bool lease,
                          std::function<void(bool)> on_change)
-    : open_(std::move(open)), interval_(interval), lease_(lease), on_change_(std::move(on_change)) {}
+    : open_(std::move(open)),
+      interval_(interval),
+      lease_(lease),
+      on_change_(std::move(on_change)) {}
 
 Coordinator::~Coordinator() { Stop(); }
 
-void Coordinator::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Coordinator::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Coordinator::Stop() {
   {

@@ -204,30 +204,33 @@ void Daemon::Refresh() {
   auto obs = std::make_shared<Observed>();
   obs->platform = p;
   DatabaseFactory factory = MakeDatabases(options_, *p->platform, NewRunId());
-  std::vector<std::string> reachable;
+  std::set<std::string> all = DatabasesOf(*p->platform);
+  std::vector<std::string> names(all.begin(), all.end()), reachable;
+  std::vector<std::vector<HistoryRow>> histories;
+  int max_connections = p->platform->settings.max_connections;
+  std::vector<Status> read = ReadHistoriesOf(names, factory, max_connections, nullptr, &histories);
   std::map<std::string, bool> up;
-  for (const std::string& name : DatabasesOf(*p->platform)) {
-    std::string error;
-    std::unique_ptr<Database> db = factory(name, &error);
-    Status s = db ? db->Open() : Status::BadInput(error);
-    if (s.ok()) s = db->ReadHistory(&obs->histories[name]);
-    up[name] = s.ok();
-    if (s.ok()) {
-      reachable.push_back(name);
+  for (size_t i = 0; i < names.size(); ++i) {
+    up[names[i]] = read[i].ok();
+    if (read[i].ok()) {
+      reachable.push_back(names[i]);
+      obs->histories[names[i]] = std::move(histories[i]);
     } else {
-      obs->unreachable[name] = s.message();
-      obs->histories.erase(name);
+      obs->unreachable[names[i]] = read[i].message();
     }
   }
   obs->state = Reconcile(*p->graph, obs->histories);
-  obs->drift = CheckDrift(reachable, factory);
+  obs->drift = CheckDrift(reachable, factory, max_connections);
   obs->at = NowIso();
 
   bool dirty = false;
   std::vector<ServiceSummary> rows = Summarize(*p->graph, obs->state, &dirty);
   std::map<std::string, int> pending, running, failed, drift;
   for (size_t s = 0; s < rows.size(); ++s) {
-    const std::string& name = p->graph->model().services[s].name;
+    // The labels: a member's copy of a service is told apart by its member.
+    const Service& service = p->graph->model().services[s];
+    std::string name = "service=\"" + service.name + "\"";
+    if (!service.member.empty()) name += ",database=\"" + service.member + "\"";
     pending[name] = static_cast<int>(rows[s].pending.size());
     running[name] = static_cast<int>(rows[s].running.size());
     failed[name] = static_cast<int>(rows[s].failed.size());

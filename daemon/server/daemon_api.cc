@@ -213,12 +213,13 @@ HttpResponse Daemon::GetGraph(std::string format) const {
   std::shared_ptr<const Loaded> p = platform();
   if (format.empty()) format = "json";
   std::ostringstream out;
+  const MigrationGraph& graph = p->written_graph();  // one node per file, not per member
   if (format == "dot")
-    RenderDot(*p->graph, out);
+    RenderDot(graph, out);
   else if (format == "mermaid")
-    RenderMermaid(*p->graph, out);
+    RenderMermaid(graph, out);
   else if (format == "json")
-    RenderGraphJson(*p->graph, out);
+    RenderGraphJson(graph, out);
   else
     return Error(400, "format must be dot, mermaid or json");
   return {200, format == "json" ? "application/json" : "text/plain; charset=utf-8", out.str()};
@@ -253,9 +254,23 @@ HttpResponse Daemon::GetPlan(const Observed& obs) const {
 HttpResponse Daemon::GetMigration(const Observed& obs, const std::string& id) const {
   const MigrationGraph& graph = *obs.platform->graph;
   std::string error;
-  int m = graph.Resolve(id, &error);
-  if (m < 0) return Error(404, error);
-  ordered_json j = MigrationDetailJson(graph, obs.state, m);
+  std::vector<int> copies = graph.ResolveAll(id, &error);
+  if (copies.empty()) return Error(404, error);
+  ordered_json j = MigrationDetailJson(graph, obs.state, copies[0]);
+  const Service& service = graph.model().services[graph.model().migrations[copies[0]].service];
+  if (!service.member.empty() && id.find('@') == std::string::npos) {
+    // A migration of a service on a database set, for every member: how
+    // many are in each state, and the first members that are not applied.
+    ordered_json members = ordered_json::object(), behind = ordered_json::array();
+    for (int c : copies) {
+      ordered_json detail = MigrationDetailJson(graph, obs.state, c);
+      std::string state = detail.value("state", "");
+      members[state] = members.value(state, 0) + 1;
+      if (state != "applied" && behind.size() < 20) behind.push_back(detail["id"]);
+    }
+    j["members"] = members;
+    j["members_not_applied"] = behind;
+  }
   j["last_error"] = nullptr;
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& run : runs_) {  // newest first

@@ -22,6 +22,13 @@ void Labelled(const std::string& name, const char* label, const std::map<std::st
   }
 }
 
+// `values` keyed by their whole label set ("service=\"a\"").
+void LabelSets(const std::string& name, const std::map<std::string, int>& values,
+               std::string* out) {
+  for (const auto& [labels, v] : values)
+    *out += name + "{" + labels + "} " + std::to_string(v) + "\n";
+}
+
 }  // namespace
 
 void Metrics::Histogram::Observe(double v) {
@@ -107,13 +114,13 @@ std::string Metrics::Render() const {
          &out);
   lock_wait_.Render("lockstep_lock_wait_seconds", &out);
   Header("lockstep_pending_migrations", "gauge", "Migrations not yet applied, by service.", &out);
-  Labelled("lockstep_pending_migrations", "service", pending_, &out);
+  LabelSets("lockstep_pending_migrations", pending_, &out);
   Header("lockstep_running_migrations", "gauge",
          "No-transaction migrations running now in a live run, by service.", &out);
-  Labelled("lockstep_running_migrations", "service", running_, &out);
+  LabelSets("lockstep_running_migrations", running_, &out);
   Header("lockstep_failed_migrations", "gauge",
          "Migrations recorded failed (lockstep repair resolves them), by service.", &out);
-  Labelled("lockstep_failed_migrations", "service", failed_now_, &out);
+  LabelSets("lockstep_failed_migrations", failed_now_, &out);
   Header("lockstep_drift_objects", "gauge",
          "Schema objects added, removed or changed by hand since the last apply, by database.",
          &out);

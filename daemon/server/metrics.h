@@ -23,8 +23,9 @@ class Metrics {
   // Whether this replica runs rounds and changes: the leader, or a daemon
   // without settings.coordination.
   void SetLeader(bool leader);
-  // By service: not yet applied; running now in a live run (no-transaction);
-  // recorded failed (waiting for `lockstep repair`).
+  // By service (keys are label sets: service="a", and database="tenant/acme"
+  // for a member's copy): not yet applied; running now in a live run
+  // (no-transaction); recorded failed (waiting for `lockstep repair`).
   void SetRecorded(std::map<std::string, int> pending, std::map<std::string, int> running,
                    std::map<std::string, int> failed);
   void SetDrift(std::map<std::string, int> objects_by_database);

@@ -173,6 +173,14 @@ function migrationStates(status) {
     for (const id of s.checksum_mismatched) state[id] = "checksum_mismatch";
     for (const id of s.failed) state[id] = "failed";
   }
+  // The graph has one node per file: a migration of a service on a database
+  // set ("app:001@tenant/acme") shows the worst state among its members.
+  for (const [id, st] of Object.entries(state)) {
+    const at = id.indexOf("@");
+    if (at < 0) continue;
+    const base = id.slice(0, at);
+    if (!(base in state) || rank[st] < rank[state[base]]) state[base] = st;
+  }
   return state;
 }
 function serviceState(s) {
@@ -186,7 +194,8 @@ function selectedServices(status) {
   const drifted = driftedDatabases(status), needle = filters.service.toLowerCase();
   return status.services
     .filter(s => !needle || s.service.toLowerCase().includes(needle))
-    .filter(s => !filters.database || s.database === filters.database)
+    .filter(s => !filters.database || s.database === filters.database ||
+                 (filters.database.endsWith("/") && s.database.startsWith(filters.database)))
     .filter(s => !filters.state || (filters.state === "drift" ? drifted.has(s.database)
                                                               : serviceState(s) === filters.state))
     .sort((a, b) => rank[serviceState(a)] - rank[serviceState(b)] || a.service.localeCompare(b.service));
@@ -243,8 +252,10 @@ function drawFilters(status) {
   names.dataset.key = key;
   names.replaceChildren(...status.services.map(s => el("option", {value: s.service})));
   const databases = [...new Set(status.services.map(s => s.database))].sort();
+  const sets = [...new Set(databases.filter(d => d.includes("/")).map(d => d.slice(0, d.indexOf("/") + 1)))];
+  databases.unshift(...sets);
   dbs.replaceChildren(el("option", {value: ""}, "every database"),
-                      ...databases.map(d => el("option", {value: d}, d)));
+                      ...databases.map(d => el("option", {value: d}, d.endsWith("/") ? "every member of " + d.slice(0, -1) : d)));
   dbs.value = databases.includes(filters.database) ? filters.database : "";
 }
 
@@ -290,6 +301,30 @@ function drawDatabases(status, shown) {
   }
   const rows = Object.values(dbs).sort((a, b) => b.failed - a.failed || b.pending - a.pending || a.database.localeCompare(b.database));
   if (shown.length <= kAggregateAfter || rows.length < 2) { box.replaceChildren(); return; }
+  // Members of database sets ("tenant/acme"): one row per set first, each a
+  // click away from its members, worst first.
+  const sets = {};
+  for (const d of rows) {
+    const slash = d.database.indexOf("/");
+    if (slash < 0) continue;
+    const name = d.database.slice(0, slash + 1);
+    const t = sets[name] = sets[name] || {set: name, members: 0, ok: 0, pending: 0, failed: 0};
+    t.members++; if (d.ok === d.services) t.ok++; if (d.pending) t.pending++; if (d.failed) t.failed++;
+  }
+  const setRows = Object.values(sets);
+  const bySet = [];
+  if (setRows.length && !filters.database.endsWith("/")) {
+    const body = el("tbody");
+    for (const t of setRows) {
+      const a = el("a", {href: "#", title: "show only the members of " + t.set}, t.set.slice(0, -1));
+      a.onclick = e => { e.preventDefault(); setFilter("database", t.set); };
+      body.append(el("tr", {"data-set-row": t.set.slice(0, -1)}, el("td", {}, a), el("td", {}, String(t.members)),
+        el("td", {}, String(t.ok)), el("td", {}, String(t.pending)), el("td", {}, String(t.failed))));
+    }
+    bySet.push(el("h3", {}, "By database set"), el("table", {},
+      el("thead", {}, el("tr", {}, ...["set", "members", "up to date", "with pending migrations", "with failures"].map(h => el("th", {}, h)))),
+      body));
+  }
   const body = el("tbody");
   for (const d of rows.slice(0, kMaxRows)) {
     const a = el("a", {href: "#", title: "show only the services on " + d.database}, d.database);
@@ -297,7 +332,7 @@ function drawDatabases(status, shown) {
     body.append(el("tr", {"data-database-row": d.database}, el("td", {}, a), el("td", {}, String(d.services)),
       el("td", {}, String(d.ok)), el("td", {}, String(d.pending)), el("td", {}, String(d.failed))));
   }
-  box.replaceChildren(el("h3", {}, "By database"), el("table", {},
+  box.replaceChildren(...bySet, el("h3", {}, "By database"), el("table", {},
     el("thead", {}, el("tr", {}, ...["database", "services", "up to date", "pending migrations", "failed"].map(h => el("th", {}, h)))),
     body));
 }
@@ -337,9 +372,11 @@ function short(m) {
 }
 
 function drawGraph(graph, status, shown) {
-  const lanes = shown.slice(0, kMaxLanes);
-  $("graph-note").textContent = shown.length > kMaxLanes
-    ? "drawing " + kMaxLanes + " of " + shown.length + " services, the most urgent first: filter by service, state or database to choose"
+  // A lane per service as written: the members of a database set share theirs.
+  const seen = new Set(), unique = shown.filter(s => !seen.has(s.service) && seen.add(s.service));
+  const lanes = unique.slice(0, kMaxLanes);
+  $("graph-note").textContent = unique.length > kMaxLanes
+    ? "drawing " + kMaxLanes + " of " + unique.length + " services, the most urgent first: filter by service, state or database to choose"
     : "";
   const state = migrationStates(status);
   const key = JSON.stringify([graph.migrations.length, graph.edges.length, lanes.map(s => s.service), state]);

@@ -182,5 +182,33 @@ TEST_F(TenantsTest, CanaryMembersGoFirstAndTheRestOnlyIfTheyAllSucceeded) {
   EXPECT_EQ(bad.code, 2) << bad.err;
 }
 
+TEST_F(TenantsTest, TheDaemonsNextRoundPicksUpANewTenant) {
+  std::string env = Platform("{ file: tenants.txt }",
+                             "settings:\n  schedule: {interval: 1s, apply_pending: true}\n");
+  Tenants({"acme"});
+  std::string dir = p_.root() + "/daemon";
+  std::string pid = StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() +
+                                          " serve --listen 127.0.0.1:0 --refresh 300ms",
+                                      dir);
+  std::string port = WaitForPort(dir);
+  ASSERT_FALSE(port.empty()) << Slurp(dir + "/err");
+  EXPECT_TRUE(WaitFor("tenant_acme", "SELECT count(*) FROM pg_tables WHERE tablename = 'orders'"))
+      << Slurp(dir + "/err");
+  Tenants({"acme", "globex"});
+  EXPECT_TRUE(WaitFor("tenant_globex", "SELECT count(*) FROM pg_tables WHERE tablename = 'orders'"))
+      << Slurp(dir + "/err");
+  std::string metrics;
+  Shell("curl -s http://127.0.0.1:" + port + "/metrics", &metrics);
+  EXPECT_NE(metrics.find("lockstep_pending_migrations{service=\"app\",database=\"tenant/globex\"}"),
+            std::string::npos)
+      << metrics;
+  std::string status;
+  Shell("curl -s http://127.0.0.1:" + port + "/v1/status", &status);
+  EXPECT_NE(status.find("\"tenant/globex\""), std::string::npos) << status;
+  EXPECT_EQ(status.find("\"database\":\"tenant\""), std::string::npos) << status;
+  Shell("kill " + pid);
+  EXPECT_EQ(WaitForExit(dir), "0\n") << Slurp(dir + "/err");
+}
+
 }  // namespace
 }  // namespace lockstep
