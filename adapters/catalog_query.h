@@ -6,13 +6,16 @@
 namespace lockstep {
 
 // Every object of the user's schemas as (key, definition); $1 is lockstep's
-// schema, left out. Objects that belong to extensions are left out too: the
-// extension itself stands for them.
+// schema, left out; $2 the schemas to read, comma-separated, or '' for every
+// one (a member of a database set that is a schema reads only its own).
+// Objects that belong to extensions are left out too: the extension itself
+// stands for them.
 inline constexpr const char* kCatalogQuery = R"SQL(
 WITH ns AS (
   SELECT oid, nspname FROM pg_namespace
   WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname <> $1
     AND nspname NOT LIKE 'pg\_toast%' AND nspname NOT LIKE 'pg\_temp\_%'
+    AND ($2 = '' OR nspname = ANY (string_to_array($2, ',')))
 ), rel AS (
   SELECT c.oid, c.relname, c.relkind, ns.nspname FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
   WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass

@@ -259,7 +259,9 @@ class PostgresDatabase : public Database {
     return Guard("read the catalog", [&] {
       pqxx::nontransaction tx(*conn_);
       snapshot->clear();
-      for (const auto& row : tx.exec_params(kCatalogQuery, o_.history_schema)) {
+      std::string only;
+      for (const std::string& schema : o_.only_schemas) only += (only.empty() ? "" : ",") + schema;
+      for (const auto& row : tx.exec_params(kCatalogQuery, o_.history_schema, only)) {
         (*snapshot)[row[0].as<std::string>()] = row[1].as<std::string>();
       }
     });

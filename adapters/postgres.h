@@ -27,6 +27,10 @@ struct PostgresOptions {
   std::chrono::milliseconds lease_ttl{30'000};
   // The session advisory lock's key (AdvisoryLockKey).
   int64_t lock_key = 0x6c6f636b73746570;
+  // The schemas whose objects drift compares; empty: every one (but
+  // lockstep's). A member of a database set that is a schema of a shared
+  // database reads only its own.
+  std::vector<std::string> only_schemas;
 };
 
 // The advisory lock key: the bytes of "lockstep" as a bigint, the same for

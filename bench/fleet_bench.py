@@ -2,11 +2,13 @@
 """Benchmark: a fleet of tenant databases on one server.
 
 Usage: bench/fleet_bench.py [LOCKSTEP_BINARY] [--tenants N] [--migrations M] [--runs R]
-                            [--max-connections C]
+                            [--max-connections C] [--layout set|databases]
 
 Starts a throwaway PostgreSQL (scripts/throwaway-pg.sh, fsync off), makes N
-tenant databases (default 1,000), each its own service of M migrations
-(default 20), and measures in the same run:
+tenant databases (default 1,000) with M migrations each (default 20): with
+--layout set (the default), one database set whose members come from a
+tenants file and one service on it; with --layout databases, N `databases:`
+entries and N services, as before database sets. Measures in the same run:
   1. the baseline: psql applying one database's M migrations alone (each in its
      own transaction, one session), for every database in turn: the slowest
      database alone and the total server time; best possible =
@@ -54,16 +56,30 @@ def run_lockstep(binary, config, *args):
     return took, usage.ru_maxrss
 
 
-def write_platform(root, names, migrations, url_of, max_connections):
+def write_platform(root, names, migrations, url_of, max_connections, layout):
     os.makedirs(root, exist_ok=True)
-    with open(os.path.join(root, "lockstep.yaml"), "w") as f:
-        f.write("version: 1\nservices: [services/*/service.yaml]\ndatabases:\n")
-        for db in names:
-            f.write(f'  {db}: {{ url: "{url_of(db)}" }}\n')
-        f.write(f"settings:\n  max_connections: {max_connections}\n  jobs: 8\n")
     sqls = [f"CREATE TABLE t_{m} (id int PRIMARY KEY, v text);\nINSERT INTO t_{m} VALUES (1, 'x');\n"
             for m in range(1, migrations + 1)]
-    for db in names:
+    with open(os.path.join(root, "lockstep.yaml"), "w") as f:
+        f.write("version: 1\nservices: [services/*/service.yaml]\ndatabases:\n")
+        if layout == "set":  # databases tenant_<name>: members <name>
+            f.write(f'  tenant:\n    url: "{url_of("tenant_{tenant}")}"\n'
+                    "    tenants: { file: tenants.txt }\n")
+        else:
+            for db in names:
+                f.write(f'  {db}: {{ url: "{url_of(db)}" }}\n')
+        f.write(f"settings:\n  max_connections: {max_connections}\n  jobs: 8\n")
+    if layout == "set":
+        with open(os.path.join(root, "tenants.txt"), "w") as f:
+            f.write("".join(db[len("tenant_"):] + "\n" for db in names))
+        folder = os.path.join(root, "services", "app", "migrations")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(root, "services", "app", "service.yaml"), "w") as f:
+            f.write("service: app\ndatabase: tenant\n")
+        for m in range(1, migrations + 1):
+            with open(os.path.join(folder, f"{m:03d}_t{m}.up.sql"), "w") as f:
+                f.write(sqls[m - 1])
+    for db in names if layout != "set" else []:
         folder = os.path.join(root, "services", db, "migrations")
         os.makedirs(folder, exist_ok=True)
         with open(os.path.join(root, "services", db, "service.yaml"), "w") as f:
@@ -117,6 +133,7 @@ def main():
     ap.add_argument("--migrations", type=int, default=20)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--max-connections", type=int, default=32)
+    ap.add_argument("--layout", choices=["set", "databases"], default="set")
     args = ap.parse_args()
     cores = os.cpu_count() or 1
 
@@ -131,12 +148,12 @@ def main():
                 return f"postgresql:///{db}?host={pg_dir}&port={port}&user=postgres"
 
             config, script = write_platform(os.path.join(tmp, "fleet"), names, args.migrations,
-                                            url_of, args.max_connections)
+                                            url_of, args.max_connections, args.layout)
             one_config, _ = write_platform(os.path.join(tmp, "one"), names[:1], args.migrations,
-                                           url_of, args.max_connections)
+                                           url_of, args.max_connections, args.layout)
 
-            print(f"{args.tenants} databases x {args.migrations} migrations, {cores} cores",
-                  file=sys.stderr)
+            print(f"{args.tenants} databases x {args.migrations} migrations ({args.layout}), "
+                  f"{cores} cores", file=sys.stderr)
             recreate(pg_dir, port, names)
             alone = []
             for db in names:

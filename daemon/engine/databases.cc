@@ -53,8 +53,15 @@ std::set<std::string> DatabasesOf(const Platform& platform) {
 DatabaseFactory PostgresFactory(const Platform& platform, const Environment& env,
                                 const std::string& run_id) {
   std::string applied_by = AppliedBy(env);
-  return [&platform, env, run_id, applied_by](const std::string& name,
-                                              std::string* error) -> std::unique_ptr<Database> {
+  // The schemas of each member of a set of schemas: its services'.
+  std::map<std::string, std::vector<std::string>> schemas_of;
+  for (const Service& s : platform.model.services) {
+    if (s.member.empty()) continue;
+    const DatabaseConfig* config = platform.FindDatabase(s.database);
+    if (config && !config->history_schema.empty()) schemas_of[s.database].push_back(s.schema);
+  }
+  return [&platform, env, run_id, applied_by, schemas_of](
+             const std::string& name, std::string* error) -> std::unique_ptr<Database> {
     const DatabaseConfig* config = platform.FindDatabase(name);
     std::string url;
     if (!config || !ResolveDatabaseUrl(platform, *config, env, &url, error)) return nullptr;
@@ -63,6 +70,7 @@ DatabaseFactory PostgresFactory(const Platform& platform, const Environment& env
     o.database = name;
     o.history_schema = platform.HistorySchemaOf(name);
     o.lock_key = AdvisoryLockKey(config->history_schema);
+    if (auto it = schemas_of.find(name); it != schemas_of.end()) o.only_schemas = it->second;
     o.run_id = run_id;
     o.statement_timeout = platform.settings.statement_timeout;
     o.applied_by = applied_by;

@@ -3,6 +3,8 @@
 // between runs, --tenant, on_failure: continue and apply --canary.
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "integration/fixture.h"
 
 namespace lockstep {
@@ -132,6 +134,21 @@ TEST_F(TenantsTest, SchemaMembersOfOneDatabaseEachKeepTheirOwnHistory) {
   Result again = Apply(env, p_.config());
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_NE(again.err.find("applied 0, already applied 2"), std::string::npos) << again.err;
+  // Each member's schema snapshot holds its own schema only: the other
+  // member's tables are not drift, a change by hand in one is that one's.
+  Result clean = RunLockstep("-c " + p_.config() + " drift", env);
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+  pg_.Query("shared", "ALTER TABLE app_globex.users ADD COLUMN by_hand int");
+  Result drift = RunLockstep("-c " + p_.config() + " drift --json", env);
+  EXPECT_EQ(drift.code, 4) << drift.out << drift.err;
+  EXPECT_NE(drift.out.find("app_globex.users.by_hand"), std::string::npos) << drift.out;
+  EXPECT_EQ(drift.out.find("app_acme"), std::string::npos) << drift.out;
+  std::string drifted;  // the databases with drift: globex alone
+  nlohmann::json j = nlohmann::json::parse(drift.out, nullptr, false);
+  for (const auto& d : j.is_object() ? j["databases"] : j) {
+    if (!d["drift"].empty()) drifted += d["database"].get<std::string>() + " ";
+  }
+  EXPECT_EQ(drifted, "shared/globex ") << drift.out;
 }
 
 TEST_F(TenantsTest, TenantFlagLimitsARunToThoseMembersAndWhatTheyNeed) {
