@@ -29,15 +29,28 @@ nlohmann::ordered_json DiagnosticsJson(const Diagnostics& diag, Diagnostic::Seve
 
 int RunValidate(const CommonOptions& options, bool strict, std::ostream& out, Log& log) {
   Loaded loaded = Load(options, log, strict);
-  const Platform& p = *loaded.platform;
+  const Platform& p = loaded.written_platform();  // as written: a service per manifest
   bool valid = loaded.graph.has_value();
+  size_t plain = 0, sets = 0, members = 0;
+  for (const DatabaseConfig& db : loaded.platform->databases) {
+    if (db.is_set()) {
+      ++sets;
+    } else if (db.is_member()) {
+      ++members;
+    } else {
+      ++plain;
+    }
+  }
   if (options.json) {
     nlohmann::ordered_json j;
     j["valid"] = valid;
     j["config"] = p.config_path;
     j["services"] = p.model.services.size();
     j["migrations"] = p.model.migrations.size();
-    j["databases"] = p.databases.size();
+    j["databases"] = plain;
+    j["database_sets"] = sets;
+    j["members"] = members;
+    j["members_not_read"] = loaded.unread_sets;  // from a query: validate touches no database
     j["errors"] = DiagnosticsJson(loaded.diag, Diagnostic::Severity::kError);
     j["warnings"] = DiagnosticsJson(loaded.diag, Diagnostic::Severity::kWarning);
     out << j.dump(2) << "\n";
@@ -45,7 +58,15 @@ int RunValidate(const CommonOptions& options, bool strict, std::ostream& out, Lo
     int warnings = static_cast<int>(loaded.diag.all().size());
     out << "ok: " << p.config_path << ": " << Count(p.model.services.size(), "service", "services")
         << ", " << Count(p.model.migrations.size(), "migration", "migrations") << ", "
-        << Count(p.databases.size(), "database", "databases");
+        << Count(plain, "database", "databases");
+    if (sets > 0) {
+      out << ", " << Count(sets, "database set", "database sets") << " ("
+          << Count(members, "member", "members");
+      for (const std::string& set : loaded.unread_sets) {
+        out << "; " << set << "'s come from a query, not run by validate";
+      }
+      out << ")";
+    }
     if (warnings > 0) out << " (" << Count(warnings, "warning", "warnings") << ")";
     out << "\n";
   }

@@ -58,6 +58,10 @@ class TenantsTest : public IntegrationTest {
 TEST_F(TenantsTest, EveryMemberGetsTheMigrationsAndANewTenantIsPickedUpByTheNextRun) {
   std::string env = Platform("{ file: tenants.txt }");
   Tenants({"acme", "globex"});
+  Result valid = RunLockstep("-c " + p_.config() + " validate", env);
+  EXPECT_NE(valid.out.find("2 services, 3 migrations, 1 database, 1 database set (2 members)"),
+            std::string::npos)
+      << valid.out << valid.err;
   Result r = Apply(env, p_.config());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(Tables("acme"), "orders,users");
