@@ -131,7 +131,8 @@ class Database {
 };
 
 // Makes the Database of a logical database name; nullptr with *error set when
-// it cannot (an unset variable, say). Called on one thread at a time.
+// it cannot (an unset variable, say). Called from several threads at once (histories are read in
+// parallel).
 using DatabaseFactory =
     std::function<std::unique_ptr<Database>(const std::string& database, std::string* error)>;
 

@@ -37,7 +37,8 @@ struct Migration {
   bool has_parents_directive = false;
   bool no_transaction = false;
   bool down_no_transaction = false;
-  bool down_empty = false;  // a down file without statements: irreversible
+  bool down_empty = false;              // a down file without statements: irreversible
+  std::vector<std::string> lint_allow;  // lint rules the up file accepts (-- lockstep:allow)
   // What is wrong with the down file ("file:line: message"); only what runs
   // it (rollback, verify) is refused because of them.
   std::vector<std::string> down_problems;

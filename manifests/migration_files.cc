@@ -119,6 +119,22 @@ void ParseDirective(std::string_view line_text, std::string_view directive, int 
       out->has_parents = true;
       out->parents.insert(out->parents.end(), args.begin(), args.end());
     }
+  } else if (name == "allow") {
+    // Lint rules this file accepts, with the reason in the comment above.
+    if (args.empty()) {
+      diag->Error(path, line, "lockstep:allow names no lint rule; write '-- lockstep:allow LS103'");
+    }
+    for (const Reference& arg : args) {
+      bool id = arg.text.size() == 5 && arg.text.starts_with("LS") &&
+                std::all_of(arg.text.begin() + 2, arg.text.end(), ::isdigit);
+      if (!id) {
+        diag->Error(path, line,
+                    "lockstep:allow: '" + arg.text + "' is not a lint rule id (LS101, ...)",
+                    arg.column);
+      } else {
+        out->lint_allow.push_back(arg);
+      }
+    }
   } else if (name == "no-transaction") {
     if (!args.empty()) {
       diag->Error(path, line, "lockstep:no-transaction takes no arguments");
@@ -127,8 +143,8 @@ void ParseDirective(std::string_view line_text, std::string_view directive, int 
   } else {
     diag->Error(path, line,
                 "unknown directive 'lockstep:" + name + "'" +
-                    DidYouMean(name, {"requires", "parents", "no-transaction"}) +
-                    "; known: requires, parents, no-transaction",
+                    DidYouMean(name, {"requires", "parents", "no-transaction", "allow"}) +
+                    "; known: requires, parents, no-transaction, allow",
                 words[0].column);
   }
 }
@@ -366,6 +382,7 @@ std::vector<Migration> LoadMigrationFolder(int service, const std::string& folde
     m.parent_refs = std::move(directives.parents);
     m.has_parents_directive = directives.has_parents;
     m.no_transaction = directives.no_transaction;
+    for (const Reference& rule : directives.lint_allow) m.lint_allow.push_back(rule.text);
     if (!pair.down.empty()) {
       m.down_path = path_of(pair.down);
       LoadDownFile(dir_fd, pair.down, &m, diag);

@@ -31,6 +31,7 @@ struct Directives {
   std::vector<Reference> parents;
   bool has_parents = false;
   bool no_transaction = false;
+  std::vector<Reference> lint_allow;  // -- lockstep:allow LS103 ...: lint rules accepted here
 };
 
 // Reads the `-- lockstep:` directives at the top of a file, before its first

@@ -4,6 +4,7 @@
 #define LOCKSTEP_MANIFESTS_PLATFORM_H_
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,10 @@ struct Settings {
   // `serve` replicas elect one leader with a lock on this plain database of
   // the platform; empty: a lone daemon (standalone).
   std::string coordination;
+  // settings.lint: a lint rule's severity ("error", "warning", "off") by id,
+  // and the line that says so (lint checks the ids exist).
+  std::map<std::string, std::string> lint;
+  std::map<std::string, int> lint_lines;
 };
 
 struct Platform {

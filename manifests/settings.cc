@@ -122,6 +122,38 @@ std::string EnvName(std::string_view key) {
   return name;
 }
 
+// settings.lint: { error: [LS101, ...], warning: [...], off: [...] }.
+void ReadLintSeverities(const YAML::Node& lint, YamlFile* file, Settings* settings) {
+  if (!lint) return;
+  if (!lint.IsMap()) {
+    file->Error(lint, "'lint' must be a mapping, e.g. {error: [LS104], off: [LS108]}");
+    return;
+  }
+  file->CheckKeys(lint, {"error", "warning", "off"}, "settings.lint");
+  for (const char* severity : {"error", "warning", "off"}) {
+    const YAML::Node list = lint[severity];
+    if (!list) continue;
+    if (!list.IsSequence()) {
+      file->Error(list,
+                  std::string("settings.lint.") + severity + " must list rule ids, e.g. [LS103]");
+      continue;
+    }
+    for (const auto& id : list) {
+      std::string text = id.IsScalar() ? id.Scalar() : "";
+      bool ok = text.size() == 5 && text.starts_with("LS") &&
+                std::all_of(text.begin() + 2, text.end(), ::isdigit);
+      if (!ok) {
+        file->Error(id,
+                    "settings.lint." + std::string(severity) + ": '" + text +
+                        "' is not a lint rule id (LS101, ...; lockstep lint --explain lists them)");
+        continue;
+      }
+      settings->lint[text] = severity;
+      settings->lint_lines[text] = YamlFile::Line(id);
+    }
+  }
+}
+
 }  // namespace
 
 // The one place settings are filled in: defaults (in the struct), then the
@@ -129,7 +161,7 @@ std::string EnvName(std::string_view key) {
 Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* file,
                       Diagnostics* diag) {
   Settings settings;
-  std::vector<std::string_view> known{"schedule"};
+  std::vector<std::string_view> known{"schedule", "lint"};
   for (const auto& f : SettingFields()) known.push_back(f.key);
   if (node) {
     if (!node.IsMap()) {
@@ -163,6 +195,7 @@ Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* 
           file->Error(schedule["apply_pending"], "apply_pending: " + error);
         }
       }
+      ReadLintSeverities(node["lint"], file, &settings);
     }
   }
   for (const auto& f : SettingFields()) {

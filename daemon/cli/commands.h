@@ -116,6 +116,15 @@ int RunStatus(const CommonOptions& options, const StatusOptions& status, std::os
 // Compares each database with the snapshot stored after its last apply:
 // exit 4 when anything was added, removed or changed by hand.
 int RunDrift(const CommonOptions& options, std::ostream& out, Log& log);
+
+struct LintOptions {
+  bool all = false;                   // every migration, not only the pending ones
+  std::string format = "text";        // text or github (workflow annotations)
+  std::string explain;                // --explain ID: the rule, not a check
+  std::vector<std::string> services;  // --service NAME: only these services' migrations
+};
+// Exit 4 when a finding of error severity remains, 0 otherwise.
+int RunLint(const CommonOptions& options, const LintOptions& lint, std::ostream& out, Log& log);
 struct HistoryOptions {
   std::vector<std::string> services;  // --service NAME or pattern
   std::string database;               // --database NAME

@@ -222,6 +222,21 @@ int main(int argc, char** argv) {
   CLI::App* drift = app.add_subcommand(
       "drift", "Compare each database with the schema its migrations made; exit 4 on drift");
   drift->add_flag("--json", common.json, "Print the drift as JSON on stdout");
+  LintOptions lint;
+  CLI::App* lint_cmd = app.add_subcommand(
+      "lint", "Check pending migrations for changes that lose data or block writers");
+  lint_cmd->add_flag("--all", lint.all,
+                     "Every migration, not only the pending ones (also when no database can be "
+                     "read)");
+  lint_cmd
+      ->add_option("--format", lint.format,
+                   "text (file:line:col: LSnnn name: message) or github (workflow annotations)")
+      ->check(CLI::IsMember({"text", "github"}));
+  lint_cmd->add_option("--explain", lint.explain,
+                       "ID or name: why the rule matters and what to write instead; 'all' for "
+                       "every rule");
+  lint_cmd->add_option("--service", lint.services, "Only this service's migrations; repeatable");
+  lint_cmd->add_flag("--json", common.json, "Print the findings as JSON on stdout");
 
   ServeOptions serve;
   CLI::App* serve_cmd = app.add_subcommand(
@@ -297,6 +312,7 @@ int main(int argc, char** argv) {
     if (status->parsed()) return RunStatus(common, status_options, std::cout, log);
     if (history->parsed()) return RunHistory(common, history_options, std::cout, log);
     if (drift->parsed()) return RunDrift(common, std::cout, log);
+    if (lint_cmd->parsed()) return RunLint(common, lint, std::cout, log);
     if (serve_cmd->parsed()) {
       std::string error;
       if (!ParseDuration(refresh, &serve.refresh, &error) || serve.refresh.count() == 0) {

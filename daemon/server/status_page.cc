@@ -564,16 +564,22 @@ function draw() {
   drawGraph(data.graph, data.status, shown);
 }
 
+let lastDrawn = "";
 async function refresh() {
   try {
     const [status, graph, runs] = await Promise.all([get("/v1/status"), get("/v1/graph?format=json"), get("/v1/runs")]);
+    $("refreshed").textContent = "read " + status.refreshed_at + (status.running ? " · run " + status.running + " in progress" : "");
+    // Redrawn only when something changed: a row the reader is about to
+    // click stays the same element between refreshes.
+    const key = JSON.stringify([status, graph, runs], (k, v) => k === "refreshed_at" ? undefined : v);
+    if (key === lastDrawn) return;
     await readLastRun(runs);
     data = {status: withLastRun(status), graph, runs};
     $("platform").textContent = status.platform;
-    $("refreshed").textContent = "read " + status.refreshed_at + (status.running ? " · run " + status.running + " in progress" : "");
     $("error").textContent = status.reload_error || "";
     drawSummary(status); drawAttention(status); drawFilters(status); draw(); drawDrift(status); drawRuns(runs);
     if (selected()) drawPanel();
+    lastDrawn = key;
     document.body.dataset.loaded = "1";
   } catch (e) {
     $("error").textContent = e.message;

@@ -73,8 +73,8 @@ class Browser {
   // A few tries: a refresh may redraw the element between finding and
   // clicking it (a stale element).
   bool Click(const std::string& css) {
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      if (attempt) std::this_thread::sleep_for(200ms);
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      if (attempt) std::this_thread::sleep_for(250ms);
       json found =
           Session("POST", "/element", {{"using", "css selector"}, {"value", css}})["value"];
       if (!found.is_object() || found.empty() || found.contains("error")) continue;
@@ -290,7 +290,7 @@ TEST_F(StatusPageTest, LargeGraphWithAFailureIsOneClickAway) {
       "f.dispatchEvent(new Event('input')); return true");
   EXPECT_EQ(browser.Eval("return document.querySelectorAll('#services tbody tr').length"), 1);
   EXPECT_EQ(browser.Eval("return document.querySelectorAll('#graph-view .node').length"), 20);
-  ASSERT_TRUE(browser.Click("#zoom-in"));
+  ASSERT_TRUE(browser.Click("#zoom-in")) << browser.why();
   std::string before = browser.Eval(
       "return document.getElementById('content')"
       ".getAttribute('transform')");
@@ -338,7 +338,7 @@ TEST_F(StatusPageTest, AThousandServicesStayReadable) {
   browser.Eval(
       "const f = document.getElementById('f-service'); f.value = '';"
       "f.dispatchEvent(new Event('input')); return true");
-  ASSERT_TRUE(browser.Click("[data-database-row=\"db3\"] a"));
+  ASSERT_TRUE(browser.Click("[data-database-row=\"db3\"] a")) << browser.why();
   EXPECT_EQ(browser.Eval("return document.querySelectorAll('#services tbody tr').length"), 20);
   EXPECT_EQ(browser.Eval("return [...document.querySelectorAll('#services tbody tr')]"
                          ".every(r => r.children[1].textContent === 'db3')"),
@@ -388,12 +388,12 @@ TEST_F(StatusPageTest, HundredsOfTenantsAggregateBySetThenDrillDown) {
                          ".map(td => td.textContent).join()"),
             "tenant,300,1,299,0");
   EXPECT_EQ(browser.Eval("return document.querySelectorAll('#graph-view .node').length"), 3);
-  ASSERT_TRUE(browser.Click("[data-set-row=\"tenant\"] a"));
+  ASSERT_TRUE(browser.Click("[data-set-row=\"tenant\"] a")) << browser.why();
   EXPECT_EQ(browser.Eval("return document.getElementById('shown').textContent"),
             "300 of 301 services");
   EXPECT_EQ(browser.Eval("return document.querySelectorAll('[data-set-row]').length"), 0);
   EXPECT_EQ(browser.Eval("return document.querySelectorAll('[data-database-row]').length"), 50);
-  ASSERT_TRUE(browser.Click("[data-database-row=\"tenant/t1049\"] a"));
+  ASSERT_TRUE(browser.Click("[data-database-row=\"tenant/t1049\"] a")) << browser.why();
   EXPECT_EQ(browser.Eval("return [...document.querySelectorAll('#services tbody tr')]"
                          ".map(r => r.children[1].textContent).join()"),
             "tenant/t1049");

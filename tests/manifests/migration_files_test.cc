@@ -66,7 +66,18 @@ TEST(DirectivesTest, ReadsRequiresParentsAndNoTransaction) {
 TEST(DirectivesTest, UnknownDirectiveSuggestsTheNearest) {
   EXPECT_EQ(DirectiveErrors("-- lockstep:require a:1\n"),
             "m.up.sql:1:4: unknown directive 'lockstep:require' (did you mean 'requires'?); "
-            "known: requires, parents, no-transaction\n");
+            "known: requires, parents, no-transaction, allow\n");
+}
+
+TEST(DirectivesTest, AllowNamesLintRules) {
+  Diagnostics diag;
+  Directives d =
+      ParseDirectives("-- lockstep:allow LS103 LS108\nSELECT 1;\n", true, "m.up.sql", &diag);
+  EXPECT_FALSE(diag.has_errors());
+  ASSERT_EQ(d.lint_allow.size(), 2u);
+  EXPECT_EQ(d.lint_allow[1].text, "LS108");
+  EXPECT_EQ(DirectiveErrors("-- lockstep:allow drop-table\n"),
+            "m.up.sql:1:19: lockstep:allow: 'drop-table' is not a lint rule id (LS101, ...)\n");
 }
 
 TEST(DirectivesTest, DirectiveAfterFirstStatementIsAnError) {

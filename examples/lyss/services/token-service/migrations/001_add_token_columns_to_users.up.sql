@@ -1,7 +1,11 @@
 -- lockstep:requires user-service:006
+-- lockstep:allow LS103
 -- Token 与邀请码系统: users 表新增 role / token_balance / token_updated_at.
 -- Idempotent as the original script was: safe on a database where someone
 -- already ran it by hand.
+-- LS103: idx_users_role is built in the same transaction that adds role, so
+-- the index and the column appear together; role has two values and users
+-- is read far more than written during a deploy.
 BEGIN;
 
 DO $$
