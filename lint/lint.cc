@@ -103,9 +103,12 @@ std::vector<Token> Tokenize(std::string_view sql, int line, int column) {
       int nest = 0;
       size_t j = i;
       do {
-        if (sql.compare(j, 2, "/*") == 0) ++nest, j += 2;
-        else if (sql.compare(j, 2, "*/") == 0) --nest, j += 2;
-        else ++j;
+        if (sql.compare(j, 2, "/*") == 0)
+          ++nest, j += 2;
+        else if (sql.compare(j, 2, "*/") == 0)
+          --nest, j += 2;
+        else
+          ++j;
       } while (j < sql.size() && nest > 0);
       advance(j);
     } else if (c == '\'') {
@@ -134,14 +137,14 @@ std::vector<Token> Tokenize(std::string_view sql, int line, int column) {
                 sql[i + 1] == '_')) {
       size_t close = sql.find('$', i + 1);
       std::string_view tag = sql.substr(i, close == std::string_view::npos ? 1 : close - i + 1);
-      size_t end = close == std::string_view::npos ? std::string_view::npos
-                                                    : sql.find(tag, close + 1);
+      size_t end =
+          close == std::string_view::npos ? std::string_view::npos : sql.find(tag, close + 1);
       out.push_back({"$$", false, false, line, column, depth});
       advance(end == std::string_view::npos ? sql.size() : end + tag.size());
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       size_t j = i;
-      while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) ||
-                                sql[j] == '_' || sql[j] == '$')) {
+      while (j < sql.size() &&
+             (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_' || sql[j] == '$')) {
         ++j;
       }
       std::string word(sql.substr(i, j - i));
@@ -168,8 +171,8 @@ class Checker {
   void Statement(const std::vector<Token>& t) {
     t_ = &t;
     if (t.empty()) return;
-    if (Is(0, "SET") && (Is(1, "LOCK_TIMEOUT") || ((Is(1, "LOCAL") || Is(1, "SESSION")) &&
-                                                   Is(2, "LOCK_TIMEOUT")))) {
+    if (Is(0, "SET") && (Is(1, "LOCK_TIMEOUT") ||
+                         ((Is(1, "LOCAL") || Is(1, "SESSION")) && Is(2, "LOCK_TIMEOUT")))) {
       lock_timeout_ = true;
     } else if (Is(0, "CREATE")) {
       Create();
@@ -354,8 +357,8 @@ class Checker {
       std::string column = Name(&k);
       if (Is(k, "TYPE") || (Is(k, "SET") && Is(k + 1, "DATA") && Is(k + 2, "TYPE"))) {
         Add("LS104", i,
-            "changing the type of " + table + "." + column +
-                " can rewrite " + table + " under an ACCESS EXCLUSIVE lock");
+            "changing the type of " + table + "." + column + " can rewrite " + table +
+                " under an ACCESS EXCLUSIVE lock");
       } else if (Is(k, "SET") && Is(k + 1, "NOT") && Is(k + 2, "NULL")) {
         Add("LS105", i,
             "SET NOT NULL on " + table + "." + column + " scans " + table +
@@ -367,14 +370,16 @@ class Checker {
       if (Is(k, "CONSTRAINT")) return;
       if (Is(k, "TO")) {
         ++k;
-        Add("LS108", i, "renaming table " + table + " to " + Name(&k) +
-                            " breaks the release still running against the old name");
+        Add("LS108", i,
+            "renaming table " + table + " to " + Name(&k) +
+                " breaks the release still running against the old name");
         return;
       }
       if (Is(k, "COLUMN")) ++k;
       std::string column = Name(&k);
-      Add("LS108", i, "renaming column " + table + "." + column +
-                          " breaks the release still running against the old name");
+      Add("LS108", i,
+          "renaming column " + table + "." + column +
+              " breaks the release still running against the old name");
     }
   }
 
@@ -404,10 +409,10 @@ std::vector<LintFinding> LintSql(const std::string& file, std::string_view text,
   for (const LexedStatement& s : lexed.statements) {
     size_t offset = static_cast<size_t>(s.sql.data() - text.data());
     size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
-    int column = static_cast<int>(offset - (line_start == std::string_view::npos || offset == 0
-                                                ? 0
-                                                : line_start + 1)) +
-                 1;
+    int column =
+        static_cast<int>(
+            offset - (line_start == std::string_view::npos || offset == 0 ? 0 : line_start + 1)) +
+        1;
     checker.Statement(Tokenize(s.sql, s.line, column));
   }
   return std::move(checker.findings);
@@ -436,19 +441,25 @@ std::string FormatGithub(const LintFinding& f) {
   auto escape = [](const std::string& s, bool property) {
     std::string out;
     for (char c : s) {
-      if (c == '%') out += "%25";
-      else if (c == '\r') out += "%0D";
-      else if (c == '\n') out += "%0A";
-      else if (property && c == ':') out += "%3A";
-      else if (property && c == ',') out += "%2C";
-      else out += c;
+      if (c == '%')
+        out += "%25";
+      else if (c == '\r')
+        out += "%0D";
+      else if (c == '\n')
+        out += "%0A";
+      else if (property && c == ':')
+        out += "%3A";
+      else if (property && c == ',')
+        out += "%2C";
+      else
+        out += c;
     }
     return out;
   };
   return std::string("::") + (f.severity == LintSeverity::kError ? "error" : "warning") +
          " file=" + escape(f.file, true) + ",line=" + std::to_string(f.line) +
-         ",col=" + std::to_string(f.column) + ",title=" + escape(std::string(f.rule->id) + " " +
-                                                                 f.rule->name, true) +
+         ",col=" + std::to_string(f.column) +
+         ",title=" + escape(std::string(f.rule->id) + " " + f.rule->name, true) +
          "::" + escape(f.message, false);
 }
 

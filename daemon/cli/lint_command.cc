@@ -39,8 +39,8 @@ int Explain(const std::string& which, std::ostream& out, Log& log) {
     size_t start = 0;
     while (start < text.size()) {
       size_t space = text.find(' ', start);
-      std::string word = text.substr(start, space == std::string::npos ? std::string::npos
-                                                                        : space - start);
+      std::string word =
+          text.substr(start, space == std::string::npos ? std::string::npos : space - start);
       if (line.size() + word.size() + 1 > 80) {
         out << line << "\n";
         line = " ";
@@ -58,10 +58,9 @@ Status Severities(const Platform& platform, std::map<std::string, LintSeverity>*
   for (const LintRule& r : LintRules()) (*out)[r.id] = r.severity;
   for (const auto& [id, severity] : platform.settings.lint) {
     if (!FindLintRule(id)) {
-      return Status::BadInput(platform.config_path + ":" +
-                              std::to_string(platform.settings.lint_lines.at(id)) +
-                              ": settings.lint: no rule " + id +
-                              "; 'lockstep lint --explain all' lists them");
+      return Status::BadInput(
+          platform.config_path + ":" + std::to_string(platform.settings.lint_lines.at(id)) +
+          ": settings.lint: no rule " + id + "; 'lockstep lint --explain all' lists them");
     }
     (*out)[id] = severity == "error"     ? LintSeverity::kError
                  : severity == "warning" ? LintSeverity::kWarning
@@ -123,8 +122,7 @@ void CrossService(const MigrationGraph& graph, int m, const LintTables& tables,
     f.column = use.column;
     f.rule = FindLintRule("LS110");
     f.message = use.table + " is created by " + by + " (" + creator.up_path +
-                "), which this migration does not require: add '-- lockstep:requires " + by +
-                "'";
+                "), which this migration does not require: add '-- lockstep:requires " + by + "'";
     out->push_back(std::move(f));
   }
 }

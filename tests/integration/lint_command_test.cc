@@ -22,8 +22,9 @@ TEST_F(LintCommandTest, LintsWhatIsPendingNotWhatIsApplied) {
 
   Result r = RunLockstep("-c " + p_.config() + " lint", env);
   EXPECT_EQ(r.code, 4) << r.err;
-  EXPECT_EQ(r.out, dir + "003_drop.up.sql:2:1: LS101 drop-table: DROP TABLE t deletes the "
-                         "table and its data\n");
+  EXPECT_EQ(r.out, dir +
+                       "003_drop.up.sql:2:1: LS101 drop-table: DROP TABLE t deletes the "
+                       "table and its data\n");
   EXPECT_NE(r.err.find("1 pending migrations checked: 1 error, 0 warnings"), std::string::npos)
       << r.err;
 
@@ -33,8 +34,9 @@ TEST_F(LintCommandTest, LintsWhatIsPendingNotWhatIsApplied) {
   EXPECT_NE(r.out.find("003_drop.up.sql:2:1: LS101"), std::string::npos) << r.out;
 
   r = RunLockstep("-c " + p_.config() + " lint --format github", env);
-  EXPECT_EQ(r.out, "::error file=" + dir + "003_drop.up.sql,line=2,col=1,title=LS101 drop-table"
-                   "::DROP TABLE t deletes the table and its data\n");
+  EXPECT_EQ(r.out, "::error file=" + dir +
+                       "003_drop.up.sql,line=2,col=1,title=LS101 drop-table"
+                       "::DROP TABLE t deletes the table and its data\n");
 
   r = RunLockstep("-c " + p_.config() + " lint --json", env);
   nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
@@ -106,7 +108,8 @@ TEST_F(LintCommandTest, SettingsLintSetsSeveritiesAndNamesAnUnknownRule) {
   EXPECT_EQ(r.out, "");
 
   p_.Write("lockstep.yaml", base + "settings:\n  lint: { off: [LS109] }\n");
-  p_.WriteMigration("a", "002_rename.up.sql", "SET lock_timeout = '1s';\nALTER TABLE u RENAME x TO y;\n");
+  p_.WriteMigration("a", "002_rename.up.sql",
+                    "SET lock_timeout = '1s';\nALTER TABLE u RENAME x TO y;\n");
   r = RunLockstep("-c " + config + " lint --all", env);
   EXPECT_EQ(r.code, 0) << r.err;  // a warning only
   EXPECT_NE(r.out.find("002_rename.up.sql:2:15: LS108 rename"), std::string::npos) << r.out;
@@ -117,8 +120,9 @@ TEST_F(LintCommandTest, SettingsLintSetsSeveritiesAndNamesAnUnknownRule) {
   p_.Write("lockstep.yaml", base + "settings:\n  lint:\n    off: [LS199]\n");
   r = RunLockstep("-c " + config + " lint --all", env);
   EXPECT_EQ(r.code, 2) << r.err;
-  EXPECT_NE(r.err.find(config + ":" + std::to_string(std::count(base.begin(), base.end(), '\n') + 3)),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(config + ":" + std::to_string(std::count(base.begin(), base.end(), '\n') + 3)),
+      std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("LS199"), std::string::npos) << r.err;
 

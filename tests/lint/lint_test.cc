@@ -129,7 +129,8 @@ TEST(LintTest, AllowedRulesAreLeftOut) {
 TEST(LintTest, FormatsForPeopleAndForGithub) {
   std::vector<LintFinding> f = LintSql("svc/001_x.up.sql", "TRUNCATE t;\n");
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(FormatFinding(f[0]), "svc/001_x.up.sql:1:1: LS109 truncate: TRUNCATE t deletes every row");
+  EXPECT_EQ(FormatFinding(f[0]),
+            "svc/001_x.up.sql:1:1: LS109 truncate: TRUNCATE t deletes every row");
   EXPECT_EQ(FormatGithub(f[0]),
             "::error file=svc/001_x.up.sql,line=1,col=1,title=LS109 truncate::TRUNCATE t deletes "
             "every row");
