@@ -17,6 +17,19 @@ std::string KeyValue(const std::string& value) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> LibpqEnvironment(const std::string& url) {
+  std::vector<std::pair<std::string, std::string>> out;
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (error) PQfreemem(error);
+  if (!options) return out;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    if (o->val && o->envvar && *o->val) out.emplace_back(o->envvar, o->val);
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
 std::string ConnectionStringProblem(const std::string& url, std::vector<std::string>* secrets) {
   if (url.find_first_not_of(" \t\r\n") == std::string::npos) {
     return "the connection URL is empty (libpq would quietly connect to its defaults); write "

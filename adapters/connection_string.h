@@ -4,6 +4,7 @@
 #define LOCKSTEP_ADAPTERS_CONNECTION_STRING_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lockstep {
@@ -24,6 +25,13 @@ std::string WithSetting(const std::string& url, const std::string& keyword,
 
 // WithSetting(url, "dbname", dbname).
 std::string WithDatabaseName(const std::string& url, const std::string& dbname);
+
+// The settings of `url` (which libpq must accept) as libpq's environment
+// variables (PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE, ...:
+// each keyword's own variable, from libpq's table of options): what a
+// command such as pg_dump needs to reach the same database with no password
+// on its command line.
+std::vector<std::pair<std::string, std::string>> LibpqEnvironment(const std::string& url);
 
 // `text` with every one of `secrets` (of 3 characters or more) replaced by
 // "***". Every message of the PostgreSQL adapter goes through it, with the

@@ -81,6 +81,13 @@ struct Settings {
   // and the line that says so (lint checks the ids exist).
   std::map<std::string, std::string> lint;
   std::map<std::string, int> lint_lines;
+  // settings.hooks: shell commands run per database before its first and
+  // after its last migration of an apply (empty: none), and how long each
+  // may take.
+  struct Hooks {
+    std::string before_apply, after_apply;
+    std::chrono::milliseconds timeout{600'000};
+  } hooks;
 };
 
 struct Platform {

@@ -154,6 +154,27 @@ void ReadLintSeverities(const YAML::Node& lint, YamlFile* file, Settings* settin
   }
 }
 
+// settings.hooks: { before_apply: CMD, after_apply: CMD, timeout: 10m }.
+void ReadHooks(const YAML::Node& hooks, YamlFile* file, Settings* settings) {
+  if (!hooks) return;
+  if (!hooks.IsMap()) {
+    file->Error(hooks,
+                "'hooks' must be a mapping, e.g. {before_apply: \"pg_dump -Fc -f "
+                "backup-$LOCKSTEP_DATABASE.dump\", timeout: 10m}");
+    return;
+  }
+  file->CheckKeys(hooks, {"before_apply", "after_apply", "timeout"}, "settings.hooks");
+  for (auto [key, out] : {std::pair{"before_apply", &settings->hooks.before_apply},
+                          std::pair{"after_apply", &settings->hooks.after_apply}}) {
+    if (auto command = file->Scalar(hooks, key, false, "settings.hooks")) *out = *command;
+  }
+  std::string error;
+  auto timeout = file->Scalar(hooks, "timeout", false, "settings.hooks");
+  if (timeout && !ParseDuration(*timeout, &settings->hooks.timeout, &error)) {
+    file->Error(hooks["timeout"], "timeout: " + error);
+  }
+}
+
 }  // namespace
 
 // The one place settings are filled in: defaults (in the struct), then the
@@ -161,7 +182,7 @@ void ReadLintSeverities(const YAML::Node& lint, YamlFile* file, Settings* settin
 Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* file,
                       Diagnostics* diag) {
   Settings settings;
-  std::vector<std::string_view> known{"schedule", "lint"};
+  std::vector<std::string_view> known{"schedule", "lint", "hooks"};
   for (const auto& f : SettingFields()) known.push_back(f.key);
   if (node) {
     if (!node.IsMap()) {
@@ -196,6 +217,7 @@ Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* 
         }
       }
       ReadLintSeverities(node["lint"], file, &settings);
+      ReadHooks(node["hooks"], file, &settings);
     }
   }
   for (const auto& f : SettingFields()) {

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -70,6 +71,8 @@ struct Executor::Impl {
   std::vector<bool> dirty;         // by lane: applied since its lock was taken
   std::vector<bool> broken;        // by lane: a migration failed there
   std::vector<bool> running_lane;  // by lane: a migration runs (for Cancel)
+  std::vector<bool> hooked;        // by lane: its before_apply hook ran this run
+  std::vector<bool> applied_here;  // by lane: this run applied something there
   int connections = 0;             // open now, counted as budgeted
   int letting = 0;                 // lanes letting go now
   bool stopping = false;
@@ -265,8 +268,40 @@ struct Executor::Impl {
     }
   }
 
+  bool Hooks() const { return options.hooks && !options.rollback; }
+
+  // The services of the lane's database this run has migrations of, "a,b".
+  std::string ServicesOf(int lane) const {
+    std::set<std::string> names;
+    for (int m = 0; m < graph.size(); ++m) {
+      if (todo[m] && lanes.lane_of_migration[m] == lane) {
+        names.insert(graph.model().services[graph.model().migrations[m].service].name);
+      }
+    }
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ",") + n;
+    return out;
+  }
+
   void Apply(int m, int lane) {
     running_lane[lane] = true;
+    if (Hooks() && !hooked[lane]) {
+      // settings.hooks.before_apply, once per database and run, under its
+      // lock, before the first migration it applies; a failure stops it.
+      hooked[lane] = true;
+      asio::post(*pool, [this, m, lane, services = ServicesOf(lane)] {
+        Status status = options.hooks(HookPhase::kBeforeApply, DatabaseName(lane), services);
+        asio::post(io, [this, m, lane, status] {
+          if (status.ok()) {
+            Apply(m, lane);
+          } else {
+            Finished(m, lane, status, SteadyClock::now(), Outcome::kNotStarted);
+          }
+          Fill();
+        });
+      });
+      return;
+    }
     const Migration& mig = graph.model().migrations[m];
     const Service& service = graph.model().services[mig.service];
     MigrationToRun run{&mig, service.name, service.schema, options.run_id, options.rollback};
@@ -298,6 +333,7 @@ struct Executor::Impl {
       if (observer) observer->MigrationFinished(m, DatabaseName(lane), status, took);
       if (status.ok()) result->applied.push_back(m);
       (status.ok() ? dirty : broken)[lane] = true;
+      if (status.ok()) applied_here[lane] = true;
     }
     if (!status.ok()) result->failed_databases.push_back(DatabaseName(lane));
     if (!status.ok() && result->status.ok()) {
@@ -320,6 +356,29 @@ struct Executor::Impl {
     if (left[lane] > 0 && !plan->failed() && !stopping && plan->ReadyOn(lane)) return;
     hold[lane] = Hold::kLetting;
     ++letting;
+    if (Hooks() && left[lane] == 0 && applied_here[lane] && !broken[lane]) {
+      // settings.hooks.after_apply, once the database's last migration of
+      // the run is done, still under its lock (on the pool: it may take
+      // minutes, and let-gos must not wait behind it).
+      applied_here[lane] = false;
+      asio::post(*pool, [this, lane, services = ServicesOf(lane)] {
+        Status status = options.hooks(HookPhase::kAfterApply, DatabaseName(lane), services);
+        asio::post(io, [this, lane, status] {
+          if (!status.ok()) {
+            result->failed_databases.push_back(DatabaseName(lane));
+            if (result->status.ok()) result->status = status;
+          }
+          Release(lane);
+        });
+      });
+      return;
+    }
+    Release(lane);
+  }
+
+  // Stores the lane's schema snapshot if it applied something without a
+  // failure, then lets its lock go. REQUIRES: hold[lane] == kLetting.
+  void Release(int lane) {
     bool snapshot = dirty[lane] && !broken[lane];
     dirty[lane] = false;
     // Its own threads: a let-go must never wait behind a lock being taken,
@@ -382,6 +441,8 @@ struct Executor::Impl {
     dirty.assign(n, false);
     broken.assign(n, false);
     running_lane.assign(n, false);
+    hooked.assign(n, false);
+    applied_here.assign(n, false);
     skip.assign(graph.size(), false);
     for (int m = 0; m < graph.size(); ++m) {
       if (todo[m]) ++left[lanes.lane_of_migration[m]];

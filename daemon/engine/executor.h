@@ -16,6 +16,7 @@
 
 #include "adapters/clock.h"
 #include "adapters/database.h"
+#include "daemon/engine/hooks.h"
 #include "daemon/engine/state.h"
 #include "graph/graph.h"
 #include "graph/plan.h"
@@ -45,6 +46,11 @@ struct ExecutorOptions {
   // waits (up to lock_timeout) until its history says so, and never applies
   // it or takes its database's lock.
   std::vector<bool> external;
+  // settings.hooks (none when empty): before_apply runs under a database's
+  // lock before its first migration of the run (a failure stops that
+  // database), after_apply once its last one is done (a failure fails the
+  // run; what was applied stays applied). Not run when rolling back.
+  HookRunner hooks;
   Clock* clock = Clock::Real();          // for lock polling
   std::chrono::milliseconds tick{1000};  // how often the observer's Tick() is called
 };

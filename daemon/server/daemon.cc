@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 
 #include "daemon/exit_codes.h"
+#include "daemon/views/render.h"
 #include "manifests/migration_files.h"
 
 namespace lockstep {
@@ -437,6 +438,12 @@ void Daemon::Execute(std::shared_ptr<RunRecord> run) {
   ExecutorOptions eo = ExecutorOptionsFor(settings, run->id);
   eo.handle_signals = false;
   eo.rollback = run->action == "rollback";
+  eo.hooks =
+      MakeHookRunner(*p->platform, options_.env, run->id,
+                     [this](const std::string& db, HookPhase phase, const std::string& output) {
+                       for (const std::string& line : HookOutputLines(db, phase, output))
+                         log_.info() << line << "\n";
+                     });
   RunObserver observer(&mu_, run.get(), &metrics_, graph);
   Executor executor(graph, MakeDatabases(options_, *p->platform, run->id), &observer, eo);
   {

@@ -261,4 +261,18 @@ void RenderPlanJson(const PlanView& plan, std::ostream& out) {
   out << (first ? "}\n}\n" : "\n  }\n}\n");
 }
 
+std::vector<std::string> HookOutputLines(const std::string& database, HookPhase phase,
+                                         const std::string& output) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    lines.push_back(std::string("lockstep: ") + HookName(phase) + " hook for " + database + ": " +
+                    output.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
 }  // namespace lockstep

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/engine/hooks.h"
 #include "graph/graph.h"
 #include "graph/plan.h"
 
@@ -28,6 +29,11 @@ struct PlanView {
 
 void RenderPlanText(const PlanView& plan, std::ostream& out);
 void RenderPlanJson(const PlanView& plan, std::ostream& out);
+
+// What settings.hooks printed, for the log: each line of `output` as one
+// entry, "lockstep: before_apply hook for billing: LINE".
+std::vector<std::string> HookOutputLines(const std::string& database, HookPhase phase,
+                                         const std::string& output);
 
 }  // namespace lockstep
 

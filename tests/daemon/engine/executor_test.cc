@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include "testing/fake_database.h"
 #include "testing/faulty_database.h"
 #include "testing/model_builder.h"
@@ -47,6 +49,7 @@ class ExecutorTest : public ::testing::TestWithParam<int> {
     o.jobs = GetParam();
     o.lock_timeout = lock_timeout;
     o.run_id = "test";
+    o.hooks = hooks_;
     graph_ptr_ = &*graph_;
     Executor executor(*graph_, WithFaults(cluster_.Factory(), faults), &observer_, o);
     ExecutionResult r = executor.Run(wanted);
@@ -68,6 +71,7 @@ class ExecutorTest : public ::testing::TestWithParam<int> {
   FakeCluster cluster_;
   const MigrationGraph* graph_ptr_ = nullptr;
   RecordingObserver observer_{&graph_ptr_};
+  HookRunner hooks_;
 };
 
 TEST_P(ExecutorTest, DiamondRunsSharedRootOnce) {
@@ -399,6 +403,73 @@ TEST_P(PerLaneLockTest, ConnectionsStayWithinMaxConnections) {
   EXPECT_EQ(r.applied.size(), 80u);
   EXPECT_LE(cluster_.max_open(), 6);
   EXPECT_GE(cluster_.max_open(), 2);
+}
+
+// settings.hooks: before_apply once per database with something pending,
+// under its lock and before its first migration; after_apply once after its
+// last; none where nothing is pending; a failing before_apply stops that
+// database before anything runs there.
+TEST_P(ExecutorTest, HooksRunOncePerDatabaseAroundItsMigrations) {
+  b_.Service("a", "one");
+  b_.Service("b", "two");
+  b_.Service("c", "three");
+  b_.Migration("a:001").Migration("a:002").Migration("b:001").Migration("c:001");
+  Build();
+  cluster_.SetHistory("three", {Row("c", "001", "applied", b_.model().migrations[3].checksum)});
+  std::mutex mu;
+  Strings calls;
+  hooks_ = [&](HookPhase phase, const std::string& db, const std::string& services) {
+    int applied = 0;
+    for (const HistoryRow& r : cluster_.history(db)) applied += r.status == "applied";
+    std::lock_guard<std::mutex> lock(mu);
+    calls.push_back(std::string(HookName(phase)) + " " + db + " " + services + " " +
+                    std::to_string(applied) + (cluster_.locked(db) ? " locked" : " unlocked"));
+    return db == "two" && phase == HookPhase::kBeforeApply ? Status::Failed("disk full")
+                                                           : Status::Ok();
+  };
+  ExecutionResult r = Run();
+  std::sort(calls.begin(), calls.end());
+  EXPECT_FALSE(r.status.ok());
+  EXPECT_EQ(r.status.message(), "disk full");
+  EXPECT_EQ(cluster_.history("two").size(), 0u);
+  // "two"'s failure stops the run: "one" may not have begun, or stopped
+  // between its migrations (no after_apply: its part is not done), or
+  // finished with its hooks framing both.
+  switch (cluster_.history("one").size()) {
+    case 0:
+      EXPECT_EQ(calls, (Strings{"before_apply two b 0 locked"}));
+      break;
+    case 1:
+      EXPECT_EQ(calls, (Strings{"before_apply one a 0 locked", "before_apply two b 0 locked"}));
+      break;
+    default:
+      EXPECT_EQ(calls, (Strings{"after_apply one a 2 locked", "before_apply one a 0 locked",
+                                "before_apply two b 0 locked"}));
+  }
+}
+
+TEST_P(ExecutorTest, HooksFrameEachDatabasesPartOfARun) {
+  b_.Service("a", "one");
+  b_.Service("b", "two");
+  b_.Service("c", "three");
+  b_.Migration("a:001").Migration("a:002").Migration("b:001").Migration("c:001");
+  Build();
+  cluster_.SetHistory("three", {Row("c", "001", "applied", b_.model().migrations[3].checksum)});
+  std::mutex mu;
+  Strings calls;
+  hooks_ = [&](HookPhase phase, const std::string& db, const std::string& services) {
+    int applied = 0;
+    for (const HistoryRow& r : cluster_.history(db)) applied += r.status == "applied";
+    std::lock_guard<std::mutex> lock(mu);
+    calls.push_back(std::string(HookName(phase)) + " " + db + " " + services + " " +
+                    std::to_string(applied) + (cluster_.locked(db) ? " locked" : " unlocked"));
+    return Status::Ok();
+  };
+  ExecutionResult r = Run();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  std::sort(calls.begin(), calls.end());
+  EXPECT_EQ(calls, (Strings{"after_apply one a 2 locked", "after_apply two b 1 locked",
+                            "before_apply one a 0 locked", "before_apply two b 0 locked"}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Jobs, ExecutorTest, ::testing::Values(1, 2, 8));
