@@ -1,5 +1,7 @@
 #include "manifests/loader.h"
 
+#include "manifests/environments.h"
+
 #include <glob.h>
 
 // Asio 1.18 uses std::exchange without including <utility>.
@@ -297,7 +299,8 @@ Platform LoadPlatform(const std::string& config_path, const Environment& env, Di
   YamlFile file(config_path, diag);
   YAML::Node root;
   if (!file.Load(&root, "; pass -c FILE or set LOCKSTEP_CONFIG")) return platform;
-  file.CheckKeys(root, {"version", "services", "databases", "settings"}, "the platform file");
+  file.CheckKeys(root, {"version", "services", "databases", "settings", "environments"},
+                 "the platform file");
   auto version = file.Scalar(root, "version", true, "the platform file");
   if (version && *version != "1") {
     file.Error(root["version"],
@@ -305,6 +308,7 @@ Platform LoadPlatform(const std::string& config_path, const Environment& env, Di
   }
   platform.databases = ReadDatabases(root["databases"], &file);
   platform.settings = ReadSettings(root["settings"], env, &file, diag);
+  platform.environments = ReadEnvironments(root["environments"], platform.root, &file);
   if (const std::string& name = platform.settings.coordination; !name.empty()) {
     const DatabaseConfig* db = platform.FindDatabase(name);
     if (!db || db->is_set()) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "graph/model.h"
+#include "manifests/environments.h"
 
 namespace lockstep {
 
@@ -95,6 +96,7 @@ struct Platform {
   std::string root;                       // folder of the platform file ("" for the cwd)
   std::vector<DatabaseConfig> databases;  // in file order
   Settings settings;
+  std::vector<EnvironmentConfig> environments;  // `environments:`, in file order
   Model model;
 
   const DatabaseConfig* FindDatabase(const std::string& name) const {

@@ -17,7 +17,7 @@ if [ "${LOCKSTEP_DEPS:-all}" != build ]; then
   # debootstrap to build and run the container image (scripts/image-test.sh);
   # PgBouncer for the tests through a transaction-pooling pooler.
   packages+=(postgresql-15 postgresql-client-15 curl chromium chromium-driver clang-format
-             podman runc debootstrap pgbouncer)
+             podman runc debootstrap pgbouncer procps)
 fi
 
 missing=()

@@ -125,6 +125,12 @@ struct LintOptions {
 };
 // Exit 4 when a finding of error severity remains, 0 otherwise.
 int RunLint(const CommonOptions& options, const LintOptions& lint, std::ostream& out, Log& log);
+
+// lockstep compare ENV ENV...: per service, what each environment has
+// applied, what one has and another lacks, checksum differences. 4 when they
+// differ.
+int RunCompare(const CommonOptions& options, const std::vector<std::string>& environments,
+               std::ostream& out, Log& log);
 struct HistoryOptions {
   std::vector<std::string> services;  // --service NAME or pattern
   std::string database;               // --database NAME

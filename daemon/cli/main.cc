@@ -9,9 +9,12 @@
 #include <CLI/CLI.hpp>
 
 #include "daemon/cli/commands.h"
+#include "daemon/engine/loaded.h"
 #include "daemon/exit_codes.h"
+#include "daemon/log.h"
 #include "daemon/server/daemon.h"
 #include "manifests/durations.h"
+#include "manifests/environments.h"
 
 namespace {
 
@@ -70,6 +73,10 @@ int main(int argc, char** argv) {
   app.add_option("--shard", shard,
                  "I/N: only the databases of shard I of N (a Kubernetes Indexed Job's "
                  "$(JOB_COMPLETION_INDEX)/N); what they need elsewhere is waited for");
+  std::string env_name;
+  app.add_option("--env", env_name,
+                 "NAME: read the env_file of this environment of the platform file before the "
+                 "process environment (or $LOCKSTEP_ENV)");
   app.add_option("--tenant", common.tenants,
                  "SET/NAME (or NAME): only this member of a database set; repeatable");
   app.require_subcommand(1);
@@ -255,6 +262,14 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--refresh", refresh,
                         "How often to re-read every database's state and drift (default 30s)");
 
+  std::vector<std::string> compare_envs;
+  CLI::App* compare_cmd =
+      app.add_subcommand("compare",
+                         "Which migrations differ between environments (lockstep compare staging "
+                         "production)");
+  compare_cmd->add_option("environments", compare_envs, "Two environments or more")->required();
+  compare_cmd->add_flag("--json", common.json, "Print the comparison as JSON on stdout");
+
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and the build's commit");
 
   CLI::App* graph = app.add_subcommand("graph", "Print the migration DAG");
@@ -283,6 +298,17 @@ int main(int argc, char** argv) {
     log.error() << "lockstep: --shard: '" << shard
                 << "' is not I/N with 0 <= I < N (e.g. 0/4 for the first of four shards)\n";
     return kExitBadInput;
+  }
+  if (env_name.empty()) env_name = common.env("LOCKSTEP_ENV").value_or("");
+  if (!env_name.empty()) {
+    Diagnostics diag;
+    Environment chosen;
+    if (!EnvironmentNamed(ConfigPath(common.config_path, common.env), env_name, common.env, &chosen,
+                          &diag)) {
+      LogDiagnostics(diag, common.verbose, log);
+      return kExitBadInput;
+    }
+    common.env = std::move(chosen);
   }
   // Escape codes only where a person reads them: never when piped.
   bool no_color = common.env("NO_COLOR").value_or("") != "";
@@ -313,6 +339,7 @@ int main(int argc, char** argv) {
     if (history->parsed()) return RunHistory(common, history_options, std::cout, log);
     if (drift->parsed()) return RunDrift(common, std::cout, log);
     if (lint_cmd->parsed()) return RunLint(common, lint, std::cout, log);
+    if (compare_cmd->parsed()) return RunCompare(common, compare_envs, std::cout, log);
     if (serve_cmd->parsed()) {
       std::string error;
       if (!ParseDuration(refresh, &serve.refresh, &error) || serve.refresh.count() == 0) {

@@ -117,8 +117,7 @@ Status RunShell(const std::string& command,
   if (WIFEXITED(wstatus)) {
     return Status::Failed("exited with status " + std::to_string(WEXITSTATUS(wstatus)));
   }
-  return Status::Failed(std::string("was killed by signal ") +
-                        std::to_string(WTERMSIG(wstatus)));
+  return Status::Failed(std::string("was killed by signal ") + std::to_string(WTERMSIG(wstatus)));
 }
 
 const char* HookName(HookPhase phase) {

@@ -6,13 +6,13 @@
 
 namespace lockstep {
 
-namespace {
-
 std::string ConfigPath(const std::string& flag, const Environment& env) {
   if (!flag.empty()) return flag;
   if (auto value = env("LOCKSTEP_CONFIG"); value && !value->empty()) return *value;
   return "lockstep.yaml";
 }
+
+namespace {
 
 bool HasSets(const Platform& platform) {
   for (const DatabaseConfig& db : platform.databases) {

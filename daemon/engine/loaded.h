@@ -49,6 +49,9 @@ struct Loaded {
 // member), then the sets are expanded: their members read (a query on
 // another database of the platform, unless options.read_tenant_queries is
 // false) and narrowed to options.tenants.
+// The platform file: -c FILE, else $LOCKSTEP_CONFIG, else ./lockstep.yaml.
+std::string ConfigPath(const std::string& flag, const Environment& env);
+
 Loaded LoadAndCheck(const CommonOptions& options, bool strict = false);
 
 }  // namespace lockstep

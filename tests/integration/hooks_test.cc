@@ -31,8 +31,8 @@ class HooksTest : public IntegrationTest {
     p_.WriteMigration("app", "001_t.up.sql",
                       "CREATE TABLE t (id int PRIMARY KEY, name text);\n"
                       "INSERT INTO t VALUES (1, 'one'), (2, 'two');\n");
-    return "MAIN_DATABASE_URL='" + pg_.Url("main") + "&password=hook-s3cret' BACKUPS='" +
-           backups_ + "'";
+    return "MAIN_DATABASE_URL='" + pg_.Url("main") + "&password=hook-s3cret' BACKUPS='" + backups_ +
+           "'";
   }
   std::vector<std::string> Backups() {
     std::vector<std::string> out;
@@ -44,7 +44,9 @@ class HooksTest : public IntegrationTest {
   // comments and the random key of its \restrict lines.
   std::string Dump(const std::string& db) {
     std::string out;
-    Shell("pg_dump --no-owner --schema=public '" + pg_.Url(db) + "' | grep -v -e '^--' -e '^.restrict ' -e '^.unrestrict '", &out);
+    Shell("pg_dump --no-owner --schema=public '" + pg_.Url(db) +
+              "' | grep -v -e '^--' -e '^.restrict ' -e '^.unrestrict '",
+          &out);
     return out;
   }
 
@@ -116,8 +118,8 @@ TEST_F(HooksTest, AFailingBeforeApplyStopsTheDatabase) {
 }
 
 TEST_F(HooksTest, ASlowBeforeApplyIsKilledAtItsTimeout) {
-  std::string env = Platform(
-      "    before_apply: \"sleep 60 & sleep 60; echo never\"\n    timeout: 1s\n");
+  std::string env =
+      Platform("    before_apply: \"sleep 60 & sleep 60; echo never\"\n    timeout: 1s\n");
   auto start = std::chrono::steady_clock::now();
   Result r = Apply(env, p_.config());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);

@@ -1,10 +1,14 @@
 #include "manifests/loader.h"
 
+#include "manifests/environments.h"
+
 #include <sys/stat.h>
 
 #include <filesystem>
 
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "manifests/sha256.h"
 #include "testing/platform_builder.h"
@@ -464,6 +468,45 @@ TEST_F(LoaderTest, UrlFileMustBeASmallRegularFile) {
         &url, &error));
     EXPECT_EQ(error, message);
   }
+}
+
+// env files: quotes, export, comments; errors name the line and never the
+// value.
+TEST_F(LoaderTest, EnvFilesOfEnvironments) {
+  p_.Write("envs/a.env",
+           "# staging\n\nexport URL='postgresql://u:p w@h/db'  # trailing\nPLAIN = x y # c\n"
+           "DOUBLE=\"a\\\"b\\nc\"\nEMPTY=\n");
+  std::map<std::string, std::string> vars;
+  Diagnostics diag;
+  ASSERT_TRUE(ReadEnvFile(p_.root() + "/envs/a.env", &vars, &diag)) << Describe(diag, p_.root());
+  EXPECT_EQ(vars, (std::map<std::string, std::string>{{"URL", "postgresql://u:p w@h/db"},
+                                                      {"PLAIN", "x y"},
+                                                      {"DOUBLE", "a\"b\nc"},
+                                                      {"EMPTY", ""}}));
+  p_.Write("envs/b.env", "OK=1\nnot a line\n1X=2\nPW='s3cret\n");
+  vars.clear();
+  diag = Diagnostics();
+  EXPECT_FALSE(ReadEnvFile(p_.root() + "/envs/b.env", &vars, &diag));
+  std::string d = Describe(diag, p_.root());
+  EXPECT_NE(d.find("ROOT/envs/b.env:2: expected KEY=VALUE"), std::string::npos) << d;
+  EXPECT_NE(d.find("ROOT/envs/b.env:3: expected KEY=VALUE"), std::string::npos) << d;
+  EXPECT_NE(d.find("ROOT/envs/b.env:4: PW: the value's quote is not closed"), std::string::npos)
+      << d;
+  EXPECT_EQ(d.find("s3cret"), std::string::npos) << d;
+
+  Basic();
+  std::ifstream in(p_.root() + "/lockstep.yaml");
+  std::string platform_file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  p_.Write("lockstep.yaml", platform_file +
+                                "environments:\n  staging: { env_file: envs/a.env }\n"
+                                "  prod: { envfile: x }\n");
+  std::string loaded = Load();
+  EXPECT_NE(loaded.find("unknown key 'envfile' in environment 'prod' (did you mean 'env_file'?)"),
+            std::string::npos)
+      << loaded;
+  EXPECT_NE(loaded.find("environment 'prod' needs 'env_file'"), std::string::npos) << loaded;
+  ASSERT_EQ(platform_.environments.size(), 1u);
+  EXPECT_EQ(platform_.environments[0].env_file, p_.root() + "/envs/a.env");
 }
 
 }  // namespace
