@@ -35,9 +35,8 @@ std::vector<EnvironmentConfig> ReadEnvironments(const YAML::Node& node, const st
     file->CheckKeys(value, {"env_file"}, "environment '" + env.name + "'");
     auto path = file->Scalar(value, "env_file", true, "environment '" + env.name + "'");
     if (!path) continue;
-    env.env_file = fs::path(*path).is_absolute() || root.empty()
-                       ? *path
-                       : (fs::path(root) / *path).string();
+    env.env_file =
+        fs::path(*path).is_absolute() || root.empty() ? *path : (fs::path(root) / *path).string();
     out.push_back(std::move(env));
   }
   return out;
@@ -112,9 +111,10 @@ bool ReadEnvFile(const std::string& path, std::map<std::string, std::string>* va
       std::string_view rest = closed ? Trim(value.substr(i + 1)) : std::string_view();
       if (!closed || (!rest.empty() && rest[0] != '#')) {
         diag->Error(path, line,
-                    std::string(key) + ": the value's " + (closed ? "closing quote is followed "
-                                                                    "by more text"
-                                                                  : "quote is not closed") +
+                    std::string(key) + ": the value's " +
+                        (closed ? "closing quote is followed "
+                                  "by more text"
+                                : "quote is not closed") +
                         " (the value is not shown)");
         ok = false;
         continue;

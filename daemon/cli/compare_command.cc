@@ -25,7 +25,7 @@ struct Seen {
 };
 
 struct Row {
-  std::string name;               // from the files, or the history
+  std::string name;                // from the files, or the history
   std::map<std::string, Seen> in;  // by environment
   bool differs = false;
 };
@@ -106,7 +106,8 @@ int RunCompare(const CommonOptions& options, const std::vector<std::string>& nam
       for (const std::string& e : names) {
         auto it = row.in.find(e);
         presence.insert(it == row.in.end() ? "" : Presence(it->second.status));
-        if (it != row.in.end() && !it->second.checksum.empty()) checksums.insert(it->second.checksum);
+        if (it != row.in.end() && !it->second.checksum.empty())
+          checksums.insert(it->second.checksum);
       }
       row.differs = presence.size() > 1 || checksums.size() > 1 || presence.count("failed") ||
                     presence.count("running");
@@ -114,7 +115,8 @@ int RunCompare(const CommonOptions& options, const std::vector<std::string>& nam
       if (!row.differs && presence.count("applied")) ++applied_everywhere;
     }
     if (differs) ++differing;
-    ordered_json js{{"service", service}, {"differs", differs}, {"migrations", ordered_json::array()}};
+    ordered_json js{
+        {"service", service}, {"differs", differs}, {"migrations", ordered_json::array()}};
     std::string lines;
     for (const std::string& version : order[service]) {
       const Row& row = rows[version];
@@ -163,8 +165,8 @@ int RunCompare(const CommonOptions& options, const std::vector<std::string>& nam
       while (!header.empty() && header.back() == ' ') header.pop_back();
       text += service + ": differs\n" + header + "\n" + lines;
     } else {
-      text += service + ": the same everywhere (" + std::to_string(applied_everywhere) +
-              " applied)\n";
+      text +=
+          service + ": the same everywhere (" + std::to_string(applied_everywhere) + " applied)\n";
     }
   }
   std::string all;
@@ -179,8 +181,8 @@ int RunCompare(const CommonOptions& options, const std::vector<std::string>& nam
   }
   if (differing > 0) {
     log.info() << "lockstep: compare: " << differing << " of " << services.size()
-               << (services.size() == 1 ? " service differs" : " services differ")
-               << " between " << all << "\n";
+               << (services.size() == 1 ? " service differs" : " services differ") << " between "
+               << all << "\n";
   } else {
     log.info() << "lockstep: compare: " << all << " are the same (" << services.size()
                << (services.size() == 1 ? " service)" : " services)") << "\n";

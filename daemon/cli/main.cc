@@ -2,9 +2,12 @@
 // more. The commands themselves are in daemon/commands.cc.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +16,7 @@
 #include "daemon/exit_codes.h"
 #include "daemon/log.h"
 #include "daemon/server/daemon.h"
+#include "graph/suggest.h"
 #include "manifests/durations.h"
 #include "manifests/environments.h"
 
@@ -24,6 +28,128 @@ bool AskOnTerminal(const std::string& question) {
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
+}
+
+// The options of `app` that take a value, and every long and short name.
+void OptionNames(const CLI::App& app, std::vector<std::string>* names,
+                 std::set<std::string>* with_value) {
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->get_positional()) continue;
+    for (const std::string& n : o->get_lnames()) {
+      names->push_back("--" + n);
+      if (o->get_items_expected_min() > 0) with_value->insert("--" + n);
+    }
+    for (const std::string& n : o->get_snames()) {
+      names->push_back("-" + n);
+      if (o->get_items_expected_min() > 0) with_value->insert("-" + n);
+    }
+  }
+}
+
+// A mistyped command or option, found before CLI11 parses (its own messages
+// say only "not expected"): "unknown command 'aplly' (did you mean
+// 'apply'?)"; empty when there is none.
+std::string MistypedWord(CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> global;
+  std::set<std::string> with_value;
+  OptionNames(app, &global, &with_value);
+  CLI::App* command = nullptr;
+  std::vector<std::string> names = global;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() > 1 && arg[0] == '-') {
+      std::string name = arg.substr(0, arg.find('='));
+      if (name == "--help" || name == "-h" || name == "--version") return "";
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        // Short flags may be grouped (-vv); CLI11 judges those.
+        if (name.size() > 2 && name[1] != '-') continue;
+        std::vector<std::string_view> candidates(names.begin(), names.end());
+        return "unknown option '" + name + "'" +
+               (command ? " for " + command->get_name() : std::string()) +
+               (name.rfind("--", 0) == 0 ? lockstep::DidYouMean(name, candidates) : "") + "; '" +
+               (command ? "lockstep " + command->get_name() + " --help" : "lockstep --help") +
+               "' lists them";
+      }
+      if (with_value.count(name) && arg.find('=') == std::string::npos) ++i;
+      continue;
+    }
+    if (command) continue;  // a positional argument of the command
+    std::vector<CLI::App*> commands = app.get_subcommands([](CLI::App*) { return true; });
+    std::vector<std::string_view> candidates;
+    for (CLI::App* c : commands) {
+      candidates.push_back(c->get_name());
+      if (c->get_name() == arg) command = c;
+    }
+    if (!command) {
+      return "unknown command '" + arg + "'" + lockstep::DidYouMean(arg, candidates) +
+             "; 'lockstep --help' lists them";
+    }
+    OptionNames(*command, &names, &with_value);
+  }
+  return "";
+}
+
+// Two or three real invocations at the end of each command's --help.
+void AddExamples(CLI::App& app) {
+  static const std::map<std::string, std::vector<std::string>> kExamples = {
+      {"validate", {"lockstep validate", "lockstep -c platform/lockstep.yaml validate --strict"}},
+      {"plan",
+       {"lockstep plan", "lockstep plan --offline --target billing:004",
+        "lockstep plan --sql --database billing > billing.sql"}},
+      {"apply",
+       {"lockstep apply", "lockstep apply --service billing --steps 1",
+        "lockstep --env staging apply --canary 5"}},
+      {"rollback",
+       {"lockstep rollback --to accounts:001 --dry-run",
+        "lockstep rollback --steps 1 --service "
+        "accounts --yes"}},
+      {"baseline",
+       {"lockstep baseline --service users --version 007",
+        "lockstep baseline --import flyway "
+        "--service users"}},
+      {"repair",
+       {"lockstep repair --service users --version 004 --forget",
+        "lockstep repair --service users --version 002 --checksum"}},
+      {"new",
+       {"lockstep new users add_phone",
+        "lockstep new billing add_invoices --requires "
+        "users:004"}},
+      {"heads", {"lockstep heads users"}},
+      {"merge", {"lockstep merge users"}},
+      {"verify",
+       {"lockstep verify --service users",
+        "lockstep verify --scratch-url "
+        "postgresql://localhost/scratch"}},
+      {"status",
+       {"lockstep status", "lockstep status --check --service 'tenant-*'",
+        "lockstep status --json"}},
+      {"history", {"lockstep history --service users", "lockstep history --limit 20 --json"}},
+      {"wait", {"lockstep wait --service users --timeout 5m", "lockstep wait --for billing:004"}},
+      {"drift", {"lockstep drift", "lockstep drift --json"}},
+      {"lint",
+       {"lockstep lint", "lockstep lint --all --format github", "lockstep lint --explain LS103"}},
+      {"report", {"lockstep report", "lockstep report --format markdown > report.md"}},
+      {"compare",
+       {"lockstep compare staging production",
+        "lockstep compare dev staging "
+        "production --json"}},
+      {"serve",
+       {"lockstep serve --listen 0.0.0.0:8080 --token-file /run/secrets/token",
+        "lockstep serve --open-reads --refresh 1m"}},
+      {"graph",
+       {"lockstep graph --format dot | dot -Tsvg > graph.svg",
+        "lockstep graph --format "
+        "mermaid"}},
+      {"version", {"lockstep version", "lockstep version --json"}},
+  };
+  for (CLI::App* c : app.get_subcommands([](CLI::App*) { return true; })) {
+    auto it = kExamples.find(c->get_name());
+    if (it == kExamples.end()) continue;
+    std::string text = "Examples:";
+    for (const std::string& e : it->second) text += "\n  " + e;
+    c->footer(text);
+  }
 }
 
 }  // namespace
@@ -277,6 +403,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"dot", "mermaid", "json"}));
 
   std::signal(SIGPIPE, SIG_IGN);  // a dropped server connection must not kill us
+  AddExamples(app);
+  if (std::string mistyped = MistypedWord(app, argc, argv); !mistyped.empty()) {
+    std::cerr << "lockstep: " << mistyped << "\n";
+    return kExitBadInput;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

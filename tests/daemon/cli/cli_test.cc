@@ -85,6 +85,40 @@ TEST(CliTest, HelpForEveryCommand) {
   }
 }
 
+// Every command's --help ends with real examples of that command.
+TEST(CliTest, EveryHelpEndsWithExamples) {
+  for (const char* command : {"validate", "plan", "apply", "rollback", "baseline", "repair", "new",
+                              "heads", "merge", "verify", "status", "history", "wait", "drift",
+                              "lint", "compare", "serve", "graph", "version"}) {
+    Result r = RunLockstep(std::string(command) + " --help");
+    EXPECT_EQ(r.code, 0) << command;
+    size_t at = r.out.find("Examples:\n  lockstep ");
+    EXPECT_NE(at, std::string::npos) << command << ": " << r.out;
+    EXPECT_NE(r.out.find(std::string("lockstep ") + command, at), std::string::npos) << command;
+  }
+}
+
+// A mistyped command or option: a "did you mean", exit 2, nothing run.
+TEST(CliTest, MistypedCommandsAndOptionsGetDidYouMean) {
+  Result r = RunLockstep("aplly");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "lockstep: unknown command 'aplly' (did you mean 'apply'?); 'lockstep --help' "
+            "lists them\n");
+  r = RunLockstep("-c " + kExample + " -v --tenant x plan --offlin");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "lockstep: unknown option '--offlin' for plan (did you mean '--offline'?); "
+            "'lockstep plan --help' lists them\n");
+  r = RunLockstep("--colour never status");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown option '--colour' (did you mean '--color'?)"), std::string::npos)
+      << r.err;
+  // Options with values, = forms and positionals are not mistaken for commands.
+  r = RunLockstep("--config=" + kExample + " --log-format json graph --format=mermaid");
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
 TEST(CliTest, BadUsageExitsTwo) {
   ExpectCleanFailure(RunLockstep(""));
   ExpectCleanFailure(RunLockstep("frobnicate"));
