@@ -20,6 +20,11 @@ Status Database::Repair(const std::string&, const std::string&, bool, const std:
   return Status::Failed("this database cannot repair its history");
 }
 
+Status Database::AcceptChecksum(const std::string&, const std::string&, const std::string&,
+                                const std::string&) {
+  return Status::Failed("this database cannot repair its history");
+}
+
 Status Database::ReadForeignHistory(const std::string&, std::vector<std::string>*, bool*) {
   return Status::Failed("this database cannot read other tools' history");
 }

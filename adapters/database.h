@@ -111,6 +111,11 @@ class Database {
   // marks it applied with `checksum`, with an events row. REQUIRES: the lock.
   virtual Status Repair(const std::string& service, const std::string& version, bool mark_applied,
                         const std::string& checksum, const std::string& run_id);
+  // Accepts an intentional edit of an applied file (a comment): the
+  // `applied` or `baseline` row of service:version gets `checksum`, with an
+  // events row naming the old and the new. REQUIRES: the lock.
+  virtual Status AcceptChecksum(const std::string& service, const std::string& version,
+                                const std::string& checksum, const std::string& run_id);
   // Another tool's history in this database: flyway (successful versions),
   // golang-migrate (the current version; an error when dirty), dbmate
   // (versions), alembic (head revisions), sqitch (deployed change names).

@@ -42,6 +42,10 @@ class DatabaseWrapper : public Database {
                 const std::string& checksum, const std::string& run_id) override {
     return target_->Repair(service, version, mark_applied, checksum, run_id);
   }
+  Status AcceptChecksum(const std::string& service, const std::string& version,
+                        const std::string& checksum, const std::string& run_id) override {
+    return target_->AcceptChecksum(service, version, checksum, run_id);
+  }
   Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
                             bool* found) override {
     return target_->ReadForeignHistory(tool, entries, found);

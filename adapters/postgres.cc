@@ -347,6 +347,30 @@ class PostgresDatabase : public Database {
     });
   }
 
+  Status AcceptChecksum(const std::string& service, const std::string& version,
+                        const std::string& checksum, const std::string& run_id) override {
+    return Guard("repair the history", [&] {
+      pqxx::work tx(*conn_);
+      // The old checksum, read in the same statement that replaces it.
+      pqxx::result r = tx.exec_params(
+          "UPDATE " + Table("history") + " h SET checksum = $3 FROM (SELECT checksum FROM " +
+              Table("history") +
+              " WHERE service = $1 AND version = $2 AND status IN ('applied', 'baseline') FOR "
+              "UPDATE) old WHERE h.service = $1 AND h.version = $2 RETURNING h.name, "
+              "old.checksum",
+          service, version, checksum);
+      if (r.empty()) {
+        throw std::runtime_error(service + ":" + version + " is not recorded as applied");
+      }
+      tx.exec_params("INSERT INTO " + Table("events") +
+                         " (action, service, version, name, status, run_id, actor, detail) "
+                         "VALUES ('repair', $1, $2, $3, 'checksum accepted', $4, $5, $6)",
+                     service, version, r[0][0].as<std::string>(), run_id, o_.applied_by,
+                     "checksum " + r[0][1].as<std::string>("") + " -> " + checksum);
+      tx.commit();
+    });
+  }
+
   Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
                             bool* found) override {
     static const std::map<std::string, std::pair<const char*, const char*>> kQueries = {

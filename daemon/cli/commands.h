@@ -29,6 +29,7 @@ struct ApplyOptions {
   bool dry_run = false;               // print the plan, touch nothing
   bool allow_out_of_order = false;    // apply migrations older than their service's latest applied
   int canary = -1;                    // --canary N: N members of database sets first; -1: none
+  int steps = -1;                     // --steps N with one --service: its next N pending; -1: all
 };
 
 struct WaitOptions {
@@ -74,6 +75,7 @@ struct RepairOptions {
   std::string version;        // which failed migration, when several are
   bool forget = false;        // undone by hand: delete the row, it runs again
   bool mark_applied = false;  // finished by hand: record it applied
+  bool checksum = false;      // an applied file edited on purpose: record its new checksum
 };
 
 int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out,

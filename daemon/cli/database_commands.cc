@@ -1,6 +1,7 @@
 // The commands that talk to the databases: apply, status, history.
 #include <algorithm>
 #include <iomanip>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -127,16 +128,66 @@ Status SplitCanary(const MigrationGraph& graph, int count, const std::vector<boo
   return Status::Ok();
 }
 
+// apply --steps N --service S (Alembic's upgrade +N): the ids of the next N
+// pending migrations of S (of each member's copy on a database set), read
+// from the histories without locks; the executor checks again under them.
+int NextSteps(const CommonOptions& options, const Loaded& loaded, const std::string& service,
+              int steps, std::vector<std::string>* ids, Log& log) {
+  const MigrationGraph& graph = *loaded.graph;
+  std::vector<int> copies = graph.ServicesNamed(service);
+  if (copies.empty()) {
+    std::vector<bool> keep;
+    return OkOrSay(ServiceFilter(graph, {service}, "", &keep), log);
+  }
+  std::map<std::string, std::vector<HistoryRow>> histories;
+  DatabaseFactory factory = MakeDatabases(options, *loaded.platform, NewRunId());
+  if (int code = ReadHistoriesOrSay(*loaded.platform, factory, &histories, log); code != 0) {
+    return code;
+  }
+  PlatformState state = Reconcile(graph, histories);
+  std::map<int, int> taken;  // service copy -> steps chosen
+  for (int m : graph.TopologicalOrder()) {
+    int copy = graph.model().migrations[m].service;
+    if (state.applied[m] || std::find(copies.begin(), copies.end(), copy) == copies.end()) continue;
+    if (taken[copy]++ < steps) ids->push_back(graph.IdOf(m));
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
-int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out, Log& log) {
+int RunApply(const CommonOptions& options, const ApplyOptions& given, std::ostream& out, Log& log) {
+  ApplyOptions apply = given;
   if (apply.canary == 0 || apply.canary < -1) {
     log.error() << "lockstep: --canary: give how many members go first, 1 or more\n";
+    return kExitBadInput;
+  }
+  if (apply.steps != -1 &&
+      (apply.steps < 1 || apply.services.size() != 1 || !apply.targets.empty())) {
+    log.error() << "lockstep: --steps N needs N of 1 or more and exactly one --service (and no "
+                   "--target), e.g. 'lockstep apply --service billing --steps 1'\n";
     return kExitBadInput;
   }
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   const MigrationGraph& graph = *loaded.graph;
+  if (apply.steps != -1) {
+    std::vector<std::string> ids;
+    if (int code = NextSteps(options, loaded, apply.services[0], apply.steps, &ids, log);
+        code != kExitOk) {
+      return code;
+    }
+    if (ids.empty()) {
+      log.info() << "lockstep: nothing pending for " << apply.services[0] << "\n";
+      if (options.json) out << "{\"applied\": [], \"already_applied\": 0}\n";
+      return kExitOk;
+    }
+    std::string list;
+    for (const std::string& id : ids) list += (list.empty() ? "" : ", ") + id;
+    log.info() << "lockstep: --steps " << apply.steps << ": " << list << "\n";
+    apply.targets = std::move(ids);
+    apply.services.clear();
+  }
   std::vector<bool> wanted;
   if (Status s = Select(graph, apply.targets, apply.services, &wanted); !s.ok())
     return OkOrSay(s, log);

@@ -241,11 +241,56 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
   return kExitOk;
 }
 
+namespace {
+
+// repair --checksum: the applied row of --version takes its file's checksum
+// now; refused when the row is not applied or the file is unchanged.
+int AcceptChecksum(const MigrationGraph& graph, int service, const RepairOptions& repair,
+                   const std::string& run_id, const std::vector<HistoryRow>& rows, Database& db,
+                   std::ostream& out, Log& log) {
+  std::string error;
+  int m = graph.Resolve(graph.model().services[service].key() + ":" + repair.version, &error);
+  if (m < 0) {
+    log.error() << "lockstep: repair --checksum: " << error << "\n";
+    return kExitBadInput;
+  }
+  const Migration& mig = graph.model().migrations[m];
+  const HistoryRow* row = nullptr;
+  for (const HistoryRow& r : rows) {
+    if (r.service == repair.service && Version::Parse(r.version) == mig.version) row = &r;
+  }
+  if (!row || (row->status != "applied" && row->status != "baseline")) {
+    log.error() << "lockstep: repair --checksum: " << graph.IdOf(m) << " is "
+                << (row ? "recorded " + row->status : std::string("not applied"))
+                << "; only an applied migration's checksum can be accepted\n";
+    return kExitBadInput;
+  }
+  if (row->checksum == mig.checksum) {
+    out << graph.IdOf(m) << ": the file matches its recorded checksum; nothing to accept\n";
+    return kExitOk;
+  }
+  if (Status s = db.AcceptChecksum(row->service, row->version, mig.checksum, run_id); !s.ok()) {
+    log.error() << "lockstep: " << s.message() << "\n";
+    return ExitCodeOf(s);
+  }
+  db.Unlock();
+  out << graph.IdOf(m) << " " << mig.name << ": checksum accepted (" << row->checksum.substr(0, 8)
+      << " -> " << mig.checksum.substr(0, 8) << "), recorded as a repair event\n";
+  return kExitOk;
+}
+
+}  // namespace
+
 int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out,
               Log& log) {
-  if (repair.forget == repair.mark_applied) {
-    log.error() << "lockstep: repair: give --forget (you undid it by hand) or --mark-applied "
-                   "(you finished it by hand)\n";
+  if (int(repair.forget) + int(repair.mark_applied) + int(repair.checksum) != 1) {
+    log.error() << "lockstep: repair: give one of --forget (you undid a failed migration by "
+                   "hand), --mark-applied (you finished it by hand) or --checksum (you edited an "
+                   "applied file on purpose, e.g. a comment)\n";
+    return kExitBadInput;
+  }
+  if (repair.checksum && repair.version.empty()) {
+    log.error() << "lockstep: repair --checksum: name the migration with --version\n";
     return kExitBadInput;
   }
   Loaded loaded = Load(options, log);
@@ -267,6 +312,7 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
     log.error() << "lockstep: " << status.message() << "\n";
     return ExitCodeOf(status);
   }
+  if (repair.checksum) return AcceptChecksum(graph, service, repair, run_id, rows, *db, out, log);
   std::vector<const HistoryRow*> failed;
   for (const HistoryRow& r : rows) {
     if (r.service == repair.service && r.status == "failed" &&

@@ -243,6 +243,9 @@ int main(int argc, char** argv) {
   apply_cmd->add_option("--canary", apply.canary,
                         "N: the first N members of database sets (in name order) first; the "
                         "rest only if they all succeeded");
+  apply_cmd->add_option("--steps", apply.steps,
+                        "N, with one --service: only that service's next N pending migrations "
+                        "(and what they need), as Alembic's upgrade +N");
   apply_cmd->add_flag("--allow-out-of-order", apply.allow_out_of_order,
                       "Apply migrations older than their service's latest applied one");
 
@@ -288,13 +291,18 @@ int main(int argc, char** argv) {
 
   RepairOptions repair;
   CLI::App* repair_cmd = app.add_subcommand(
-      "repair", "Resolve a migration recorded failed (a no-transaction one that stopped half-way)");
+      "repair",
+      "Resolve a migration recorded failed (a no-transaction one that stopped half-way), or "
+      "accept an intentional edit of an applied file (--checksum)");
   repair_cmd->add_option("--service", repair.service, "The service")->required();
   repair_cmd->add_option("--version", repair.version, "Which one, when several are failed");
   CLI::Option* forget_opt = repair_cmd->add_flag("--forget", repair.forget,
                                                  "You undid it by hand: it runs again next time");
   repair_cmd->add_flag("--mark-applied", repair.mark_applied, "You finished it by hand")
       ->excludes(forget_opt);
+  repair_cmd->add_flag("--checksum", repair.checksum,
+                       "You edited an applied file on purpose (a comment): record its new "
+                       "checksum, with an event; needs --version");
 
   NewOptions new_options;
   CLI::App* new_cmd = app.add_subcommand("new", "Write the next up/down pair of a service");

@@ -130,6 +130,19 @@ class FakeDatabase : public Database {
     return Status::Failed(service + ":" + version + " is not recorded as failed");
   }
 
+  Status AcceptChecksum(const std::string& service, const std::string& version,
+                        const std::string& checksum, const std::string&) override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    if (!c_->locked_[name_]) return Status::Failed("repair without the lock");
+    for (HistoryRow& r : c_->history_[name_]) {
+      if (r.service != service || r.version != version) continue;
+      if (r.status != "applied" && r.status != "baseline") break;
+      r.checksum = checksum;
+      return Status::Ok();
+    }
+    return Status::Failed(service + ":" + version + " is not recorded as applied");
+  }
+
   Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
                             bool* found) override {
     std::lock_guard<std::mutex> lock(c_->mu_);
