@@ -132,12 +132,14 @@ Status VersionSelection(const MigrationGraph& graph, const BaselineOptions& base
 // that is not ok is a failure to read.
 Status Import(Database& db, const MigrationGraph& graph, const std::string& tool,
               const std::string& database, const std::vector<int>& services,
-              std::vector<int>* record, std::string* refusal, std::ostream& out) {
+              std::vector<int>* record, std::string* refusal, nlohmann::ordered_json* report,
+              std::ostream& out) {
   std::vector<std::string> entries, matched, unmatched;
   bool found = false;
   if (Status s = db.ReadForeignHistory(tool, &entries, &found); !s.ok()) return s;
   if (!found) {
     out << "database " << database << ": no " << tool << " history table\n";
+    (*report)["imports"].push_back({{"database", database}, {"tool", tool}, {"found", false}});
     return Status::Ok();
   }
   std::string error;
@@ -150,6 +152,12 @@ Status Import(Database& db, const MigrationGraph& graph, const std::string& tool
       << matched.size() << " matched, " << unmatched.size() << " not\n";
   for (const std::string& line : matched) out << "  matched    " << line << "\n";
   for (const std::string& line : unmatched) out << "  unmatched  " << line << "\n";
+  (*report)["imports"].push_back({{"database", database},
+                                  {"tool", tool},
+                                  {"found", true},
+                                  {"entries", entries.size()},
+                                  {"matched", matched},
+                                  {"unmatched", unmatched}});
   if (!unmatched.empty()) {
     *refusal = "database " + database + ": " + Count(unmatched.size(), "entry", "entries") +
                " of " + tool + " match no lockstep migration";
@@ -160,7 +168,8 @@ Status Import(Database& db, const MigrationGraph& graph, const std::string& tool
 // Records `migrations` as baseline rows in `db`, those already recorded left
 // as they are.
 Status Record(Database& db, const MigrationGraph& graph, const std::vector<int>& migrations,
-              const std::string& run_id, const std::string& source, std::ostream& out) {
+              const std::string& run_id, const std::string& source, nlohmann::ordered_json* report,
+              std::ostream& out) {
   std::vector<HistoryRow> existing;
   if (Status s = db.ReadHistory(&existing); !s.ok()) return s;
   std::set<std::string> have;
@@ -169,10 +178,12 @@ Status Record(Database& db, const MigrationGraph& graph, const std::vector<int>&
   for (int m : migrations) {
     if (have.count(graph.IdOf(m))) {
       out << "  already recorded  " << graph.IdOf(m) << "\n";
+      (*report)["already_recorded"].push_back(graph.IdOf(m));
       continue;
     }
     rows.push_back(BaselineRow(graph, m, run_id, source));
     out << "  baseline  " << graph.IdOf(m) << "  " << graph.model().migrations[m].name << "\n";
+    (*report)["recorded"].push_back(graph.IdOf(m));
   }
   if (Status s = db.RecordBaseline(rows); !s.ok()) return s;
   return db.Unlock();
@@ -212,6 +223,12 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
   // anything recorded, so that a refused import leaves no partial state.
   std::map<std::string, std::unique_ptr<Database>> locked;
   bool all_matched = true;
+  // With --json, the lines go nowhere and the report to stdout.
+  nlohmann::ordered_json report{{"imports", nlohmann::ordered_json::array()},
+                                {"recorded", nlohmann::ordered_json::array()},
+                                {"already_recorded", nlohmann::ordered_json::array()}};
+  std::ostream discard(nullptr);
+  std::ostream& text = options.json ? discard : out;
   for (const auto& [database, services] : services_of) {
     if (tool.empty() && !record.count(database)) continue;
     Status status;
@@ -219,7 +236,7 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
     locked[database] = OpenLocked(*loaded.platform, factory, database, *options.clock, &status);
     if (status.ok() && !tool.empty()) {
       status = Import(*locked[database], graph, tool, database, services, &record[database],
-                      &refusal, out);
+                      &refusal, &report, text);
     }
     if (!status.ok()) return OkOrSay(status, log);
     if (!refusal.empty()) {
@@ -231,13 +248,15 @@ int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, s
     log.error() << "lockstep: baseline: nothing was recorded: every entry must match a lockstep "
                    "migration (fix the files or pass --service), or record by hand with "
                    "--service S --version V\n";
+    if (options.json) out << report.dump(2) << "\n";
     return kExitFailed;
   }
   std::string source = tool.empty() ? "lockstep baseline" : "imported from " + tool;
   for (auto& [database, db] : locked) {
-    Status s = Record(*db, graph, record[database], run_id, source, out);
+    Status s = Record(*db, graph, record[database], run_id, source, &report, text);
     if (!s.ok()) return OkOrSay(s, log);
   }
+  if (options.json) out << report.dump(2) << "\n";
   return kExitOk;
 }
 
@@ -247,7 +266,7 @@ namespace {
 // now; refused when the row is not applied or the file is unchanged.
 int AcceptChecksum(const MigrationGraph& graph, int service, const RepairOptions& repair,
                    const std::string& run_id, const std::vector<HistoryRow>& rows, Database& db,
-                   std::ostream& out, Log& log) {
+                   bool json, std::ostream& out, Log& log) {
   std::string error;
   int m = graph.Resolve(graph.model().services[service].key() + ":" + repair.version, &error);
   if (m < 0) {
@@ -266,7 +285,12 @@ int AcceptChecksum(const MigrationGraph& graph, int service, const RepairOptions
     return kExitBadInput;
   }
   if (row->checksum == mig.checksum) {
-    out << graph.IdOf(m) << ": the file matches its recorded checksum; nothing to accept\n";
+    if (json) {
+      out << nlohmann::ordered_json{{"migration", graph.IdOf(m)}, {"action", "none"}}.dump(2)
+          << "\n";
+    } else {
+      out << graph.IdOf(m) << ": the file matches its recorded checksum; nothing to accept\n";
+    }
     return kExitOk;
   }
   if (Status s = db.AcceptChecksum(row->service, row->version, mig.checksum, run_id); !s.ok()) {
@@ -274,8 +298,17 @@ int AcceptChecksum(const MigrationGraph& graph, int service, const RepairOptions
     return ExitCodeOf(s);
   }
   db.Unlock();
-  out << graph.IdOf(m) << " " << mig.name << ": checksum accepted (" << row->checksum.substr(0, 8)
-      << " -> " << mig.checksum.substr(0, 8) << "), recorded as a repair event\n";
+  if (json) {
+    out << nlohmann::ordered_json{{"migration", graph.IdOf(m)},
+                                  {"action", "checksum accepted"},
+                                  {"old_checksum", row->checksum},
+                                  {"new_checksum", mig.checksum}}
+               .dump(2)
+        << "\n";
+  } else {
+    out << graph.IdOf(m) << " " << mig.name << ": checksum accepted (" << row->checksum.substr(0, 8)
+        << " -> " << mig.checksum.substr(0, 8) << "), recorded as a repair event\n";
+  }
   return kExitOk;
 }
 
@@ -312,7 +345,8 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
     log.error() << "lockstep: " << status.message() << "\n";
     return ExitCodeOf(status);
   }
-  if (repair.checksum) return AcceptChecksum(graph, service, repair, run_id, rows, *db, out, log);
+  if (repair.checksum)
+    return AcceptChecksum(graph, service, repair, run_id, rows, *db, options.json, out, log);
   std::vector<const HistoryRow*> failed;
   for (const HistoryRow& r : rows) {
     if (r.service == repair.service && r.status == "failed" &&
@@ -341,10 +375,17 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
     return ExitCodeOf(status);
   }
   db->Unlock();
-  out << row.service << ":" << row.version << " " << row.name << ": "
-      << (repair.mark_applied ? "marked applied"
-                              : "forgotten (it will run again on the next apply)")
-      << "\n";
+  if (options.json) {
+    out << nlohmann::ordered_json{{"migration", row.service + ":" + row.version},
+                                  {"action", repair.mark_applied ? "marked applied" : "forgotten"}}
+               .dump(2)
+        << "\n";
+  } else {
+    out << row.service << ":" << row.version << " " << row.name << ": "
+        << (repair.mark_applied ? "marked applied"
+                                : "forgotten (it will run again on the next apply)")
+        << "\n";
+  }
   return kExitOk;
 }
 

@@ -281,6 +281,7 @@ int main(int argc, char** argv) {
   BaselineOptions baseline;
   CLI::App* baseline_cmd = app.add_subcommand(
       "baseline", "Mark an existing database as already at a version, running nothing");
+  baseline_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   baseline_cmd->add_option("--service", baseline.service, "The service");
   baseline_cmd->add_option("--version", baseline.version,
                            "Record this version and everything before it");
@@ -294,6 +295,7 @@ int main(int argc, char** argv) {
       "repair",
       "Resolve a migration recorded failed (a no-transaction one that stopped half-way), or "
       "accept an intentional edit of an applied file (--checksum)");
+  repair_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   repair_cmd->add_option("--service", repair.service, "The service")->required();
   repair_cmd->add_option("--version", repair.version, "Which one, when several are failed");
   CLI::Option* forget_opt = repair_cmd->add_flag("--forget", repair.forget,
@@ -306,6 +308,7 @@ int main(int argc, char** argv) {
 
   NewOptions new_options;
   CLI::App* new_cmd = app.add_subcommand("new", "Write the next up/down pair of a service");
+  new_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   new_cmd->add_option("service", new_options.service, "The service")->required();
   new_cmd->add_option("name", new_options.name, "What it does: add_users_phone")->required();
   new_cmd->add_option("--requires", new_options.requires_ids,
@@ -313,16 +316,19 @@ int main(int argc, char** argv) {
 
   std::string heads_service, merge_service;
   CLI::App* heads_cmd = app.add_subcommand("heads", "Print a service's heads");
+  heads_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   heads_cmd->add_option("service", heads_service, "The service")->required();
   CLI::App* merge_cmd =
       app.add_subcommand("merge", "Write a merge migration whose parents are a service's heads");
+  merge_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   merge_cmd->add_option("service", merge_service, "The service")->required();
 
   VerifyOptions verify;
   CLI::App* verify_cmd = app.add_subcommand(
       "verify",
-      "On scratch databases: up, down, up again for every migration; report downs "
-      "that do not undo their up");
+      "On scratch databases: up, down, up again for every migration; report downs that do not "
+      "undo their up");
+  verify_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   verify_cmd->add_option("--service", verify.service, "Only this service (and what it needs)");
   verify_cmd->add_option("--scratch-url", verify.scratch_url,
                          "Server to make scratch databases on (default: each database's own)");
@@ -355,6 +361,7 @@ int main(int argc, char** argv) {
   WaitOptions wait;
   CLI::App* wait_cmd = app.add_subcommand(
       "wait", "Block until migrations are applied (an app's init container), or time out");
+  wait_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   wait_cmd->add_option("--for", wait.targets,
                        "A migration (service:version) to wait for; repeatable");
   wait_cmd->add_option("--service", wait.services, "Wait for this service's heads; repeatable");
@@ -405,10 +412,13 @@ int main(int argc, char** argv) {
   compare_cmd->add_flag("--json", common.json, "Print the comparison as JSON on stdout");
 
   CLI::App* version_cmd = app.add_subcommand("version", "Print the version and the build's commit");
+  version_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
 
   CLI::App* graph = app.add_subcommand("graph", "Print the migration DAG");
   graph->add_option("--format", format, "dot, mermaid or json (default: dot)")
       ->check(CLI::IsMember({"dot", "mermaid", "json"}));
+  bool graph_json = false;
+  graph->add_flag("--json", graph_json, "The same as --format json");
 
   std::signal(SIGPIPE, SIG_IGN);  // a dropped server connection must not kill us
   AddExamples(app);
@@ -423,7 +433,12 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitBadInput;
   }
   if (version_cmd->parsed()) {
-    std::cout << version << "\n";
+    if (common.json) {
+      std::cout << "{\"version\": \"" << LOCKSTEP_VERSION << "\", \"commit\": \""
+                << LOCKSTEP_GIT_COMMIT << "\"}\n";
+    } else {
+      std::cout << version << "\n";
+    }
     return kExitOk;
   }
   if (log_format.empty()) log_format = common.env("LOCKSTEP_LOG_FORMAT").value_or("text");
@@ -462,7 +477,7 @@ int main(int argc, char** argv) {
   try {
     if (validate->parsed()) return RunValidate(common, strict, std::cout, log);
     if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);
-    if (graph->parsed()) return RunGraph(common, format, std::cout, log);
+    if (graph->parsed()) return RunGraph(common, graph_json ? "json" : format, std::cout, log);
     if (apply_cmd->parsed()) return RunApply(common, apply, std::cout, log);
     if (verify_cmd->parsed()) return RunVerify(common, verify, std::cout, log);
     if (new_cmd->parsed()) return RunNew(common, new_options, std::cout, log);

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "daemon/cli/commands.h"
 #include "daemon/cli/context.h"
 #include "daemon/exit_codes.h"
@@ -48,9 +50,12 @@ bool ValidName(const std::string& name) {
   return true;
 }
 
-// Writes the pair; refuses to overwrite. Prints the paths.
-int WritePair(const Service& service, const std::string& stem, const std::string& up,
-              const std::string& down, std::ostream& out, Log& log) {
+// Writes the pair; refuses to overwrite. Prints the paths (with `json`, as
+// {"service", "version", "up", "down"}).
+int WritePair(const Service& service, const std::string& version, const std::string& name,
+              const std::string& up, const std::string& down, bool json, std::ostream& out,
+              Log& log) {
+  const std::string stem = version + "_" + name;
   std::string up_path = (fs::path(service.folder) / (stem + ".up.sql")).string();
   std::string down_path = (fs::path(service.folder) / (stem + ".down.sql")).string();
   for (const std::string& p : {up_path, down_path}) {
@@ -65,7 +70,13 @@ int WritePair(const Service& service, const std::string& stem, const std::string
     log.error() << "lockstep: cannot write into " << service.folder << "\n";
     return kExitFailed;
   }
-  out << up_path << "\n" << down_path << "\n";
+  if (json) {
+    nlohmann::ordered_json j{
+        {"service", service.name}, {"version", version}, {"up", up_path}, {"down", down_path}};
+    out << j.dump(2) << "\n";
+  } else {
+    out << up_path << "\n" << down_path << "\n";
+  }
   return kExitOk;
 }
 
@@ -110,8 +121,8 @@ int RunNew(const CommonOptions& options, const NewOptions& o, std::ostream& out,
         ": what this migration changes, and why.\n"
         "-- lockstep runs this file in one transaction; keep it to one change.\n\n";
   std::string down = "-- Undo " + o.name + ": the exact inverse of the up file.\n\n";
-  return WritePair(loaded.written_platform().model.services[service],
-                   NextVersion(graph, service) + "_" + o.name, up, down, out, log);
+  return WritePair(loaded.written_platform().model.services[service], NextVersion(graph, service),
+                   o.name, up, down, options.json, out, log);
 }
 
 int RunHeads(const CommonOptions& options, const std::string& service_name, std::ostream& out,
@@ -121,6 +132,14 @@ int RunHeads(const CommonOptions& options, const std::string& service_name, std:
   if (service < 0) return kExitBadInput;
   const MigrationGraph& graph = loaded.written_graph();
   std::vector<int> heads = graph.Heads(service);
+  if (options.json) {
+    nlohmann::ordered_json j{{"service", service_name}, {"heads", nlohmann::ordered_json::array()}};
+    for (int m : heads) {
+      j["heads"].push_back({{"id", graph.IdOf(m)}, {"name", graph.model().migrations[m].name}});
+    }
+    out << j.dump(2) << "\n";
+    return kExitOk;
+  }
   for (int m : heads) out << graph.IdOf(m) << "  " << graph.model().migrations[m].name << "\n";
   if (heads.size() > 1) {
     out << "(" << heads.size() << " heads: merge them with lockstep merge " << service_name
@@ -148,8 +167,8 @@ int RunMerge(const CommonOptions& options, const std::string& service_name, std:
   std::string up = "-- lockstep:parents" + parents + "\n-- Merges the heads " + ids +
                    ".\n-- Put here what reconciles the branches, if anything.\n\n";
   std::string down = "-- Undo the merge migration (often nothing).\n\n";
-  return WritePair(loaded.written_platform().model.services[service],
-                   NextVersion(graph, service) + "_merge_heads", up, down, out, log);
+  return WritePair(loaded.written_platform().model.services[service], NextVersion(graph, service),
+                   "merge_heads", up, down, options.json, out, log);
 }
 
 }  // namespace lockstep

@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <set>
 
+#include <sstream>
 #include "adapters/postgres.h"
+
+#include <nlohmann/json.hpp>
+
 #include "daemon/cli/commands.h"
 #include "daemon/cli/context.h"
 #include "daemon/engine/drift.h"
@@ -161,21 +165,43 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
     if (wanted.empty() || wanted[m])
       databases.insert(model.services[model.migrations[m].service].database);
   }
+  // With --json the lines each step prints become its "detail".
+  nlohmann::ordered_json j{{"migrations", nlohmann::ordered_json::array()}};
+  std::ostream discard(nullptr);
   ScratchDatabases scratch(*loaded.platform, options, verify);
   for (const std::string& db : databases) {
-    if (Status s = scratch.Make(db, out); !s.ok()) return OkOrSay(s, log);
+    if (Status s = scratch.Make(db, options.json ? discard : out); !s.ok()) return OkOrSay(s, log);
   }
   int problems = 0, checked = 0;
   for (int m : graph.TopologicalOrder()) {
     if (!wanted.empty() && !wanted[m]) continue;
     const std::string& db = model.services[model.migrations[m].service].database;
-    Verdict v = VerifyOne(graph, m, scratch.of(db), scratch.run_id(), out);
+    std::ostringstream said;
+    Verdict v = VerifyOne(graph, m, scratch.of(db), scratch.run_id(), said);
+    if (options.json) {
+      // "ok    ID", "skip  ID: why", "FAIL  ID ...": the verdict, then what follows the id.
+      std::string text = said.str(), id = graph.IdOf(m);
+      size_t at = text.find(id);
+      std::string detail = at == std::string::npos ? text : text.substr(at + id.size());
+      while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+      while (!detail.empty() && (detail[0] == ':' || detail[0] == ' ')) detail.erase(0, 1);
+      const char* result = v == Verdict::kOk ? "ok" : v == Verdict::kSkipped ? "skipped" : "failed";
+      j["migrations"].push_back({{"id", id}, {"result", result}, {"detail", detail}});
+    } else {
+      out << said.str();
+    }
     checked += v != Verdict::kUpFailed;
     problems += v == Verdict::kProblem || v == Verdict::kStop || v == Verdict::kUpFailed;
     if (v == Verdict::kStop || v == Verdict::kUpFailed) break;
   }
-  out << "verify: " << checked << " migrations checked, " << problems
-      << (problems == 1 ? " problem" : " problems") << "\n";
+  if (options.json) {
+    j["checked"] = checked;
+    j["problems"] = problems;
+    out << j.dump(2) << "\n";
+  } else {
+    out << "verify: " << checked << " migrations checked, " << problems
+        << (problems == 1 ? " problem" : " problems") << "\n";
+  }
   return problems == 0 ? kExitOk : kExitDrift;
 }
 

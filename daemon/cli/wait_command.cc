@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "daemon/cli/commands.h"
 #include "daemon/cli/context.h"
 #include "daemon/engine/backoff.h"
@@ -112,7 +114,13 @@ int RunWait(const CommonOptions& options, const WaitOptions& wait, std::ostream&
     }
     if (missing.empty()) {
       log.info() << "lockstep: applied: " << List(graph, targets) << "\n";
-      out << "ready\n";
+      if (options.json) {
+        nlohmann::ordered_json ids = nlohmann::ordered_json::array();
+        for (int m : targets) ids.push_back(graph.IdOf(m));
+        out << nlohmann::ordered_json{{"ready", true}, {"migrations", ids}}.dump(2) << "\n";
+      } else {
+        out << "ready\n";
+      }
       return kExitOk;
     }
     auto now = clock.Now();

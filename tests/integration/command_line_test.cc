@@ -85,5 +85,37 @@ TEST_F(CommandLineTest, RepairChecksumAcceptsAnIntentionalEdit) {
   EXPECT_NE(r.err.find("a:004 is not applied"), std::string::npos) << r.err;
 }
 
+// --json on every command: one JSON document on stdout.
+TEST_F(CommandLineTest, EveryCommandTakesJson) {
+  auto json_of = [&](const std::string& args, int code = 0) {
+    Result r = Lockstep(args + " --json");
+    EXPECT_EQ(r.code, code) << args << ": " << r.out << r.err;
+    nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << args << ": " << r.out;
+    return j;
+  };
+  EXPECT_EQ(json_of("baseline --service a --version 001")["recorded"], nlohmann::json{"a:001"});
+  EXPECT_EQ(json_of("apply --service a --steps 1")["applied"].size(), 1u);
+  EXPECT_EQ(json_of("wait --for a:002")["ready"], true);
+  nlohmann::json heads = json_of("heads a");
+  EXPECT_EQ(heads["heads"][0]["id"], "a:003");
+  nlohmann::json made = json_of("new a add_notes");
+  EXPECT_EQ(made["version"], "004");
+  EXPECT_NE(made["up"].get<std::string>().find("004_add_notes.up.sql"), std::string::npos);
+  p_.WriteMigration("a", "005_x.up.sql", "-- lockstep:parents 003\nSELECT 1;\n");
+  nlohmann::json merged = json_of("merge a");
+  EXPECT_NE(merged["up"].get<std::string>().find("merge_heads.up.sql"), std::string::npos);
+  EXPECT_EQ(json_of("version")["version"].is_string(), true);
+  EXPECT_EQ(json_of("graph")["services"].is_array(), true);
+  nlohmann::json verified = json_of("verify --service a");
+  EXPECT_EQ(verified["problems"], 0);
+  EXPECT_EQ(verified["migrations"][0]["result"], "ok");
+  // repair of a failed migration
+  p_.WriteMigration("b", "002_bad.up.sql", "-- lockstep:no-transaction\nSELECT * FROM nowhere;\n");
+  Result r = Lockstep("apply --service b");
+  ASSERT_EQ(r.code, 1) << r.err;
+  EXPECT_EQ(json_of("repair --service b --forget")["action"], "forgotten");
+}
+
 }  // namespace
 }  // namespace lockstep
