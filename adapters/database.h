@@ -36,6 +36,16 @@ struct HistoryRow {
   std::string run_id;
 };
 
+// A row of lockstep.events: what happened to a migration (apply, rollback,
+// baseline, repair), when and by whom.
+struct EventRow {
+  std::string action;  // "apply", "rollback", "baseline", "repair"
+  std::string service, version, name;
+  std::string status;  // "applied", "rolled back", "forgotten", "checksum accepted", ...
+  std::string at;      // ISO 8601, UTC
+  std::string actor, run_id, detail;
+};
+
 // Who holds the migration lock of a database, from pg_locks and
 // pg_stat_activity.
 struct LockHolder {
@@ -111,6 +121,9 @@ class Database {
   // marks it applied with `checksum`, with an events row. REQUIRES: the lock.
   virtual Status Repair(const std::string& service, const std::string& version, bool mark_applied,
                         const std::string& checksum, const std::string& run_id);
+  // The events of these `actions`, oldest first; none when lockstep's tables
+  // are not there (or, for a database without an events table, ever).
+  virtual Status ReadEvents(const std::vector<std::string>& actions, std::vector<EventRow>* rows);
   // Accepts an intentional edit of an applied file (a comment): the
   // `applied` or `baseline` row of service:version gets `checksum`, with an
   // events row naming the old and the new. REQUIRES: the lock.

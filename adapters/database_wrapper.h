@@ -42,6 +42,9 @@ class DatabaseWrapper : public Database {
                 const std::string& checksum, const std::string& run_id) override {
     return target_->Repair(service, version, mark_applied, checksum, run_id);
   }
+  Status ReadEvents(const std::vector<std::string>& actions, std::vector<EventRow>* rows) override {
+    return target_->ReadEvents(actions, rows);
+  }
   Status AcceptChecksum(const std::string& service, const std::string& version,
                         const std::string& checksum, const std::string& run_id) override {
     return target_->AcceptChecksum(service, version, checksum, run_id);

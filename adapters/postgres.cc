@@ -347,6 +347,43 @@ class PostgresDatabase : public Database {
     });
   }
 
+  Status ReadEvents(const std::vector<std::string>& actions, std::vector<EventRow>* rows) override {
+    return Guard("read the events", [&] {
+      rows->clear();
+      std::string list;
+      for (const std::string& a : actions) list += (list.empty() ? "" : ",") + a;
+      pqxx::result r;
+      {
+        pqxx::nontransaction tx(*conn_);
+        try {
+          r = tx.exec_params(
+              "SELECT action, coalesce(service, ''), coalesce(version, ''), coalesce(name, ''), "
+              "coalesce(status, ''), to_char(at AT TIME ZONE 'UTC', "
+              "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(actor, ''), coalesce(run_id, ''), "
+              "coalesce(detail, '') FROM " +
+                  Table("events") +
+                  " WHERE action = ANY (string_to_array($1, ',')) ORDER BY at, id",
+              list);
+        } catch (const pqxx::undefined_table&) {
+          return;  // no events table yet
+        }
+      }
+      for (const auto& row : r) {
+        EventRow e;
+        e.action = row[0].as<std::string>();
+        e.service = row[1].as<std::string>();
+        e.version = row[2].as<std::string>();
+        e.name = row[3].as<std::string>();
+        e.status = row[4].as<std::string>();
+        e.at = row[5].as<std::string>();
+        e.actor = row[6].as<std::string>();
+        e.run_id = row[7].as<std::string>();
+        e.detail = row[8].as<std::string>();
+        rows->push_back(std::move(e));
+      }
+    });
+  }
+
   Status AcceptChecksum(const std::string& service, const std::string& version,
                         const std::string& checksum, const std::string& run_id) override {
     return Guard("repair the history", [&] {

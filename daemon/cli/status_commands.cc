@@ -55,23 +55,47 @@ Health HealthOf(const ServiceSummary& r) {
   return r.pending.empty() ? Health::kUpToDate : Health::kPending;
 }
 
+// Each service's current version (Alembic's `current`): its applied
+// migrations that no applied migration of the same service builds on, "-"
+// when none is applied, "004+005" for two applied branches.
+std::vector<std::string> CurrentVersions(const MigrationGraph& graph, const PlatformState& state) {
+  const Model& model = graph.model();
+  std::vector<std::string> current(model.services.size());
+  for (size_t s = 0; s < model.services.size(); ++s) {
+    for (int m : graph.MigrationsOf(static_cast<int>(s))) {
+      if (!state.applied[m]) continue;
+      bool superseded = false;
+      for (int d : graph.DependentsOf(m)) {
+        superseded |= state.applied[d] && model.migrations[d].service == static_cast<int>(s);
+      }
+      if (superseded) continue;
+      current[s] += (current[s].empty() ? "" : "+") + model.migrations[m].version.text();
+    }
+    if (current[s].empty()) current[s] = "-";
+  }
+  return current;
+}
+
 class StatusTable {
  public:
-  StatusTable(const Model& model, const std::vector<ServiceSummary>& rows, bool color)
-      : model_(model), rows_(rows), color_(color) {}
+  StatusTable(const Model& model, const std::vector<ServiceSummary>& rows,
+              const std::vector<std::string>& current, bool color)
+      : model_(model), rows_(rows), current_(current), color_(color) {}
 
   void Print(const std::vector<int>& services, std::ostream& out) const {
-    size_t width = 7, db_width = 8;
+    size_t width = 7, db_width = 8, current_width = 7;
     for (int s : services) {
       width = std::max(width, model_.services[s].name.size());
       db_width = std::max(db_width, model_.services[s].database.size());
+      current_width = std::max(current_width, current_[s].size());
     }
-    out << std::left << std::setw(width + 2) << "service" << std::setw(db_width + 2) << "database"
+    out << std::left << std::setw(width + 2) << "service" << std::setw(current_width + 2)
+        << "current" << std::setw(db_width + 2) << "database"
         << "applied  state\n";
     for (int s : services) {
       const ServiceSummary& r = rows_[s];
-      out << std::setw(width + 2) << model_.services[s].name << std::setw(db_width + 2)
-          << model_.services[s].database << std::setw(9)
+      out << std::setw(width + 2) << model_.services[s].name << std::setw(current_width + 2)
+          << current_[s] << std::setw(db_width + 2) << model_.services[s].database << std::setw(9)
           << (std::to_string(r.applied) + "/" + std::to_string(r.total)) << State(r) << "\n";
     }
   }
@@ -94,6 +118,7 @@ class StatusTable {
 
   const Model& model_;
   const std::vector<ServiceSummary>& rows_;
+  const std::vector<std::string>& current_;
   bool color_;
 };
 
@@ -205,8 +230,10 @@ int RunStatus(const CommonOptions& options, const StatusOptions& status, std::os
     dirty = false;
     for (int s : services) dirty |= HealthOf(rows[s]) != Health::kUpToDate;
   }
+  std::vector<std::string> current = CurrentVersions(graph, state);
   if (options.json) {
     ordered_json j = StatusJson(graph, state);
+    for (size_t s = 0; s < current.size(); ++s) j["services"][s]["current"] = current[s];
     if (narrowed) {
       ordered_json kept = ordered_json::array();
       for (int s : services) kept.push_back(j["services"][s]);
@@ -215,7 +242,7 @@ int RunStatus(const CommonOptions& options, const StatusOptions& status, std::os
     }
     out << j.dump(2) << "\n";
   } else {
-    StatusTable table(model, rows, options.color);
+    StatusTable table(model, rows, current, options.color);
     if (services.size() > kFullTable && !status.all) {
       PrintSummary(model, rows, services, table, out);
     } else {
@@ -244,13 +271,48 @@ int RunHistory(const CommonOptions& options, const HistoryOptions& history, std:
   DatabaseFactory factory = MakeDatabases(options, *loaded.platform, NewRunId());
   if (int code = ReadHistoriesOrSay(*loaded.platform, factory, &histories, log)) return code;
   bool narrowed = !history.services.empty() || !history.database.empty();
-  std::vector<std::pair<std::string, const HistoryRow*>> all;
+  // Rollbacks and repairs leave no history row (a rollback deletes it): they
+  // come from the events table, as rows of their own.
+  std::vector<std::string> names;
   for (const auto& [db, rows] : histories) {
-    if (!history.database.empty() && db != history.database) continue;
-    for (const HistoryRow& r : rows) {
-      // Rows of services no file has any more are kept unless narrowed.
-      if (narrowed && !services.count(r.service)) continue;
-      all.emplace_back(db, &r);
+    if (history.database.empty() || db == history.database) names.push_back(db);
+  }
+  std::vector<std::vector<EventRow>> events(names.size());
+  std::vector<Status> failures(names.size());
+  InParallel(names.size(), loaded.platform->settings.max_connections, [&](size_t i) {
+    std::string error;
+    std::unique_ptr<Database> db = factory(names[i], &error);
+    failures[i] = db ? db->Open() : Status::BadInput(error);
+    if (failures[i].ok()) failures[i] = db->ReadEvents({"rollback", "repair"}, &events[i]);
+  });
+  for (const Status& s : failures) {
+    if (!s.ok()) return OkOrSay(s, log);
+  }
+  std::map<std::string, std::vector<HistoryRow>> event_rows;  // by database
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (const EventRow& e : events[i]) {
+      HistoryRow r;
+      r.service = e.service;
+      r.version = e.version;
+      r.name = e.name;
+      r.status = e.action == "rollback" ? e.status : e.action + ": " + e.status;
+      r.started_at = r.finished_at = e.at;
+      r.applied_by = e.actor;
+      r.run_id = e.run_id;
+      event_rows[names[i]].push_back(std::move(r));
+    }
+  }
+  std::vector<std::pair<std::string, const HistoryRow*>> all;
+  std::set<const HistoryRow*> is_event;
+  for (const auto* source : {&histories, &event_rows}) {
+    for (const auto& [db, rows] : *source) {
+      if (!history.database.empty() && db != history.database) continue;
+      for (const HistoryRow& r : rows) {
+        // Rows of services no file has any more are kept unless narrowed.
+        if (narrowed && !services.count(r.service)) continue;
+        all.emplace_back(db, &r);
+        if (source == &event_rows) is_event.insert(&r);
+      }
     }
   }
   std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
@@ -273,7 +335,8 @@ int RunHistory(const CommonOptions& options, const HistoryOptions& history, std:
                    {"execution_ms", r->execution_ms},
                    {"applied_by", r->applied_by},
                    {"run_id", r->run_id},
-                   {"checksum", r->checksum}});
+                   {"checksum", r->checksum},
+                   {"event", is_event.count(r) > 0}});
     }
     out << j.dump(2) << "\n";
     return kExitOk;
@@ -297,7 +360,10 @@ int RunHistory(const CommonOptions& options, const HistoryOptions& history, std:
     id_width = std::max(id_width, r->service.size() + 1 + r->version.size());
   }
   for (const auto& [db, r] : all) {
-    const char* color = r->status == "failed" ? kRed : r->status == "running" ? kCyan : kGreen;
+    const char* color = r->status == "failed"    ? kRed
+                        : r->status == "running" ? kCyan
+                        : is_event.count(r)      ? kYellow
+                                                 : kGreen;
     std::ostringstream status;
     status << std::left << std::setw(9) << r->status;
     out << r->started_at << "  " << std::left << std::setw(db_width + 2) << db

@@ -117,5 +117,41 @@ TEST_F(CommandLineTest, EveryCommandTakesJson) {
   EXPECT_EQ(json_of("repair --service b --forget")["action"], "forgotten");
 }
 
+// status leads with each service's current version (Alembic's `current`).
+TEST_F(CommandLineTest, StatusShowsEachServicesCurrentVersion) {
+  ASSERT_EQ(Lockstep("apply --service a --steps 2").code, 0);
+  Result r = Lockstep("status");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("service  current  database  applied  state\n"
+                       "a        002      main      2/3      pending 003\n"
+                       "b        -        main      0/1      pending 001\n"),
+            std::string::npos)
+      << r.out;
+  nlohmann::json j = nlohmann::json::parse(Lockstep("status --json").out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["services"][0]["current"], "002");
+  EXPECT_EQ(j["services"][1]["current"], "-");
+}
+
+// history shows rollbacks and repairs (kept in the events table; a rollback
+// deletes the history row), filtered by --service like the rest.
+TEST_F(CommandLineTest, HistoryIncludesRollbacksAndRepairs) {
+  ASSERT_EQ(Lockstep("apply").code, 0);
+  Result r = Lockstep("rollback --to a:002 --yes");
+  ASSERT_EQ(r.code, 0) << r.err;
+  p_.WriteMigration("a", "001_users.up.sql", "-- users\nCREATE TABLE users (id int);\n");
+  ASSERT_EQ(Lockstep("repair --service a --version 001 --checksum").code, 0);
+  r = Lockstep("history --service a");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("a:003       rolled back"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("a:001       repair: checksum accepted"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("b:001"), std::string::npos) << r.out;
+  nlohmann::json j = nlohmann::json::parse(Lockstep("history --json").out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  int events = 0;
+  for (const auto& row : j) events += row["event"] == true;
+  EXPECT_EQ(events, 2) << j.dump(2);
+}
+
 }  // namespace
 }  // namespace lockstep

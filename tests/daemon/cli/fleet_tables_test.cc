@@ -71,9 +71,9 @@ TEST_F(FleetTablesTest, StatusOfThreeHundredServicesIsSummarised) {
             std::string::npos)
       << out;
   EXPECT_NE(out.find("needs attention (1):"), std::string::npos) << out;
-  EXPECT_NE(out.find("s007     db007     1/2      FAILED 002"), std::string::npos) << out;
+  EXPECT_NE(out.find("s007     001      db007     1/2      FAILED 002"), std::string::npos) << out;
   EXPECT_NE(out.find("pending: 1 service:"), std::string::npos) << out;
-  EXPECT_NE(out.find("s037     db007     1/2      pending 002"), std::string::npos) << out;
+  EXPECT_NE(out.find("s037     001      db007     1/2      pending 002"), std::string::npos) << out;
   EXPECT_EQ(out.find("s100"), std::string::npos) << out;  // up to date: counted, not listed
   EXPECT_NE(out.find("db007     10        1        1"), std::string::npos) << out;
   EXPECT_NE(out.find("--service NAME or a pattern"), std::string::npos) << out;
@@ -86,7 +86,7 @@ TEST_F(FleetTablesTest, StatusNarrowsByServicePatternAndDatabase) {
   pattern.services = {"s00*"};
   std::string out = Status(pattern);
   EXPECT_EQ(Lines(out), 11u) << out;  // the header and s000..s009, in full
-  EXPECT_NE(out.find("s007     db007     1/2      FAILED 002"), std::string::npos) << out;
+  EXPECT_NE(out.find("s007     001      db007     1/2      FAILED 002"), std::string::npos) << out;
 
   StatusOptions database;
   database.database = "db008";
