@@ -89,6 +89,13 @@ struct Settings {
     std::string before_apply, after_apply;
     std::chrono::milliseconds timeout{600'000};
   } hooks;
+  // settings.report: the naming rule files must follow ("{date}_{number}_
+  // {description}"; empty: each service's own style) and number ranges with
+  // what belongs in them ("900-999": "fixes").
+  struct Report {
+    std::string naming;
+    std::vector<std::pair<std::string, std::string>> ranges;
+  } report;
 };
 
 struct Platform {

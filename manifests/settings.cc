@@ -175,6 +175,40 @@ void ReadHooks(const YAML::Node& hooks, YamlFile* file, Settings* settings) {
   }
 }
 
+// settings.report: { naming: "{date}_{number}_{description}", ranges: {"001-099": base} }.
+void ReadReport(const YAML::Node& report, YamlFile* file, Settings* settings) {
+  if (!report) return;
+  if (!report.IsMap()) {
+    file->Error(report, "'report' must be a mapping, e.g. {naming: \"{number}_{description}\"}");
+    return;
+  }
+  file->CheckKeys(report, {"naming", "ranges"}, "settings.report");
+  if (auto naming = file->Scalar(report, "naming", false, "settings.report")) {
+    settings->report.naming = *naming;
+  }
+  const YAML::Node ranges = report["ranges"];
+  if (!ranges) return;
+  if (!ranges.IsMap()) {
+    file->Error(ranges,
+                "settings.report.ranges must map \"FROM-TO\" to what belongs there, e.g. "
+                "{\"900-999\": fixes}");
+    return;
+  }
+  for (const auto& entry : ranges) {
+    std::string range = entry.first.Scalar();
+    size_t dash = range.find('-');
+    bool ok = dash != std::string::npos && dash > 0 && dash + 1 < range.size() &&
+              range.find_first_not_of("0123456789-") == std::string::npos &&
+              range.find('-', dash + 1) == std::string::npos;
+    if (!ok || !entry.second.IsScalar()) {
+      file->Error(entry.first, "settings.report.ranges: '" + range +
+                                   "' must be FROM-TO (digits, e.g. 900-999) mapped to a label");
+      continue;
+    }
+    settings->report.ranges.emplace_back(range, entry.second.Scalar());
+  }
+}
+
 }  // namespace
 
 // The one place settings are filled in: defaults (in the struct), then the
@@ -182,7 +216,7 @@ void ReadHooks(const YAML::Node& hooks, YamlFile* file, Settings* settings) {
 Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* file,
                       Diagnostics* diag) {
   Settings settings;
-  std::vector<std::string_view> known{"schedule", "lint", "hooks"};
+  std::vector<std::string_view> known{"schedule", "lint", "hooks", "report"};
   for (const auto& f : SettingFields()) known.push_back(f.key);
   if (node) {
     if (!node.IsMap()) {
@@ -218,6 +252,7 @@ Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* 
       }
       ReadLintSeverities(node["lint"], file, &settings);
       ReadHooks(node["hooks"], file, &settings);
+      ReadReport(node["report"], file, &settings);
     }
   }
   for (const auto& f : SettingFields()) {

@@ -128,6 +128,16 @@ struct LintOptions {
 // Exit 4 when a finding of error severity remains, 0 otherwise.
 int RunLint(const CommonOptions& options, const LintOptions& lint, std::ostream& out, Log& log);
 
+struct ReportOptions {
+  std::vector<std::string> services;  // --service NAME or pattern
+  std::string format = "text";        // text or markdown
+};
+
+// lockstep report: the platform's migration health (naming, fix migrations,
+// branches and merges, downs, documentation, files edited after apply).
+int RunReport(const CommonOptions& options, const ReportOptions& report, std::ostream& out,
+              Log& log);
+
 // lockstep compare ENV ENV...: per service, what each environment has
 // applied, what one has and another lacks, checksum differences. 4 when they
 // differ.

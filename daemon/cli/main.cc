@@ -403,6 +403,18 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--refresh", refresh,
                         "How often to re-read every database's state and drift (default 30s)");
 
+  ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report",
+      "The platform's migration health: naming, fix migrations, merges, missing downs, "
+      "documentation, files edited after apply");
+  report_cmd->add_option("--service", report.services,
+                         "Only this service (or pattern); repeatable");
+  report_cmd
+      ->add_option("--format", report.format, "text (default) or markdown (for a pull request)")
+      ->check(CLI::IsMember({"text", "markdown"}));
+  report_cmd->add_flag("--json", common.json, "Print the report as JSON on stdout");
+
   std::vector<std::string> compare_envs;
   CLI::App* compare_cmd =
       app.add_subcommand("compare",
@@ -493,6 +505,7 @@ int main(int argc, char** argv) {
     if (history->parsed()) return RunHistory(common, history_options, std::cout, log);
     if (drift->parsed()) return RunDrift(common, std::cout, log);
     if (lint_cmd->parsed()) return RunLint(common, lint, std::cout, log);
+    if (report_cmd->parsed()) return RunReport(common, report, std::cout, log);
     if (compare_cmd->parsed()) return RunCompare(common, compare_envs, std::cout, log);
     if (serve_cmd->parsed()) {
       std::string error;
