@@ -46,10 +46,11 @@ std::string Shape(const std::string& version) {
 
 // settings.report.naming as a regular expression over the file's stem.
 std::regex NamingRegex(const std::string& pattern) {
-  static const std::map<std::string, std::string> kParts = {
-      {"{timestamp}", "[0-9]{14}"},      {"{date}", "[0-9]{8}"},
-      {"{number}", "[0-9]+"},            {"{version}", "[0-9]+([._][0-9]+)*"},
-      {"{description}", "[a-z][a-z0-9_]*"}};
+  static const std::map<std::string, std::string> kParts = {{"{timestamp}", "[0-9]{14}"},
+                                                            {"{date}", "[0-9]{8}"},
+                                                            {"{number}", "[0-9]+"},
+                                                            {"{version}", "[0-9]+([._][0-9]+)*"},
+                                                            {"{description}", "[a-z][a-z0-9_]*"}};
   std::string re;
   for (size_t i = 0; i < pattern.size();) {
     bool matched = false;
@@ -73,8 +74,8 @@ std::regex NamingRegex(const std::string& pattern) {
 std::string NameProblem(const std::string& name) {
   if (name.empty()) return "no description in the file name";
   for (char c : name) {
-    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-          c == '_')) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '_')) {
       return "the description is not lower_snake_case";
     }
   }
@@ -119,7 +120,7 @@ int Percent(int part, int whole) { return whole == 0 ? 100 : (100 * part + whole
 struct ServiceReport {
   std::string service;
   int migrations = 0, conforming = 0, fixes = 0, merges = 0, heads = 0, without_down = 0,
-      irreversible = 0, documented = 0, edited = -1;  // -1: databases not read
+      irreversible = 0, documented = 0, edited = -1;        // -1: databases not read
   std::vector<std::pair<std::string, std::string>> naming;  // id, why
   std::vector<std::string> fix_ids, without_down_ids, undocumented_ids, edited_ids;
 };
@@ -243,8 +244,8 @@ int RunReport(const CommonOptions& options, const ReportOptions& report, std::os
   // Seed 001's four scores, each a share of the migrations (or services).
   const int naming_score = Percent(total.conforming, total.migrations);
   const int integrity = 100 - Percent(total.fixes, total.migrations);
-  const int clarity = Percent(static_cast<int>(services.size()) - unmerged,
-                              static_cast<int>(services.size()));
+  const int clarity =
+      Percent(static_cast<int>(services.size()) - unmerged, static_cast<int>(services.size()));
   const int documentation = Percent(total.documented, total.migrations);
 
   if (options.json) {
@@ -292,9 +293,9 @@ int RunReport(const CommonOptions& options, const ReportOptions& report, std::os
            "| edited after apply |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const ServiceReport& r : services) {
       out << "| " << r.service << " | " << r.migrations << " | "
-          << Percent(r.conforming, r.migrations) << "% | " << r.fixes << " | " << r.merges
-          << " | " << r.heads << " | " << r.without_down << " | " << r.undocumented_ids.size()
-          << " | " << edited_cell(r) << " |\n";
+          << Percent(r.conforming, r.migrations) << "% | " << r.fixes << " | " << r.merges << " | "
+          << r.heads << " | " << r.without_down << " | " << r.undocumented_ids.size() << " | "
+          << edited_cell(r) << " |\n";
     }
     bool any = false;
     for (const ServiceReport& r : services) {
@@ -305,7 +306,8 @@ int RunReport(const CommonOptions& options, const ReportOptions& report, std::os
       }
     }
     for (const ServiceReport& r : services) {
-      for (const std::string& id : r.edited_ids) out << "- `" << id << "`: edited after it was applied\n";
+      for (const std::string& id : r.edited_ids)
+        out << "- `" << id << "`: edited after it was applied\n";
     }
     return kExitOk;
   }
@@ -328,8 +330,10 @@ int RunReport(const CommonOptions& options, const ReportOptions& report, std::os
     std::vector<std::string> notes;
     for (const auto& [id, why] : r.naming) notes.push_back(id + ": " + why);
     for (const std::string& id : r.fix_ids) notes.push_back(id + ": a fix migration");
-    if (r.heads > 1) notes.push_back(std::to_string(r.heads) + " heads: lockstep merge " + r.service);
-    for (const std::string& id : r.edited_ids) notes.push_back(id + ": edited after it was applied");
+    if (r.heads > 1)
+      notes.push_back(std::to_string(r.heads) + " heads: lockstep merge " + r.service);
+    for (const std::string& id : r.edited_ids)
+      notes.push_back(id + ": edited after it was applied");
     if (notes.empty()) continue;
     out << r.service << "\n";
     for (const std::string& n : notes) out << "  " << n << "\n";
