@@ -6,8 +6,8 @@
 #include <cctype>
 #include <iomanip>
 #include <map>
-#include <regex>
 #include <sstream>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -44,30 +44,51 @@ std::string Shape(const std::string& version) {
   return shape + std::to_string(digits);
 }
 
-// settings.report.naming as a regular expression over the file's stem.
-std::regex NamingRegex(const std::string& pattern) {
-  static const std::map<std::string, std::string> kParts = {{"{timestamp}", "[0-9]{14}"},
-                                                            {"{date}", "[0-9]{8}"},
-                                                            {"{number}", "[0-9]+"},
-                                                            {"{version}", "[0-9]+([._][0-9]+)*"},
-                                                            {"{description}", "[a-z][a-z0-9_]*"}};
-  std::string re;
-  for (size_t i = 0; i < pattern.size();) {
-    bool matched = false;
-    for (const auto& [part, regex] : kParts) {
-      if (pattern.compare(i, part.size(), part) == 0) {
-        re += regex;
-        i += part.size();
-        matched = true;
-        break;
+// Whether `s` is what a placeholder of settings.report.naming stands for.
+bool Fits(std::string_view kind, std::string_view s) {
+  auto digits = [](std::string_view t) {
+    return !t.empty() && t.find_first_not_of("0123456789") == std::string_view::npos;
+  };
+  if (kind == "{timestamp}") return s.size() == 14 && digits(s);
+  if (kind == "{date}") return s.size() == 8 && digits(s);
+  if (kind == "{number}") return digits(s);
+  if (kind == "{version}") {
+    if (!digits(s.substr(0, 1)) || !digits(s.substr(s.size() - 1))) return false;
+    for (size_t i = 1; i < s.size(); ++i) {
+      bool sep = s[i] == '.' || s[i] == '_';
+      if (sep && (s[i - 1] == '.' || s[i - 1] == '_')) return false;
+      if (!sep && !std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    }
+    return true;
+  }
+  if (kind == "{description}") {
+    if (s.empty() || !std::islower(static_cast<unsigned char>(s[0]))) return false;
+    for (char c : s) {
+      if (!std::islower(static_cast<unsigned char>(c)) &&
+          !std::isdigit(static_cast<unsigned char>(c)) && c != '_') {
+        return false;
       }
     }
-    if (matched) continue;
-    char c = pattern[i++];
-    if (std::string("\\^$.|?*+()[]{}").find(c) != std::string::npos) re += '\\';
-    re += c;
+    return true;
   }
-  return std::regex(re);
+  return s == kind;  // not a placeholder: itself
+}
+
+// Whether a file's stem follows settings.report.naming ("{date}_{number}_
+// {description}"): literals match themselves, placeholders what Fits says,
+// trying every split (names are short).
+bool FollowsNaming(std::string_view pattern, std::string_view stem) {
+  if (pattern.empty()) return stem.empty();
+  size_t close = pattern[0] == '{' ? pattern.find('}') : std::string_view::npos;
+  if (close == std::string_view::npos) {
+    return !stem.empty() && stem[0] == pattern[0] &&
+           FollowsNaming(pattern.substr(1), stem.substr(1));
+  }
+  std::string_view kind = pattern.substr(0, close + 1), rest = pattern.substr(close + 1);
+  for (size_t n = 1; n <= stem.size(); ++n) {
+    if (Fits(kind, stem.substr(0, n)) && FollowsNaming(rest, stem.substr(n))) return true;
+  }
+  return false;
 }
 
 // Why a name is not a description a person wrote, or "".
@@ -136,8 +157,7 @@ int RunReport(const CommonOptions& options, const ReportOptions& report, std::os
   const Settings::Report& rules = loaded.written_platform().settings.report;
   std::vector<bool> keep;
   if (Status s = ServiceFilter(graph, report.services, "", &keep); !s.ok()) return OkOrSay(s, log);
-  std::optional<std::regex> naming;
-  if (!rules.naming.empty()) naming = NamingRegex(rules.naming);
+  const bool naming = !rules.naming.empty();
 
   // Files edited after apply, from the databases when they can be read.
   std::vector<bool> edited;
@@ -187,7 +207,7 @@ int RunReport(const CommonOptions& options, const ReportOptions& report, std::os
       const std::string id = graph.IdOf(m);
       ++r.migrations;
       std::string why = NameProblem(mig.name);
-      if (why.empty() && naming && !std::regex_match(Stem(mig.up_path), *naming)) {
+      if (why.empty() && naming && !FollowsNaming(rules.naming, Stem(mig.up_path))) {
         why = "does not follow settings.report.naming '" + rules.naming + "'";
       }
       if (why.empty() && !naming && Shape(mig.version.text()) != style) {
