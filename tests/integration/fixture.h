@@ -37,8 +37,10 @@ inline std::string StartInBackground(const std::string& command, const std::stri
 
 // The port a `lockstep serve --listen 127.0.0.1:0` started in `dir` listens
 // on, once it does; empty after 10 s without.
+// Up to 60 s: a daemon loading a thousand services under ASan on a busy
+// machine took more than 10 (StatusPageTest.AThousandServicesStayReadable).
 inline std::string WaitForPort(const std::string& dir) {
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 1200; ++i) {
     std::string out = Slurp(dir + "/out");
     size_t at = out.find("listening on 127.0.0.1:");
     if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
