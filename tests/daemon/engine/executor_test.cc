@@ -72,6 +72,29 @@ class ExecutorTest : public ::testing::TestWithParam<int> {
   const MigrationGraph* graph_ptr_ = nullptr;
   RecordingObserver observer_{&graph_ptr_};
   HookRunner hooks_;
+  std::mutex hook_mu_;
+
+  // Databases one (a:001, a:002), two (b:001) and three (c:001, applied);
+  // hooks_ records "PHASE DB SERVICES APPLIED-THERE locked|unlocked" in
+  // *calls and fails before_apply on `fail_before_on` ("disk full").
+  void HookPlatform(Strings* calls, const std::string& fail_before_on) {
+    b_.Service("a", "one");
+    b_.Service("b", "two");
+    b_.Service("c", "three");
+    b_.Migration("a:001").Migration("a:002").Migration("b:001").Migration("c:001");
+    Build();
+    cluster_.SetHistory("three", {Row("c", "001", "applied", b_.model().migrations[3].checksum)});
+    hooks_ = [this, calls, fail_before_on](HookPhase phase, const std::string& db,
+                                           const std::string& services) {
+      int applied = 0;
+      for (const HistoryRow& r : cluster_.history(db)) applied += r.status == "applied";
+      std::lock_guard<std::mutex> lock(hook_mu_);
+      calls->push_back(std::string(HookName(phase)) + " " + db + " " + services + " " +
+                       std::to_string(applied) + (cluster_.locked(db) ? " locked" : " unlocked"));
+      return db == fail_before_on && phase == HookPhase::kBeforeApply ? Status::Failed("disk full")
+                                                                      : Status::Ok();
+    };
+  }
 };
 
 TEST_P(ExecutorTest, DiamondRunsSharedRootOnce) {
@@ -410,23 +433,8 @@ TEST_P(PerLaneLockTest, ConnectionsStayWithinMaxConnections) {
 // last; none where nothing is pending; a failing before_apply stops that
 // database before anything runs there.
 TEST_P(ExecutorTest, HooksRunOncePerDatabaseAroundItsMigrations) {
-  b_.Service("a", "one");
-  b_.Service("b", "two");
-  b_.Service("c", "three");
-  b_.Migration("a:001").Migration("a:002").Migration("b:001").Migration("c:001");
-  Build();
-  cluster_.SetHistory("three", {Row("c", "001", "applied", b_.model().migrations[3].checksum)});
-  std::mutex mu;
   Strings calls;
-  hooks_ = [&](HookPhase phase, const std::string& db, const std::string& services) {
-    int applied = 0;
-    for (const HistoryRow& r : cluster_.history(db)) applied += r.status == "applied";
-    std::lock_guard<std::mutex> lock(mu);
-    calls.push_back(std::string(HookName(phase)) + " " + db + " " + services + " " +
-                    std::to_string(applied) + (cluster_.locked(db) ? " locked" : " unlocked"));
-    return db == "two" && phase == HookPhase::kBeforeApply ? Status::Failed("disk full")
-                                                           : Status::Ok();
-  };
+  HookPlatform(&calls, /*fail_before_on=*/"two");
   ExecutionResult r = Run();
   std::sort(calls.begin(), calls.end());
   EXPECT_FALSE(r.status.ok());
@@ -449,22 +457,8 @@ TEST_P(ExecutorTest, HooksRunOncePerDatabaseAroundItsMigrations) {
 }
 
 TEST_P(ExecutorTest, HooksFrameEachDatabasesPartOfARun) {
-  b_.Service("a", "one");
-  b_.Service("b", "two");
-  b_.Service("c", "three");
-  b_.Migration("a:001").Migration("a:002").Migration("b:001").Migration("c:001");
-  Build();
-  cluster_.SetHistory("three", {Row("c", "001", "applied", b_.model().migrations[3].checksum)});
-  std::mutex mu;
   Strings calls;
-  hooks_ = [&](HookPhase phase, const std::string& db, const std::string& services) {
-    int applied = 0;
-    for (const HistoryRow& r : cluster_.history(db)) applied += r.status == "applied";
-    std::lock_guard<std::mutex> lock(mu);
-    calls.push_back(std::string(HookName(phase)) + " " + db + " " + services + " " +
-                    std::to_string(applied) + (cluster_.locked(db) ? " locked" : " unlocked"));
-    return Status::Ok();
-  };
+  HookPlatform(&calls, /*fail_before_on=*/"");
   ExecutionResult r = Run();
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   std::sort(calls.begin(), calls.end());
