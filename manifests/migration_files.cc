@@ -71,8 +71,6 @@ int FirstNulLine(std::string_view text) {
   return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
 }
 
-namespace {
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
@@ -80,6 +78,8 @@ std::string_view Trim(std::string_view s) {
   }
   return s;
 }
+
+namespace {
 
 // "lockstep:..." after "--" and spaces, or empty when the line is not one.
 std::string_view DirectiveText(std::string_view trimmed) {

@@ -48,6 +48,9 @@ Directives ParseDirectives(std::string_view text, bool up_file, const std::strin
 bool ReadWholeFile(const std::string& path, std::string* out, std::string* error,
                    int dir_fd = AT_FDCWD, size_t max_bytes = 0);
 
+// `s` without leading spaces and tabs, and trailing spaces, tabs and '\r'.
+std::string_view Trim(std::string_view s);
+
 // The line of the first NUL byte, or 0 if there is none.
 int FirstNulLine(std::string_view text);
 
