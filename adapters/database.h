@@ -72,6 +72,10 @@ struct MigrationToRun {
   // CREATE SCHEMA IF NOT EXISTS `schema` first: a member of a database set
   // whose schema is its own ("app_{tenant}"), which no migration can name.
   bool create_schema = false;
+  // Commit with the server's synchronous_commit (the default); false: with
+  // synchronous_commit = off, durable only once a later commit of the same
+  // connection is (Database::Flush): WAL is flushed in order.
+  bool durable = true;
 };
 
 class Database {
@@ -110,6 +114,12 @@ class Database {
   virtual Status CaptureSchema(SchemaSnapshot* snapshot) = 0;
   // Stores `snapshot` as what the applied migrations made. REQUIRES: the lock.
   virtual Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string& run_id) = 0;
+
+  // Returns once every commit of this connection so far is durable: a
+  // commit with the server's synchronous_commit, which flushes the WAL up to
+  // it and so every earlier commit with it. SaveSnapshot does as much.
+  // REQUIRES: Open.
+  virtual Status Flush() = 0;
   // The latest stored snapshot; *found is false when there is none. With a
   // null `snapshot`, only whether there is one (without reading it).
   virtual Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) = 0;

@@ -32,6 +32,7 @@ class DatabaseWrapper : public Database {
   Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string& run_id) override {
     return target_->SaveSnapshot(snapshot, run_id);
   }
+  Status Flush() override { return target_->Flush(); }
   Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) override {
     return target_->LoadSnapshot(snapshot, found);
   }

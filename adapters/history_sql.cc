@@ -65,13 +65,17 @@ std::string RecordSql(const std::string& schema, const HistoryEntry& e, const Qu
   std::string table = "\"" + schema + "\".";
   std::string service = quote(e.service), version = quote(e.version), name = quote(e.name),
               run_id = quote(e.run_id), ms = std::to_string(e.execution_ms);
+  std::string started = "clock_timestamp() - interval '" + ms + " milliseconds'";
+  if (e.timed_by_server) {
+    started = "statement_timestamp()";
+    ms = "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint";
+  }
   return "WITH h AS (INSERT INTO " + table +
          "history (service, version, name, checksum, status, started_at, finished_at, "
          "execution_ms, applied_by, run_id, lockstep_version) VALUES (" +
          service + ", " + version + ", " + name + ", " + quote(e.checksum) + ", " +
-         quote(e.status) + ", clock_timestamp() - interval '" + ms +
-         " milliseconds', clock_timestamp(), " + ms + ", " + e.applied_by_sql + ", " + run_id +
-         ", " + quote(e.lockstep_version) +
+         quote(e.status) + ", " + started + ", clock_timestamp(), " + ms + ", " + e.applied_by_sql +
+         ", " + run_id + ", " + quote(e.lockstep_version) +
          ") ON CONFLICT (service, version) DO UPDATE SET name = EXCLUDED.name, checksum = "
          "EXCLUDED.checksum, status = EXCLUDED.status, finished_at = EXCLUDED.finished_at, "
          "execution_ms = EXCLUDED.execution_ms, run_id = EXCLUDED.run_id RETURNING 1) "

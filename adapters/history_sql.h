@@ -20,6 +20,10 @@ struct HistoryEntry {
   std::string applied_by_sql;  // an SQL expression: a quoted literal, or current_user
   std::string lockstep_version;
   int64_t execution_ms = 0;
+  // Timed by the server instead: from the arrival of the message this
+  // statement is part of (statement_timestamp()) to now. For a migration
+  // sent in one message with its record.
+  bool timed_by_server = false;
 };
 
 // The entry of `m` (of service `service`), recorded by `applied_by_sql`.

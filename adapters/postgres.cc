@@ -1,7 +1,9 @@
 #include "adapters/postgres.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -277,6 +279,20 @@ class PostgresDatabase : public Database {
       // Keep the latest few: drift compares with the newest only.
       tx.exec("DELETE FROM " + Table("schema_snapshots") +
               " WHERE id <= (SELECT max(id) - 10 FROM " + Table("schema_snapshots") + ")");
+    });
+  }
+
+  // A transaction that takes a transaction id commits with a commit record,
+  // and so with the server's synchronous_commit waits for the WAL up to it:
+  // every earlier commit of the server, this connection's included.
+  Status Flush() override {
+    return Guard("confirm the commits durable", [&] {
+      // Never commit what a failed migration left open.
+      if (PQtransactionStatus(watch_.conn) != PQTRANS_IDLE) {
+        throw std::runtime_error("a transaction is still open on the connection");
+      }
+      pqxx::nontransaction tx(*conn_);
+      tx.exec("BEGIN;\nSELECT txid_current();\nCOMMIT");
     });
   }
 
@@ -651,19 +667,18 @@ class PostgresDatabase : public Database {
     return run.down ? ForgetSql(run, start) : RecordSql(run, "applied", start);
   }
 
-  // The migration's statements and its history row in one transaction. BEGIN
-  // travels with the first statement and COMMIT with the history row, so a
-  // migration of N statements costs N + 1 round trips, one fewer than psql.
+  // The migration's statements and its history row in one transaction. With
+  // a lease, BEGIN travels with the first statement and COMMIT with the
+  // history row (N + 1 round trips: the fence must be read before COMMIT).
+  // Otherwise everything goes in one message (MigrationMessage).
   void ApplyInTransaction(const MigrationToRun& run, size_t* current, Clock::time_point start) {
+    if (!o_.lease) return ApplyInOneMessage(run, current);
     const std::vector<Statement>& statements = Statements(run);
     pqxx::nontransaction tx(*conn_);
-    std::string begin = "BEGIN";
-    if (o_.lease) {
-      begin += ";\nSET LOCAL statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
-               ";\nSET LOCAL lock_timeout = 0";
-    }
-    if (run.create_schema) begin += ";\nCREATE SCHEMA IF NOT EXISTS " + tx.quote_name(run.schema);
-    if (!run.schema.empty()) begin += ";\nSET LOCAL search_path TO " + tx.quote_name(run.schema);
+    std::string begin =
+        "BEGIN;\nSET LOCAL statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
+        ";\nSET LOCAL lock_timeout = 0";
+    for (const std::string& setting : TransactionSettings(run, tx)) begin += ";\n" + setting;
     try {
       if (statements.empty()) tx.exec(begin);
       for (*current = 0; *current < statements.size(); ++*current) {
@@ -673,13 +688,143 @@ class PostgresDatabase : public Database {
       Fence(tx);
       tx.exec(DoneSql(run, start) + ";\nCOMMIT");
     } catch (...) {
-      try {
-        tx.exec("ROLLBACK");
-      } catch (const std::exception&) {
-        // The connection is gone or the transaction never began: nothing to undo.
+      RollBack(tx);  // on this transaction object: libpqxx allows one at a time
+      throw;
+    }
+  }
+
+  // What a migration's transaction sets before its statements.
+  std::vector<std::string> TransactionSettings(const MigrationToRun& run,
+                                               pqxx::transaction_base& tx) {
+    std::vector<std::string> out;
+    if (!run.durable) out.push_back("SET LOCAL synchronous_commit = off");
+    if (run.create_schema)
+      out.push_back("CREATE SCHEMA IF NOT EXISTS " + tx.quote_name(run.schema));
+    if (!run.schema.empty()) out.push_back("SET LOCAL search_path TO " + tx.quote_name(run.schema));
+    return out;
+  }
+
+  static void RollBack(pqxx::transaction_base& tx) {
+    try {
+      tx.exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // The connection is gone or the transaction never began: nothing to undo.
+    }
+  }
+
+  // BEGIN, the settings, the statements, the history and events rows and
+  // COMMIT as one simple-query message: one round trip per migration. The
+  // server answers each command in turn and stops at the first error, so the
+  // failing statement is the error's position when it has one, else the
+  // number of answers before it. Statements are joined with "\n;\n": one may
+  // end in a -- comment.
+  void ApplyInOneMessage(const MigrationToRun& run, size_t* current) {
+    const std::vector<Statement>& statements = Statements(run);
+    std::string message = "BEGIN";
+    size_t commands = 1;
+    {
+      pqxx::nontransaction quoting(*conn_);
+      for (const std::string& setting : TransactionSettings(run, quoting)) {
+        message += ";\n" + setting;
+        ++commands;
+      }
+    }
+    const size_t before_statements = commands;
+    std::vector<size_t> offsets;  // of each statement in the message, in bytes
+    for (const Statement& st : statements) {
+      message += "\n;\n";
+      offsets.push_back(message.size());
+      message += st.sql;
+    }
+    HistoryEntry done = Entry(run, "applied", Clock::now());
+    done.timed_by_server = true;
+    message += "\n;\n" +
+               (run.down ? lockstep::ForgetSql(o_.history_schema, done, Quote())
+                         : lockstep::RecordSql(o_.history_schema, done, Quote())) +
+               ";\nCOMMIT";
+    *current = 0;
+    try {
+      SendMessage(message, [&](size_t answered, int position) {
+        if (position > 0) {
+          // Statements that start at or before the error's byte.
+          size_t byte = ByteOffsetOf(message, static_cast<size_t>(position));
+          size_t k = static_cast<size_t>(std::upper_bound(offsets.begin(), offsets.end(), byte) -
+                                         offsets.begin());
+          if (k == 0) {
+            *current = 0;  // in BEGIN or the settings: named by the first statement
+          } else if (k == offsets.size() && byte >= offsets.back() + statements.back().sql.size()) {
+            *current = statements.size();  // in the record
+          } else {
+            *current = k - 1;
+          }
+        } else if (answered < before_statements) {
+          *current = 0;
+        } else {
+          *current = std::min(answered - before_statements, statements.size());
+        }
+      });
+    } catch (...) {
+      if (conn_) {
+        pqxx::nontransaction tx(*conn_);
+        RollBack(tx);
       }
       throw;
     }
+    *current = statements.size();
+  }
+
+  // The byte offset of the 1-based character `position` the server reports
+  // (PG_DIAG_STATEMENT_POSITION counts characters; lockstep talks UTF-8).
+  static size_t ByteOffsetOf(const std::string& text, size_t position) {
+    size_t chars = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 && ++chars == position) return i;
+    }
+    return text.size();
+  }
+
+  // Sends `message` as one simple query on the raw connection and reads every
+  // answer. On an error, calls `failed(answers before it, its position or 0)`
+  // and throws what libpqxx would: broken_connection when the connection
+  // went, sql_error with the SQLSTATE otherwise.
+  template <typename OnError>
+  void SendMessage(const std::string& message, OnError&& failed) {
+    PGconn* pg = watch_.conn;
+    if (!pg) throw pqxx::broken_connection("not connected");
+    if (!PQsendQuery(pg, message.c_str())) throw pqxx::broken_connection(PQerrorMessage(pg));
+    size_t answered = 0;
+    std::string error, sqlstate;
+    int position = 0;
+    bool have_error = false;
+    while (PGresult* r = PQgetResult(pg)) {
+      ExecStatusType st = PQresultStatus(r);
+      if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) {
+        if (!have_error && st != PGRES_NONFATAL_ERROR) {
+          have_error = true;
+          error = PQresultErrorMessage(r);
+          const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+          sqlstate = code ? code : "";
+          const char* pos = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+          position = pos ? std::atoi(pos) : 0;
+        }
+      } else if (st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
+        // psql would read the rows from its input; a migration has none.
+        PQputCopyEnd(pg,
+                     "COPY FROM STDIN cannot run in a lockstep migration: put the rows in "
+                     "INSERT statements");
+      } else if (st == PGRES_COPY_OUT) {
+        char* row = nullptr;
+        while (PQgetCopyData(pg, &row, 0) > 0) PQfreemem(row);
+        ++answered;
+      } else if (!have_error) {
+        ++answered;
+      }
+      PQclear(r);
+    }
+    if (!have_error) return;
+    failed(answered, position);
+    if (PQstatus(pg) == CONNECTION_BAD || sqlstate.empty()) throw pqxx::broken_connection(error);
+    throw pqxx::sql_error(error, message, sqlstate.c_str());
   }
 
   // no-transaction: a `running` row first, so that a crash half-way leaves a

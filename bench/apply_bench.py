@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
 """Benchmark: lockstep apply against psql, in the same run, on the same server.
 
-Usage: bench/apply_bench.py [LOCKSTEP_BINARY] [--runs N]
+Usage: bench/apply_bench.py [LOCKSTEP_BINARY] [--runs N] [--fsync on|off|both]
 
-Starts a throwaway PostgreSQL (scripts/throwaway-pg.sh, fsync off) and measures,
-each on fresh databases, the median of N runs (default 3):
+Starts a throwaway PostgreSQL (scripts/throwaway-pg.sh) with PostgreSQL's stock
+durability (fsync and synchronous_commit on) and, with --fsync both (the
+default), a second one with them off, and measures on each, on fresh databases,
+the median of N runs (default 3):
   1. 1,000 trivial migrations into one database: `lockstep apply` against the
      floor, psql running the same statements in one session with one
-     transaction per migration;
+     transaction per migration; and the WAL flushes each made (the delta of
+     pg_stat_wal.wal_sync over the run);
   2. 8 databases x 200 migrations: lockstep's wall time against the best
      possible here, max(slowest database alone, sum of all / cores), each
-     database's time measured with psql the same way;
+     database's time measured with psql the same way, and against 8 lockstep
+     processes started together, one per database (--service);
   3. a no-op run of the example platform (everything applied: the Kubernetes
      init-container case).
+With fsync off a flush costs nothing, so the ratio there is what fewer round
+trips gain; the difference to the fsync-on ratio is what fewer flushes gain.
 """
 import argparse
 import os
@@ -40,6 +46,26 @@ def timed(cmd, env=None):
     return took
 
 
+def timed_together(cmds, env):
+    """Starts every command at once; the wall time until the last ends."""
+    start = time.perf_counter()
+    procs = [subprocess.Popen(c, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True) for c in cmds]
+    for c, p in zip(cmds, procs):
+        err = p.communicate()[1]
+        if p.returncode != 0:
+            sys.exit(f"{' '.join(c)} failed:\n{err}")
+    return time.perf_counter() - start
+
+
+def wal_syncs(url):
+    """The server's WAL flushes so far. Backends report theirs when they end;
+    the WAL writer (which flushes asynchronous commits, every 200 ms at most)
+    within a moment, so wait for it."""
+    time.sleep(0.6)
+    return int(sh("psql", url, "-XAtc", "SELECT wal_sync FROM pg_stat_wal"))
+
+
 def write_platform(root, databases, migrations):
     os.makedirs(root, exist_ok=True)
     with open(os.path.join(root, "lockstep.yaml"), "w") as f:
@@ -62,66 +88,91 @@ def write_platform(root, databases, migrations):
     return scripts
 
 
+def measure(binary, runs, tmp, fsync):
+    cores = os.cpu_count()
+    pgdir = os.path.join(tmp, f"pg-fsync-{fsync}")
+    os.makedirs(pgdir)
+    env0 = dict(os.environ)
+    env0["LOCKSTEP_PG_DURABLE"] = "1" if fsync == "on" else "0"
+    subprocess.run([PG, "start", pgdir], check=True, capture_output=True, env=env0)
+    label = f"fsync {fsync}"
+    try:
+        admin = sh(PG, "url", pgdir, "postgres")
+
+        def fresh(db):
+            sh("psql", admin, "-Xqc", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            sh("psql", admin, "-Xqc", f'CREATE DATABASE "{db}"')
+            return sh(PG, "url", pgdir, db)
+
+        def compare(databases, migrations, separate=False):
+            root = os.path.join(tmp, f"p{len(databases)}x{migrations}")
+            scripts = write_platform(root, databases, migrations)
+            config = os.path.join(root, "lockstep.yaml")
+            lock, floor_total, floor_max, apart = [], [], [], []
+            syncs_floor, syncs_lock = [], []
+            for _ in range(runs):
+                per_db = []
+                for db in databases:
+                    url = fresh(db)
+                    path = os.path.join(root, f"{db}.sql")
+                    with open(path, "w") as f:
+                        f.write(scripts[db])
+                    before = wal_syncs(admin)
+                    per_db.append(timed(["psql", url, "-Xq", "-v", "ON_ERROR_STOP=1", "-f", path]))
+                    syncs_floor.append(wal_syncs(admin) - before)
+                floor_total.append(sum(per_db))
+                floor_max.append(max(per_db))
+                env = dict(os.environ)
+                for db in databases:
+                    env[f"{db.upper()}_URL"] = fresh(db)
+                env["LOCKSTEP_JOBS"] = str(len(databases))
+                before = wal_syncs(admin)
+                lock.append(timed([binary, "-c", config, "apply"], env))
+                syncs_lock.append(wal_syncs(admin) - before)
+                if separate:
+                    for db in databases:
+                        env[f"{db.upper()}_URL"] = fresh(db)
+                    apart.append(timed_together(
+                        [[binary, "-c", config, "apply", "--service", db] for db in databases], env))
+            med = statistics.median
+            return (med(lock), med(floor_total), med(floor_max), med(apart) if apart else 0,
+                    med(syncs_lock), med(syncs_floor) * len(databases))
+
+        l1, f1, _, _, s_lock, s_floor = compare(["one"], 1000)
+        print(f"[{label}] 1 database x 1000 migrations: lockstep {l1:.3f} s, psql floor {f1:.3f} s, "
+              f"ratio {l1 / f1:.2f}; WAL flushes lockstep {s_lock:.0f}, floor {s_floor:.0f}",
+              flush=True)
+        dbs = [f"db{i}" for i in range(8)]
+        l8, total, slowest, apart, s_lock, s_floor = compare(dbs, 200, separate=True)
+        best = max(slowest, total / cores)
+        print(f"[{label}] 8 databases x 200 migrations: lockstep {l8:.3f} s, best possible "
+              f"{best:.3f} s (slowest alone {slowest:.3f} s, sum {total:.3f} s / {cores} cores), "
+              f"ratio {l8 / best:.2f}; 8 lockstep processes at once {apart:.3f} s "
+              f"(ratio {apart / best:.2f}); WAL flushes lockstep {s_lock:.0f}, floor {s_floor:.0f}",
+              flush=True)
+
+        env = dict(os.environ)
+        for db in ("identity", "platform", "billing", "chat"):
+            env[f"{db.upper()}_DATABASE_URL"] = fresh(db)
+        example = os.path.join(ROOT, "examples", "lyss", "lockstep.yaml")
+        timed([binary, "-c", example, "apply"], env)
+        noop = [timed([binary, "-c", example, "apply"], env) for _ in range(max(5, runs))]
+        print(f"[{label}] no-op apply of the example platform (28 migrations, 4 databases): "
+              f"{statistics.median(noop) * 1000:.0f} ms median", flush=True)
+    finally:
+        subprocess.run([PG, "stop", pgdir], capture_output=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, "build", "lockstep"))
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--fsync", choices=["on", "off", "both"], default="both")
     args = ap.parse_args()
-    cores = os.cpu_count()
     with tempfile.TemporaryDirectory() as tmp:
-        pgdir = os.path.join(tmp, "pg")
         os.chmod(tmp, 0o755)  # the server runs as postgres when we are root
-        sh(PG, "start", pgdir)
-        try:
-            def fresh(db):
-                sh(PG, "start", pgdir)  # prints the port; server already up
-                url = sh(PG, "url", pgdir, "postgres")
-                sh("psql", url, "-Xqc", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-                sh("psql", url, "-Xqc", f'CREATE DATABASE "{db}"')
-                return sh(PG, "url", pgdir, db)
-
-            def compare(databases, migrations):
-                root = os.path.join(tmp, f"p{len(databases)}x{migrations}")
-                scripts = write_platform(root, databases, migrations)
-                lock, floor_total, floor_max = [], [], []
-                for _ in range(args.runs):
-                    per_db = []
-                    for db in databases:
-                        url = fresh(db)
-                        path = os.path.join(root, f"{db}.sql")
-                        with open(path, "w") as f:
-                            f.write(scripts[db])
-                        per_db.append(timed(["psql", url, "-Xq", "-v", "ON_ERROR_STOP=1", "-f", path]))
-                    floor_total.append(sum(per_db))
-                    floor_max.append(max(per_db))
-                    env = dict(os.environ)
-                    for db in databases:
-                        env[f"{db.upper()}_URL"] = fresh(db)
-                    env["LOCKSTEP_JOBS"] = str(len(databases))
-                    lock.append(timed([args.binary, "-c", os.path.join(root, "lockstep.yaml"), "apply"], env))
-                return (statistics.median(lock), statistics.median(floor_total),
-                        statistics.median(floor_max))
-
-            l1, f1, _ = compare(["one"], 1000)
-            print(f"1 database x 1000 migrations: lockstep {l1:.3f} s, psql floor {f1:.3f} s, "
-                  f"ratio {l1 / f1:.2f}", flush=True)
-            dbs = [f"db{i}" for i in range(8)]
-            l8, total, slowest = compare(dbs, 200)
-            best = max(slowest, total / cores)
-            print(f"8 databases x 200 migrations: lockstep {l8:.3f} s, best possible {best:.3f} s "
-                  f"(slowest alone {slowest:.3f} s, sum {total:.3f} s / {cores} cores), "
-                  f"ratio {l8 / best:.2f}", flush=True)
-
-            env = dict(os.environ)
-            for db in ("identity", "platform", "billing", "chat"):
-                env[f"{db.upper()}_DATABASE_URL"] = fresh(db)
-            example = os.path.join(ROOT, "examples", "lyss", "lockstep.yaml")
-            timed([args.binary, "-c", example, "apply"], env)
-            noop = [timed([args.binary, "-c", example, "apply"], env) for _ in range(max(5, args.runs))]
-            print(f"no-op apply of the example platform (28 migrations, 4 databases): "
-                  f"{statistics.median(noop) * 1000:.0f} ms median", flush=True)
-        finally:
-            subprocess.run([PG, "stop", pgdir], capture_output=True)
+        for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):
+            measure(args.binary, args.runs, tmp, fsync)
 
 
 if __name__ == "__main__":

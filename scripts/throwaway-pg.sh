@@ -3,8 +3,12 @@
 # nothing in system paths.
 #   throwaway-pg.sh start DIR [DB...]  start (or reuse) it; creates the DBs; prints the port
 #   throwaway-pg.sh stop DIR           stop it (only the postmaster of DIR)
+#   throwaway-pg.sh kill DIR           stop it as a crash would (-m immediate):
+#                                      the next start runs crash recovery
 #   throwaway-pg.sh url DIR DB         a connection URL for DB
 # As root, initdb and pg_ctl run as the postgres user (initdb refuses root).
+# Durability is off for speed (fsync, synchronous_commit, full-page writes);
+# LOCKSTEP_PG_DURABLE=1 at start keeps PostgreSQL's defaults (crash tests).
 set -euo pipefail
 cmd=${1:?usage: throwaway-pg.sh start|stop|url DIR [DB...]}
 dir=${2:?usage: throwaway-pg.sh start|stop|url DIR [DB...]}
@@ -29,13 +33,15 @@ case "$cmd" in
         "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -A trust -E UTF8 --no-sync -U postgres \
           >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
       fi
+      durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+      if [ "${LOCKSTEP_PG_DURABLE:-0}" = 1 ]; then durability="-c fsync=on -c synchronous_commit=on"; fi
       started=0
       for attempt in $(seq 1 20); do
         port=$(( 20000 + RANDOM % 20000 ))
         # A restart keeps its port, so that clients' URLs stay right.
         if [ "$attempt" = 1 ] && [ -s "$dir/port" ]; then port=$(cat "$dir/port"); fi
         if "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-             -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+             -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
              start >/dev/null 2>&1; then
           echo "$port" >"$dir/port"
           started=1
@@ -55,9 +61,12 @@ case "$cmd" in
   stop)
     if running; then "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; fi
     ;;
+  kill)
+    if running; then "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null; fi
+    ;;
   url)
     dir=$(cd "$dir" && pwd -P)
     echo "postgresql:///${1:?database}?host=$dir&port=$(cat "$dir/port")&user=postgres"
     ;;
-  *) echo "usage: throwaway-pg.sh start|stop|url DIR [DB...]" >&2; exit 2 ;;
+  *) echo "usage: throwaway-pg.sh start|stop|kill|url DIR [DB...]" >&2; exit 2 ;;
 esac

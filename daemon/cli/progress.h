@@ -26,6 +26,9 @@ class ProgressPrinter : public ExecutionObserver {
   void Tick() override;
   void LockWaiting(const std::string& database, const LockHolder& holder) override;
   void MigrationStarted(int m, const std::string& database) override;
+  // No longer running (no "still running" line), not yet done: "done" is
+  // printed once its commit is durable.
+  void MigrationCommitted(int m, const std::string&) override { running_.erase(m); }
   void MigrationFinished(int m, const std::string& database, const Status& status,
                          std::chrono::milliseconds took) override;
 

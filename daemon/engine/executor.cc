@@ -73,8 +73,19 @@ struct Executor::Impl {
   std::vector<bool> running_lane;  // by lane: a migration runs (for Cancel)
   std::vector<bool> hooked;        // by lane: its before_apply hook ran this run
   std::vector<bool> applied_here;  // by lane: this run applied something there
-  int connections = 0;             // open now, counted as budgeted
-  int letting = 0;                 // lanes letting go now
+  // A migration's end as it will be reported, once its commit is durable.
+  struct Ended {
+    int m;
+    Status status;
+    std::chrono::milliseconds took;
+  };
+  // By lane: ended migrations not yet reported, the newest last. A commit
+  // with synchronous_commit = off is reported once a later durable commit of
+  // its lane (or a Flush) returns: WAL is flushed in order.
+  std::vector<std::vector<Ended>> unreported;
+  std::vector<SteadyClock::time_point> last_durable;  // by lane
+  int connections = 0;                                // open now, counted as budgeted
+  int letting = 0;                                    // lanes letting go now
   bool stopping = false;
   std::optional<asio::thread_pool> pool;      // migrations and locks being taken
   std::optional<asio::thread_pool> releaser;  // locks being let go
@@ -254,6 +265,7 @@ struct Executor::Impl {
              std::unique_ptr<Database> db) {
     connections += options.connections_per_lane - kTakingConnections;
     dbs[lane] = std::move(db);
+    last_durable[lane] = SteadyClock::now();
     // Without its lock the lane holds nothing; with it (even when what
     // followed failed) the lane lets it go as usual.
     hold[lane] = dbs[lane] ? Hold::kHeld : Hold::kNone;
@@ -306,15 +318,58 @@ struct Executor::Impl {
     const Service& service = graph.model().services[mig.service];
     MigrationToRun run{&mig, service.name, service.schema, options.run_id, options.rollback};
     run.create_schema = !service.member.empty() && !service.schema.empty() && !options.rollback;
+    run.durable = MustBeDurable(m, lane);
     if (observer) observer->MigrationStarted(m, DatabaseName(lane));
     auto start = SteadyClock::now();
     asio::post(*pool, [this, db = dbs[lane].get(), run, m, lane, start] {
       Status status = db->Apply(run);
-      asio::post(io, [this, status, m, lane, start] {
-        Finished(m, lane, status, start, Outcome::kRan);
+      asio::post(io, [this, status, m, lane, start, durable = run.durable] {
+        if (status.ok() && durable) last_durable[lane] = SteadyClock::now();
+        Finished(m, lane, status, start, Outcome::kRan, durable);
         Fill();
       });
     });
+  }
+
+  // Whether `m` must commit with the server's synchronous_commit: the last
+  // of its lane in this run; needed by a migration of another database
+  // (which must not start on a commit a crash could lose); a rollback, or
+  // outside a transaction (each statement its own commit); or a second
+  // since the lane's last durable commit, so that progress is reported.
+  // Everything else commits with synchronous_commit = off and is durable
+  // once a later commit of its lane is: one WAL flush per lane, not one
+  // per migration.
+  bool MustBeDurable(int m, int lane) const {
+    const Migration& mig = graph.model().migrations[m];
+    if (left[lane] <= 1 || options.rollback || mig.no_transaction) return true;
+    if (SteadyClock::now() - last_durable[lane] >= std::chrono::seconds(1)) return true;
+    for (int d : graph.DependentsOf(m)) {
+      if (lanes.lane_of_migration[d] != lane) return true;
+    }
+    return false;
+  }
+
+  // Reports the lane's unreported migrations, oldest first: their commits
+  // are durable when `flushed` is ok; when not, those that committed are
+  // failures of their own (the next run checks whether the server kept them).
+  void ReportEnded(int lane, const Status& flushed) {
+    for (const Ended& r : unreported[lane]) {
+      Status status = r.status;
+      if (status.ok() && !flushed.ok()) {
+        status =
+            Status::Failed(graph.IdOf(r.m) + " committed on database '" + DatabaseName(lane) +
+                           "', but the server did not confirm it durable (" + flushed.message() +
+                           "); the next run applies it again if the server lost it");
+        result->failed_databases.push_back(DatabaseName(lane));
+        if (result->status.ok()) {
+          result->status = status;
+          result->failed = r.m;
+        }
+      }
+      if (observer) observer->MigrationFinished(r.m, DatabaseName(lane), status, r.took);
+      if (status.ok()) result->applied.push_back(r.m);
+    }
+    unreported[lane].clear();
   }
 
   // kRan: Apply ran it; kSkipped: found done under the lock; kNotStarted:
@@ -322,7 +377,7 @@ struct Executor::Impl {
   enum class Outcome { kRan, kSkipped, kNotStarted };
 
   void Finished(int m, int lane, const Status& status, SteadyClock::time_point start,
-                Outcome outcome) {
+                Outcome outcome, bool durable = true) {
     running_lane[lane] = false;
     plan->Finished(m, status.ok());
     --left[lane];
@@ -330,8 +385,10 @@ struct Executor::Impl {
     if (outcome == Outcome::kSkipped) {
       ++result->already_applied;
     } else if (outcome == Outcome::kRan) {
-      if (observer) observer->MigrationFinished(m, DatabaseName(lane), status, took);
-      if (status.ok()) result->applied.push_back(m);
+      // Reported once durable, after what the lane committed before it.
+      unreported[lane].push_back({m, status, took});
+      if (status.ok() && !durable && observer) observer->MigrationCommitted(m, DatabaseName(lane));
+      if (status.ok() ? durable : unreported[lane].size() == 1) ReportEnded(lane, Status::Ok());
       (status.ok() ? dirty : broken)[lane] = true;
       if (status.ok()) applied_here[lane] = true;
     }
@@ -380,21 +437,27 @@ struct Executor::Impl {
   // failure, then lets its lock go. REQUIRES: hold[lane] == kLetting.
   void Release(int lane) {
     bool snapshot = dirty[lane] && !broken[lane];
+    bool flush = !unreported[lane].empty();
     dirty[lane] = false;
     // Its own threads: a let-go must never wait behind a lock being taken,
     // or two runs could each wait for the other's.
-    asio::post(*releaser, [this, lane, snapshot] {
+    asio::post(*releaser, [this, lane, snapshot, flush]() mutable {
       std::string warning;
+      Status flushed;
       if (snapshot) {
         SchemaSnapshot live;
         Status s = dbs[lane]->CaptureSchema(&live);
-        if (s.ok()) s = dbs[lane]->SaveSnapshot(live, options.run_id);
+        if (s.ok()) s = dbs[lane]->SaveSnapshot(live, options.run_id);  // a durable commit
         if (!s.ok()) warning = s.message();
+        flush = flush && !s.ok();
       }
+      // Before the lock goes: the next holder must find only durable rows.
+      if (flush) flushed = dbs[lane]->Flush();
       dbs[lane]->Unlock();  // on failure the server frees it at disconnect
       dbs[lane].reset();
-      asio::post(io, [this, lane, warning] {
+      asio::post(io, [this, lane, warning, flushed] {
         if (!warning.empty()) result->warnings.push_back(warning);
+        ReportEnded(lane, flushed);
         hold[lane] = Hold::kNone;
         connections -= options.connections_per_lane;
         --letting;
@@ -443,6 +506,8 @@ struct Executor::Impl {
     running_lane.assign(n, false);
     hooked.assign(n, false);
     applied_here.assign(n, false);
+    unreported.assign(n, {});
+    last_durable.assign(n, SteadyClock::now());
     skip.assign(graph.size(), false);
     for (int m = 0; m < graph.size(); ++m) {
       if (todo[m]) ++left[lanes.lane_of_migration[m]];
@@ -530,6 +595,9 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
     result.not_started = x.plan->remaining();
   }
   std::sort(result.failed_databases.begin(), result.failed_databases.end());
+  result.failed_databases.erase(
+      std::unique(result.failed_databases.begin(), result.failed_databases.end()),
+      result.failed_databases.end());
   if (x.stopping && result.status.ok()) {
     result.status = Status::Cancelled("stopped by a signal; " + std::to_string(result.not_started) +
                                       " pending migrations were not started");

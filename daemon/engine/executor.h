@@ -70,6 +70,10 @@ class ExecutionObserver {
   virtual void LockAcquired(const std::string& /*database*/, std::chrono::milliseconds /*waited*/) {
   }
   virtual void MigrationStarted(int /*migration*/, const std::string& /*database*/) {}
+  // Its transaction committed with synchronous_commit = off: it no longer
+  // runs; MigrationFinished follows once the commit is durable.
+  virtual void MigrationCommitted(int /*migration*/, const std::string& /*database*/) {}
+  // Applied (durably), or failed.
   virtual void MigrationFinished(int /*migration*/, const std::string& /*database*/,
                                  const Status& /*status*/, std::chrono::milliseconds /*took*/) {}
 };

@@ -60,6 +60,8 @@ inline std::string WaitForExit(const std::string& dir) {
 
 class IntegrationTest : public ::testing::Test {
  protected:
+  // `durable_server`: fsync and synchronous_commit on, for tests that crash it.
+  explicit IntegrationTest(bool durable_server = false) : pg_(durable_server) {}
   void SetUp() override { ASSERT_TRUE(pg_.ok()) << pg_.error(); }
 
   // Fresh databases and the environment that points the platform at them.

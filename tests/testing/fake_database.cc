@@ -65,6 +65,12 @@ class FakeDatabase : public Database {
     if (c_->fail_.count(id))
       return Status::Failed(run.migration->up_path + ":1: " + id + " failed");
     c_->applied_.push_back(id);
+    if (run.durable) {
+      c_->durable_.push_back(id);
+      c_->unflushed_[name_].clear();
+    } else {
+      c_->unflushed_[name_].push_back(id);
+    }
     std::vector<HistoryRow>& rows = c_->history_[name_];
     if (run.down) {
       std::erase_if(rows, [&](const HistoryRow& r) {
@@ -92,6 +98,16 @@ class FakeDatabase : public Database {
   Status SaveSnapshot(const SchemaSnapshot& snapshot, const std::string&) override {
     std::lock_guard<std::mutex> lock(c_->mu_);
     c_->snapshots_[name_] = snapshot;
+    c_->unflushed_[name_].clear();
+    return Status::Ok();
+  }
+  Status Flush() override {
+    std::lock_guard<std::mutex> lock(c_->mu_);
+    ++c_->flushes_;
+    if (c_->flush_fails_.count(name_)) {
+      return Status::Failed("database '" + name_ + "': lost the connection");
+    }
+    c_->unflushed_[name_].clear();
     return Status::Ok();
   }
   Status LoadSnapshot(SchemaSnapshot* snapshot, bool* found) override {

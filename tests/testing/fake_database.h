@@ -63,6 +63,27 @@ class FakeCluster {
     schemas_[database][object] = def;
   }
   void SetApplyDelay(std::chrono::milliseconds d) { delay_ = d; }
+  // Flush on `database` fails (the connection lost after the last commit).
+  void FailFlushOn(const std::string& database) {
+    std::lock_guard<std::mutex> lock(mu_);
+    flush_fails_.insert(database);
+  }
+  // Ids applied with MigrationToRun::durable, in order; and the ids applied
+  // on `database` not yet made durable by a durable commit, a Flush or a
+  // snapshot (what a crash of the server now would lose).
+  std::vector<std::string> durable() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return durable_;
+  }
+  std::vector<std::string> unflushed(const std::string& database) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = unflushed_.find(database);
+    return it == unflushed_.end() ? std::vector<std::string>{} : it->second;
+  }
+  int flushes() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return flushes_;
+  }
 
   // Ids in the order their Apply started / finished successfully.
   std::vector<std::string> started() const;
@@ -114,7 +135,10 @@ class FakeCluster {
   int max_per_database_ = 0;
   int max_overall_ = 0;
   int cancels_ = 0;
-  std::vector<std::string> started_, applied_;
+  std::vector<std::string> started_, applied_, durable_;
+  std::map<std::string, std::vector<std::string>> unflushed_;
+  std::set<std::string> flush_fails_;
+  int flushes_ = 0;
   std::chrono::milliseconds delay_{0};
 };
 

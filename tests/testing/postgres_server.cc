@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 static const std::string kScript = std::string(LOCKSTEP_SOURCE_DIR) + "/scripts/throwaway-pg.sh";
 
-PostgresServer::PostgresServer() {
+PostgresServer::PostgresServer(bool durable) : durable_(durable) {
   std::string pattern = (fs::temp_directory_path() / "lockstep-pg-XXXXXX").string();
   if (!mkdtemp(pattern.data())) {
     error_ = "cannot create a temporary folder for PostgreSQL";
@@ -23,7 +23,7 @@ PostgresServer::PostgresServer() {
   dir_ = pattern;
   fs::permissions(dir_, fs::perms::all, fs::perm_options::add);
   std::string out;
-  if (Shell(kScript + " start " + dir_ + " 2>" + dir_ + "/start.err", &out) != 0) {
+  if (Shell(StartCommand() + " 2>" + dir_ + "/start.err", &out) != 0) {
     error_ = "could not start a throwaway PostgreSQL (scripts/throwaway-pg.sh): " +
              Slurp(dir_ + "/start.err");
   }
@@ -38,7 +38,13 @@ PostgresServer::~PostgresServer() {
 
 void PostgresServer::Stop() { Shell(kScript + " stop " + dir_ + " 2>/dev/null"); }
 
-void PostgresServer::Start() { Shell(kScript + " start " + dir_ + " >/dev/null 2>&1"); }
+void PostgresServer::Start() { Shell(StartCommand() + " >/dev/null 2>&1"); }
+
+void PostgresServer::Kill() { Shell(kScript + " kill " + dir_ + " 2>/dev/null"); }
+
+std::string PostgresServer::StartCommand() const {
+  return std::string(durable_ ? "LOCKSTEP_PG_DURABLE=1 " : "") + kScript + " start " + dir_;
+}
 
 std::string PostgresServer::Url(const std::string& database) const {
   std::string out;

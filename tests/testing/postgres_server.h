@@ -10,7 +10,9 @@ namespace lockstep {
 
 class PostgresServer {
  public:
-  PostgresServer();  // starts it; see ok()
+  // Starts it; see ok(). `durable`: with fsync and synchronous_commit on
+  // (PostgreSQL's defaults), for tests that crash it; off otherwise (fast).
+  explicit PostgresServer(bool durable = false);
   ~PostgresServer();
   PostgresServer(const PostgresServer&) = delete;
   PostgresServer& operator=(const PostgresServer&) = delete;
@@ -24,14 +26,20 @@ class PostgresServer {
   // Stops the server, or starts it again on the same port.
   void Stop();
   void Start();
+  // Stops it as a crash would (pg_ctl stop -m immediate): shared memory,
+  // WAL not yet written included, is lost; Start runs crash recovery.
+  void Kill();
   // Drops and creates `database`.
   void CreateDatabase(const std::string& database);
   // Runs `sql` with psql -At; returns its output, sets *code to psql's exit code.
   std::string Query(const std::string& database, const std::string& sql, int* code = nullptr) const;
 
  private:
+  std::string StartCommand() const;
+
   std::string dir_;
   std::string error_;
+  bool durable_;
 };
 
 }  // namespace lockstep

@@ -466,6 +466,105 @@ TEST_P(ExecutorTest, HooksFrameEachDatabasesPartOfARun) {
                             "before_apply one a 0 locked", "before_apply two b 0 locked"}));
 }
 
+// One WAL flush per database lane, not one per migration: only the lane's
+// last migration commits with the server's synchronous_commit; the others
+// (synchronous_commit = off) are durable once it is (WAL is flushed in order).
+TEST_P(ExecutorTest, OnlyTheLastMigrationOfALaneCommitsDurably) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Migration("a:001").Migration("a:002").Migration("a:003").Migration("a:004");
+  b_.Migration("b:001").Migration("b:002");
+  Build();
+  ExecutionResult r = Run();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  Strings durable = cluster_.durable();
+  std::sort(durable.begin(), durable.end());
+  EXPECT_EQ(durable, (Strings{"a:004", "b:002"}));
+  EXPECT_TRUE(cluster_.unflushed("db_a").empty());
+  EXPECT_TRUE(cluster_.unflushed("db_b").empty());
+  EXPECT_EQ(cluster_.flushes(), 0);  // the last commit (and the snapshot) did it
+  EXPECT_EQ(r.applied.size(), 6u);
+}
+
+// Nothing is reported applied before its commit is durable: a lane's
+// earlier migrations are reported once its durable commit returns.
+TEST_P(ExecutorTest, AMigrationIsReportedOnlyOnceDurable) {
+  b_.Migration("a:001").Migration("a:002").Migration("a:003");
+  Build();
+  ASSERT_TRUE(Run().status.ok());
+  EXPECT_EQ(observer_.events, (Strings{"start a:001", "start a:002", "start a:003", "done a:001",
+                                       "done a:002", "done a:003"}));
+}
+
+// A migration another database needs commits durably before that one
+// starts: a crash of its server must not lose what the other relies on.
+TEST_P(ExecutorTest, AMigrationAnotherDatabaseNeedsCommitsDurably) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Migration("a:001").Migration("a:002").Migration("a:003").Migration("b:001", {"a:002"});
+  Build();
+  ASSERT_TRUE(Run().status.ok());
+  Strings durable = cluster_.durable();
+  std::sort(durable.begin(), durable.end());
+  EXPECT_EQ(durable, (Strings{"a:002", "a:003", "b:001"}));
+  Strings& events = observer_.events;
+  auto done = std::find(events.begin(), events.end(), "done a:002");
+  auto other = std::find(events.begin(), events.end(), "start b:001");
+  ASSERT_NE(done, events.end());
+  EXPECT_LT(done, other);
+  EXPECT_LT(std::find(events.begin(), events.end(), "done a:001"), done);
+}
+
+// A failure ends the lane early: what it committed before is flushed before
+// its lock goes, then reported in order, then the failure.
+TEST_P(ExecutorTest, AFailureFlushesWhatTheLaneCommittedBefore) {
+  b_.Migration("a:001").Migration("a:002").Migration("a:003").Migration("a:004");
+  Build();
+  cluster_.FailOn("a:003");
+  ExecutionResult r = Run();
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_EQ(graph_->IdOf(r.failed), "a:003");
+  EXPECT_EQ(cluster_.flushes(), 1);
+  EXPECT_TRUE(cluster_.unflushed("main").empty());
+  EXPECT_EQ(r.applied.size(), 2u);
+  EXPECT_EQ(observer_.events, (Strings{"start a:001", "start a:002", "start a:003", "done a:001",
+                                       "done a:002", "fail a:003"}));
+}
+
+// When the server does not confirm the flush (the connection went), the
+// commits before it are not reported applied: they are failures, and the
+// next run finds out whether the server kept them.
+TEST_P(ExecutorTest, ACommitNeverConfirmedDurableIsNotReportedApplied) {
+  b_.Migration("a:001").Migration("a:002").Migration("a:003");
+  Build();
+  cluster_.FailOn("a:003");
+  cluster_.FailFlushOn("main");
+  ExecutionResult r = Run();
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_EQ(graph_->IdOf(r.failed), "a:003");
+  EXPECT_TRUE(r.applied.empty());
+  EXPECT_EQ(observer_.events, (Strings{"start a:001", "start a:002", "start a:003", "fail a:001",
+                                       "fail a:002", "fail a:003"}));
+  EXPECT_EQ(r.failed_databases, (Strings{"main"}));
+}
+
+// A long lane commits durably about once a second, so that its progress is
+// reported while it runs, not all at its end.
+TEST_P(ExecutorTest, ALongLaneCommitsDurablyAboutOnceASecond) {
+  b_.Migration("a:001").Migration("a:002").Migration("a:003").Migration("a:004");
+  b_.Migration("a:005").Migration("a:006");
+  Build();
+  cluster_.SetApplyDelay(std::chrono::milliseconds(250));
+  ASSERT_TRUE(Run().status.ok());
+  Strings durable = cluster_.durable();
+  ASSERT_GE(durable.size(), 2u);
+  EXPECT_EQ(durable.back(), "a:006");
+  EXPECT_NE(durable.front(), "a:001");
+  auto first = std::find(observer_.events.begin(), observer_.events.end(), "done a:001");
+  auto last = std::find(observer_.events.begin(), observer_.events.end(), "start a:006");
+  EXPECT_LT(first, last);
+}
+
 INSTANTIATE_TEST_SUITE_P(Jobs, ExecutorTest, ::testing::Values(1, 2, 8));
 INSTANTIATE_TEST_SUITE_P(Jobs, PerLaneLockTest, ::testing::Values(1, 2, 8));
 
