@@ -15,8 +15,9 @@ the median of N runs (default 3):
      possible here, max(slowest database alone, sum of all / cores), each
      database's time measured with psql the same way, and against 8 lockstep
      processes started together, one per database (--service);
-  3. a no-op run of the example platform (everything applied: the Kubernetes
-     init-container case).
+  3. a no-op run over the 1,000 applied migrations of (1), against psql
+     connecting and reading the history table, and a no-op run of the example
+     platform (everything applied: the Kubernetes init-container case).
 With fsync off a flush costs nothing, so the ratio there is what fewer round
 trips gain; the difference to the fsync-on ratio is what fewer flushes gain.
 """
@@ -102,6 +103,10 @@ def measure(binary, runs, tmp, fsync):
         def fresh(db):
             sh("psql", admin, "-Xqc", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
             sh("psql", admin, "-Xqc", f'CREATE DATABASE "{db}"')
+            # Whatever the last measurement left to write goes now, not
+            # during the next one (with fsync on, a checkpoint's flushes
+            # would land on whichever tool runs second).
+            sh("psql", admin, "-Xqc", "CHECKPOINT")
             return sh(PG, "url", pgdir, db)
 
         def compare(databases, migrations, separate=False):
@@ -142,6 +147,18 @@ def measure(binary, runs, tmp, fsync):
         print(f"[{label}] 1 database x 1000 migrations: lockstep {l1:.3f} s, psql floor {f1:.3f} s, "
               f"ratio {l1 / f1:.2f}; WAL flushes lockstep {s_lock:.0f}, floor {s_floor:.0f}",
               flush=True)
+        # The database lockstep just applied 1,000 migrations to: a no-op run
+        # against connecting and reading the history alone (psql).
+        env = dict(os.environ)
+        env["ONE_URL"] = sh(PG, "url", pgdir, "one")
+        config = os.path.join(tmp, "p1x1000", "lockstep.yaml")
+        noop = [timed([binary, "-c", config, "apply"], env) for _ in range(max(5, runs))]
+        read = [timed(["psql", env["ONE_URL"], "-XAtqc", "SELECT * FROM lockstep.history"])
+                for _ in range(max(5, runs))]
+        print(f"[{label}] no-op apply over 1000 applied migrations: "
+              f"{statistics.median(noop) * 1000:.0f} ms median; psql connecting and reading the "
+              f"history {statistics.median(read) * 1000:.0f} ms, ratio "
+              f"{statistics.median(noop) / statistics.median(read):.2f}", flush=True)
         dbs = [f"db{i}" for i in range(8)]
         l8, total, slowest, apart, s_lock, s_floor = compare(dbs, 200, separate=True)
         best = max(slowest, total / cores)
