@@ -8,7 +8,7 @@ const std::string& DatabaseOf(const Model& model, int m) {
 }
 
 Status CheckRecorded(const MigrationGraph& graph, const PlatformState& state,
-                     const std::vector<bool>& in) {
+                     const std::vector<bool>& in, const std::string& locked_database) {
   const Model& model = graph.model();
   for (int m : state.failed) {
     if (!in[m]) continue;
@@ -23,8 +23,9 @@ Status CheckRecorded(const MigrationGraph& graph, const PlatformState& state,
   }
   for (int m : state.running) {
     // Under our lock no other run can be alive: its lock is not a lock (a
-    // connection pooler in transaction mode hands sessions around).
-    if (!in[m]) continue;
+    // connection pooler in transaction mode hands sessions around). On any
+    // other database it is a run at work; this run waits for that lock.
+    if (!in[m] || DatabaseOf(model, m) != locked_database) continue;
     return Status::Failed(graph.IdOf(m) + " is recorded running in run " + state.row_of[m]->run_id +
                           ", which still holds the migration lock, while this run holds it too: "
                           "the advisory lock is not holding (a connection pooler in transaction "
@@ -96,7 +97,7 @@ Status CheckRollback(const MigrationGraph& graph, const PlatformState& state,
 
 Status CheckBeforeRun(const MigrationGraph& graph, const PlatformState& state,
                       const std::vector<bool>& in, RunKind kind) {
-  if (Status s = CheckRecorded(graph, state, in); !s.ok()) return s;
+  if (Status s = CheckRecorded(graph, state, in, kind.locked_database); !s.ok()) return s;
   if (kind.rollback) return CheckRollback(graph, state, in);
   return kind.allow_out_of_order ? Status::Ok() : CheckOrder(graph, state, in);
 }

@@ -3,6 +3,7 @@
 #ifndef LOCKSTEP_DAEMON_ENGINE_CHECKS_H_
 #define LOCKSTEP_DAEMON_ENGINE_CHECKS_H_
 
+#include <string>
 #include <vector>
 
 #include "daemon/engine/state.h"
@@ -13,6 +14,11 @@ namespace lockstep {
 struct RunKind {
   bool rollback = false;            // down migrations of what is applied in the selection
   bool allow_out_of_order = false;  // apply a migration older than its service's latest applied
+  // The database whose lock the state was read under, or empty: read with no
+  // lock. A migration recorded running by a live run is another run's work
+  // in progress, not a problem, except on the database whose lock this run
+  // holds (then the lock is not holding).
+  std::string locked_database;
 };
 
 // For the selection `in` (by migration), with `state` read under the locks:

@@ -156,7 +156,8 @@ struct Executor::Impl {
       bool want = options.rollback ? state.applied[m] : !state.applied[m];
       if (!want) skip[m] = true;
     }
-    return CheckBeforeRun(graph, state, in, {options.rollback, options.allow_out_of_order});
+    return CheckBeforeRun(graph, state, in,
+                          {options.rollback, options.allow_out_of_order, DatabaseName(lane)});
   }
 
   int Budget() const { return std::max(options.max_connections, kTakingConnections); }
@@ -573,7 +574,8 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
   if (result.status.ok()) {
     state = Reconcile(graph, x.histories);
     result.status =
-        CheckBeforeRun(graph, state, x.in, {x.options.rollback, x.options.allow_out_of_order});
+        CheckBeforeRun(graph, state, x.in,
+                       {x.options.rollback, x.options.allow_out_of_order, /*locked_database=*/""});
   }
   if (!result.status.ok()) {
     x.result = nullptr;

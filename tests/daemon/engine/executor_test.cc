@@ -565,6 +565,45 @@ TEST_P(ExecutorTest, ALongLaneCommitsDurablyAboutOnceASecond) {
   EXPECT_LT(first, last);
 }
 
+// Another run is in the middle of a no-transaction migration (recorded
+// running, its lock held): this run reads that without a lock, waits for the
+// lock, and under it finds the migration applied. It is not "the lock is not
+// holding" (DeployTest.TenReplicasTwoApplyEightWait once failed so in CI).
+TEST_P(ExecutorTest, AMigrationRunningInAnotherLiveRunIsWaitedFor) {
+  b_.Service("a", "db_a");
+  b_.Migration("a:001").Migration("a:002");
+  Build();
+  const std::string checksum = b_.model().migrations[0].checksum;
+  cluster_.SetHistory("db_a", {Row("a", "001", "running", checksum)});
+  LockHolder holder;
+  holder.application_name = "lockstep/other";
+  cluster_.HoldLock("db_a", holder);
+  std::thread other([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cluster_.SetHistory("db_a", {Row("a", "001", "applied", checksum)});
+    cluster_.ReleaseLock("db_a");
+  });
+  ExecutionResult r = Run();
+  other.join();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(cluster_.applied(), (Strings{"a:002"}));
+  EXPECT_EQ(r.already_applied, 1);
+}
+
+// Under this run's own lock a live run's running row means the lock does not
+// hold (a pooler in transaction mode): refused before anything runs there.
+TEST_P(ExecutorTest, AMigrationRunningUnderOurOwnLockIsRefused) {
+  b_.Service("a", "db_a");
+  b_.Migration("a:001").Migration("a:002");
+  Build();
+  cluster_.SetHistory("db_a", {Row("a", "001", "running", b_.model().migrations[0].checksum)});
+  ExecutionResult r = Run();
+  EXPECT_EQ(r.status.code(), Status::Code::kFailed);
+  EXPECT_NE(r.status.message().find("the advisory lock is not holding"), std::string::npos)
+      << r.status.message();
+  EXPECT_TRUE(cluster_.applied().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Jobs, ExecutorTest, ::testing::Values(1, 2, 8));
 INSTANTIATE_TEST_SUITE_P(Jobs, PerLaneLockTest, ::testing::Values(1, 2, 8));
 
