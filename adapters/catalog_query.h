@@ -9,7 +9,9 @@ namespace lockstep {
 // schema, left out; $2 the schemas to read, comma-separated, or '' for every
 // one (a member of a database set that is a schema reads only its own).
 // Objects that belong to extensions are left out too: the extension itself
-// stands for them.
+// stands for them. Format 2 (the 'lockstep format' row) adds each relation's
+// column order ('columns ...') and comments ('comment <object>'); a snapshot
+// stored before it has neither, and drift then compares neither.
 inline constexpr const char* kCatalogQuery = R"SQL(
 WITH ns AS (
   SELECT oid, nspname FROM pg_namespace
@@ -68,6 +70,53 @@ SELECT 'type ' || ns.nspname || '.' || t.typname,
   GROUP BY ns.nspname, t.typname
 UNION ALL
 SELECT 'extension ' || extname, 'version ' || extversion FROM pg_extension WHERE extname <> 'plpgsql'
+UNION ALL
+SELECT 'lockstep format', '2'
+UNION ALL
+SELECT 'columns ' || rel.nspname || '.' || rel.relname,
+       string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+  FROM pg_attribute a JOIN rel ON rel.oid = a.attrelid
+  WHERE rel.relkind IN ('r', 'p', 'f', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+  GROUP BY rel.nspname, rel.relname
+UNION ALL
+SELECT 'comment ' || CASE WHEN d.objsubid > 0
+                          THEN 'column ' || rel.nspname || '.' || rel.relname || '.' || a.attname
+                          ELSE CASE WHEN rel.relkind IN ('r', 'p', 'f') THEN 'table '
+                                    WHEN rel.relkind IN ('v', 'm') THEN 'view '
+                                    WHEN rel.relkind IN ('i', 'I') THEN 'index '
+                                    ELSE 'sequence ' END || rel.nspname || '.' || rel.relname END,
+       d.description
+  FROM pg_description d JOIN rel ON d.classoid = 'pg_class'::regclass AND d.objoid = rel.oid
+  LEFT JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum = d.objsubid
+  WHERE rel.relkind IN ('r', 'p', 'f', 'v', 'm', 'i', 'I', 'S') AND (d.objsubid = 0 OR a.attnum > 0)
+UNION ALL
+SELECT 'comment constraint ' || rel.nspname || '.' || rel.relname || '.' || con.conname, d.description
+  FROM pg_description d JOIN pg_constraint con ON d.classoid = 'pg_constraint'::regclass AND d.objoid = con.oid
+  JOIN rel ON rel.oid = con.conrelid
+UNION ALL
+SELECT 'comment trigger ' || rel.nspname || '.' || rel.relname || '.' || t.tgname, d.description
+  FROM pg_description d JOIN pg_trigger t ON d.classoid = 'pg_trigger'::regclass AND d.objoid = t.oid
+  JOIN rel ON rel.oid = t.tgrelid
+UNION ALL
+SELECT 'comment function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       d.description
+  FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid
+  JOIN ns ON ns.oid = p.pronamespace
+  WHERE p.prokind IN ('f', 'p')
+    AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass
+                    AND e.objid = p.oid AND e.deptype = 'e')
+UNION ALL
+SELECT 'comment type ' || ns.nspname || '.' || t.typname, d.description
+  FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid
+  JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype = 'e'
+UNION ALL
+SELECT 'comment schema ' || ns.nspname, d.description
+  FROM pg_description d JOIN ns ON d.classoid = 'pg_namespace'::regclass AND d.objoid = ns.oid
+  WHERE ns.nspname <> 'public'
+UNION ALL
+SELECT 'comment extension ' || x.extname, d.description
+  FROM pg_description d JOIN pg_extension x ON d.classoid = 'pg_extension'::regclass AND d.objoid = x.oid
+  WHERE x.extname <> 'plpgsql'
 )SQL";
 
 }  // namespace lockstep

@@ -115,9 +115,15 @@ struct StatusOptions {
 // Per service; summarised past 40 services unless --all or narrowed.
 int RunStatus(const CommonOptions& options, const StatusOptions& status, std::ostream& out,
               Log& log);
+struct DriftOptions {
+  // --write-migration SERVICE: the next migration of SERVICE adopts the drift
+  // of its database (recorded there as a baseline).
+  std::string write_migration;
+  bool revert_sql = false;  // print SQL that takes each database back to its snapshot
+};
 // Compares each database with the snapshot stored after its last apply:
 // exit 4 when anything was added, removed or changed by hand.
-int RunDrift(const CommonOptions& options, std::ostream& out, Log& log);
+int RunDrift(const CommonOptions& options, const DriftOptions& drift, std::ostream& out, Log& log);
 
 struct LintOptions {
   bool all = false;                   // every migration, not only the pending ones

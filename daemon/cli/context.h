@@ -74,6 +74,23 @@ int OkOrSay(const Status& status, Log& log);
 std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFactory& factory,
                                      const std::string& name, Clock& clock, Status* status);
 
+// The next version of `service` in the style its files already use: "007"
+// after "006"; "20261122_001" (today, then a counter) after a date-stamped
+// one; "001" for a first migration.
+std::string NextVersion(const MigrationGraph& graph, int service);
+
+// Writes <version>_<name>.up.sql and .down.sql into the service's folder,
+// refusing to overwrite; prints the paths (with `json`, as {"service",
+// "version", "up", "down"}). An exit code.
+int WritePair(const Service& service, const std::string& version, const std::string& name,
+              const std::string& up, const std::string& down, bool json, std::ostream& out,
+              Log& log);
+
+// The history row that records migration `m` as a baseline (run nothing);
+// `source` ("lockstep baseline") goes into its events row.
+HistoryRow BaselineRow(const MigrationGraph& graph, int m, const std::string& run_id,
+                       const std::string& source);
+
 }  // namespace lockstep
 
 #endif  // LOCKSTEP_DAEMON_CLI_CONTEXT_H_

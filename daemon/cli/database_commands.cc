@@ -1,6 +1,5 @@
 // The commands that talk to the databases: apply, status, history.
 #include <algorithm>
-#include <iomanip>
 #include <map>
 #include <set>
 #include <sstream>
@@ -10,7 +9,6 @@
 #include "daemon/cli/commands.h"
 #include "daemon/cli/context.h"
 #include "daemon/cli/progress.h"
-#include "daemon/engine/drift.h"
 #include "daemon/engine/state.h"
 #include "daemon/exit_codes.h"
 #include "daemon/views/json_views.h"
@@ -234,50 +232,6 @@ int RunApply(const CommonOptions& options, const ApplyOptions& given, std::ostre
       RunPhase(options, platform, graph, eo, wanted, apply.canary > 0 ? "the rest" : "", log, &j);
   if (options.json) out << j.dump(2) << "\n";
   return ExitCodeOf(result.status);
-}
-
-int RunDrift(const CommonOptions& options, std::ostream& out, Log& log) {
-  Loaded loaded = Load(options, log);
-  if (!loaded.graph) return kExitBadInput;
-  std::set<std::string> names = DatabasesOf(*loaded.platform);
-  std::vector<DatabaseDrift> drift =
-      CheckDrift({names.begin(), names.end()}, MakeDatabases(options, *loaded.platform, NewRunId()),
-                 loaded.platform->settings.max_connections);
-  bool found = false, unreachable = false, misconfigured = false;
-  for (const DatabaseDrift& d : drift) {
-    found |= !d.items.empty();
-    misconfigured |= d.misconfigured;
-    unreachable |= d.state == DatabaseDrift::State::kUnreachable;
-    if (options.json) continue;
-    switch (d.state) {
-      case DatabaseDrift::State::kNoSnapshot:
-        out << "database " << d.database
-            << ": no schema snapshot yet (nothing applied by this lockstep); run lockstep apply\n";
-        continue;
-      case DatabaseDrift::State::kBusy:
-      case DatabaseDrift::State::kUnreachable:
-        out << "database " << d.database << ": not checked: " << d.error << "\n";
-        continue;
-      case DatabaseDrift::State::kChecked:
-        break;
-    }
-    if (d.items.empty()) {
-      out << "database " << d.database << ": no drift\n";
-      continue;
-    }
-    out << "database " << d.database << ": " << d.items.size()
-        << (d.items.size() == 1 ? " difference" : " differences")
-        << " from the schema its migrations made\n";
-    for (const DriftItem& i : d.items) {
-      out << "  " << std::left << std::setw(8) << KindName(i.kind) << " " << i.object << "\n";
-      if (!i.before.empty()) out << "           was: " << i.before << "\n";
-      if (!i.after.empty()) out << "           now: " << i.after << "\n";
-    }
-  }
-  if (options.json) out << DriftJson(drift).dump(2) << "\n";
-  if (misconfigured) return kExitBadInput;
-  if (found) return kExitDrift;
-  return unreachable ? kExitFailed : kExitOk;
 }
 
 }  // namespace lockstep

@@ -20,19 +20,6 @@ std::string DatabaseOfService(const Model& model, int service) {
   return model.services[service].database;
 }
 
-HistoryRow BaselineRow(const MigrationGraph& graph, int m, const std::string& run_id,
-                       const std::string& source) {
-  const Migration& mig = graph.model().migrations[m];
-  HistoryRow row;
-  row.service = graph.model().services[mig.service].name;
-  row.version = mig.version.text();
-  row.name = mig.name;
-  row.checksum = mig.checksum;
-  row.run_id = run_id;
-  row.applied_by = source;  // recorded as the event's detail
-  return row;
-}
-
 // Matches another tool's history entries to lockstep migrations of the
 // services on one database. Returns the migrations to record; fills the
 // report's lines.
@@ -190,6 +177,19 @@ Status Record(Database& db, const MigrationGraph& graph, const std::vector<int>&
 }
 
 }  // namespace
+
+HistoryRow BaselineRow(const MigrationGraph& graph, int m, const std::string& run_id,
+                       const std::string& source) {
+  const Migration& mig = graph.model().migrations[m];
+  HistoryRow row;
+  row.service = graph.model().services[mig.service].name;
+  row.version = mig.version.text();
+  row.name = mig.name;
+  row.checksum = mig.checksum;
+  row.run_id = run_id;
+  row.applied_by = source;  // recorded as the event's detail
+  return row;
+}
 
 int RunBaseline(const CommonOptions& options, const BaselineOptions& baseline, std::ostream& out,
                 Log& log) {

@@ -126,7 +126,9 @@ void AddExamples(CLI::App& app) {
         "lockstep status --json"}},
       {"history", {"lockstep history --service users", "lockstep history --limit 20 --json"}},
       {"wait", {"lockstep wait --service users --timeout 5m", "lockstep wait --for billing:004"}},
-      {"drift", {"lockstep drift", "lockstep drift --json"}},
+      {"drift",
+       {"lockstep drift", "lockstep drift --revert-sql > revert.sql",
+        "lockstep drift --write-migration billing-service"}},
       {"lint",
        {"lockstep lint", "lockstep lint --all --format github", "lockstep lint --explain LS103"}},
       {"report", {"lockstep report", "lockstep report --format markdown > report.md"}},
@@ -370,6 +372,13 @@ int main(int argc, char** argv) {
   CLI::App* drift = app.add_subcommand(
       "drift", "Compare each database with the schema its migrations made; exit 4 on drift");
   drift->add_flag("--json", common.json, "Print the drift as JSON on stdout");
+  DriftOptions drift_options;
+  drift->add_option("--write-migration", drift_options.write_migration,
+                    "Write the next migration of SERVICE adopting its database's drift "
+                    "(recorded there as a baseline; SERVICE@MEMBER on a database set)");
+  drift->add_flag("--revert-sql", drift_options.revert_sql,
+                  "Print the SQL that takes each database back to the schema its migrations "
+                  "made, for you to review and run");
   LintOptions lint;
   CLI::App* lint_cmd = app.add_subcommand(
       "lint", "Check pending migrations for changes that lose data or block writers");
@@ -503,7 +512,7 @@ int main(int argc, char** argv) {
     }
     if (status->parsed()) return RunStatus(common, status_options, std::cout, log);
     if (history->parsed()) return RunHistory(common, history_options, std::cout, log);
-    if (drift->parsed()) return RunDrift(common, std::cout, log);
+    if (drift->parsed()) return RunDrift(common, drift_options, std::cout, log);
     if (lint_cmd->parsed()) return RunLint(common, lint, std::cout, log);
     if (report_cmd->parsed()) return RunReport(common, report, std::cout, log);
     if (compare_cmd->parsed()) return RunCompare(common, compare_envs, std::cout, log);

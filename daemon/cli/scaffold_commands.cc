@@ -26,6 +26,27 @@ std::string Padded(unsigned long long n, size_t width) {
   return std::string(width > digits.size() ? width - digits.size() : 0, '0') + digits;
 }
 
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 100) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+// Loads the platform and finds `name` in it; -1 (after saying why) when
+// either fails.
+int LoadService(const CommonOptions& options, const std::string& name, const std::string& what,
+                Loaded* loaded, Log& log) {
+  *loaded = Load(options, log);
+  if (!loaded->graph) return -1;
+  int service = -1;
+  OkOrSay(FindService(loaded->written_graph(), name, what, &service), log);
+  return service;
+}
+
+}  // namespace
+
 // The next version of `service`, in the style its files already use: "007"
 // after "006"; "20261122_001" (today, then a counter) after a date-stamped
 // one; "001" for a first migration.
@@ -40,14 +61,6 @@ std::string NextVersion(const MigrationGraph& graph, int service) {
     return Today() + last[cut] + Padded(1, tail.size());
   }
   return head + last[cut] + Padded(std::stoull(tail) + 1, tail.size());
-}
-
-bool ValidName(const std::string& name) {
-  if (name.empty() || name.size() > 100) return false;
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  return true;
 }
 
 // Writes the pair; refuses to overwrite. Prints the paths (with `json`, as
@@ -79,19 +92,6 @@ int WritePair(const Service& service, const std::string& version, const std::str
   }
   return kExitOk;
 }
-
-// Loads the platform and finds `name` in it; -1 (after saying why) when
-// either fails.
-int LoadService(const CommonOptions& options, const std::string& name, const std::string& what,
-                Loaded* loaded, Log& log) {
-  *loaded = Load(options, log);
-  if (!loaded->graph) return -1;
-  int service = -1;
-  OkOrSay(FindService(loaded->written_graph(), name, what, &service), log);
-  return service;
-}
-
-}  // namespace
 
 int RunNew(const CommonOptions& options, const NewOptions& o, std::ostream& out, Log& log) {
   if (!ValidName(o.name)) {

@@ -1,6 +1,7 @@
 #include "daemon/engine/drift.h"
 
 #include "daemon/engine/databases.h"
+#include "daemon/engine/drift_sql.h"
 
 namespace lockstep {
 
@@ -16,7 +17,27 @@ const char* KindName(DriftItem::Kind kind) {
   return "";
 }
 
-std::vector<DriftItem> Diff(const SchemaSnapshot& stored, const SchemaSnapshot& live) {
+namespace {
+
+// What Diff compares: not the column order (the columns themselves say what
+// changed), nor the format mark; and of a snapshot stored before format 2,
+// nothing that format added (comments), or every comment would be drift.
+SchemaSnapshot Comparable(const SchemaSnapshot& snapshot, bool with_comments) {
+  SchemaSnapshot out;
+  for (const auto& [key, def] : snapshot) {
+    std::string kind = KindOfKey(key);
+    if (kind == "columns" || kind == "lockstep format") continue;
+    if (kind == "comment" && !with_comments) continue;
+    out.emplace_hint(out.end(), key, def);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<DriftItem> Diff(const SchemaSnapshot& stored_in, const SchemaSnapshot& live_in) {
+  bool comments = stored_in.count("lockstep format") && live_in.count("lockstep format");
+  SchemaSnapshot stored = Comparable(stored_in, comments), live = Comparable(live_in, comments);
   std::vector<DriftItem> out;
   auto a = stored.begin(), b = live.begin();
   while (a != stored.end() || b != live.end()) {
@@ -37,7 +58,8 @@ std::vector<DriftItem> Diff(const SchemaSnapshot& stored, const SchemaSnapshot& 
 }
 
 std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
-                                      const DatabaseFactory& factory, int max_connections) {
+                                      const DatabaseFactory& factory, int max_connections,
+                                      bool keep_snapshots) {
   std::vector<DatabaseDrift> out(databases.size());
   InParallel(databases.size(), max_connections, [&](size_t i) {
     const std::string& name = databases[i];
@@ -68,6 +90,7 @@ std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
         d.state = DatabaseDrift::State::kNoSnapshot;
       } else {
         d.items = Diff(stored, live);
+        if (keep_snapshots) d.stored = std::move(stored), d.live = std::move(live);
       }
       db->Unlock();
     }

@@ -28,6 +28,9 @@ struct DatabaseDrift {
   std::string error;           // for kUnreachable
   bool misconfigured = false;  // kUnreachable for a configuration error (an unset variable)
   std::vector<DriftItem> items;
+  // With CheckDrift's keep_snapshots, of a checked database: what its
+  // migrations made and what it is now.
+  SchemaSnapshot stored, live;
 };
 
 // Checks each database: one attempt at the lock (a run in progress would show
@@ -35,7 +38,8 @@ struct DatabaseDrift {
 // the live catalog. Up to `max_connections` databases at once. Blocking; any
 // thread.
 std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
-                                      const DatabaseFactory& factory, int max_connections);
+                                      const DatabaseFactory& factory, int max_connections,
+                                      bool keep_snapshots = false);
 
 const char* KindName(DriftItem::Kind kind);
 

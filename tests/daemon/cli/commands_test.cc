@@ -143,10 +143,10 @@ TEST_F(CommandsTest, RepairMarksAFailedMigrationApplied) {
 
 TEST_F(CommandsTest, DriftNamesWhatChangedByHand) {
   ASSERT_EQ(Apply(), kExitOk);
-  EXPECT_EQ(RunDrift(Options(), out_, log_), kExitOk) << out_.str();
+  EXPECT_EQ(RunDrift(Options(), DriftOptions{}, out_, log_), kExitOk) << out_.str();
   cluster_.SetLiveObject("main", "index public.by_hand", "CREATE INDEX by_hand ON t1 (x)");
   out_.str("");
-  EXPECT_EQ(RunDrift(Options(), out_, log_), kExitDrift);
+  EXPECT_EQ(RunDrift(Options(), DriftOptions{}, out_, log_), kExitDrift);
   EXPECT_NE(out_.str().find("index public.by_hand"), std::string::npos) << out_.str();
 }
 
