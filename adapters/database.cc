@@ -34,6 +34,11 @@ Status Database::ReadForeignHistory(const std::string&, std::vector<std::string>
   return Status::Failed("this database cannot read other tools' history");
 }
 
+Status Database::RevertDrift(const std::vector<std::string>&, const std::string&,
+                             const std::string&) {
+  return Status::Failed("this database cannot revert drift");
+}
+
 Status Database::Execute(const std::string&) {
   return Status::Failed("this database cannot run statements");
 }

@@ -146,6 +146,12 @@ class Database {
   virtual Status ReadForeignHistory(const std::string& tool, std::vector<std::string>* entries,
                                     bool* found);
 
+  // Runs `statements` (the SQL that takes drifted objects back to the stored
+  // snapshot) in one transaction with lock_timeout 5s, with an events row
+  // (action "revert drift", `detail` naming the objects). REQUIRES: the lock.
+  virtual Status RevertDrift(const std::vector<std::string>& statements, const std::string& run_id,
+                             const std::string& detail);
+
   // Runs one statement outside any transaction (CREATE DATABASE and the like,
   // for verify's scratch databases).
   virtual Status Execute(const std::string& sql);

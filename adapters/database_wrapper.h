@@ -54,6 +54,10 @@ class DatabaseWrapper : public Database {
                             bool* found) override {
     return target_->ReadForeignHistory(tool, entries, found);
   }
+  Status RevertDrift(const std::vector<std::string>& statements, const std::string& run_id,
+                     const std::string& detail) override {
+    return target_->RevertDrift(statements, run_id, detail);
+  }
   Status Execute(const std::string& sql) override { return target_->Execute(sql); }
   Status QueryNames(const std::string& sql, std::vector<std::string>* names) override {
     return target_->QueryNames(sql, names);

@@ -452,6 +452,22 @@ class PostgresDatabase : public Database {
     });
   }
 
+  Status RevertDrift(const std::vector<std::string>& statements, const std::string& run_id,
+                     const std::string& detail) override {
+    return Guard("revert the drift", [&] {
+      pqxx::work tx(*conn_);
+      // Behind an application's long transaction, give up rather than queue
+      // every query on the table behind this one's lock.
+      tx.exec("SET LOCAL lock_timeout = '5s'");
+      for (const std::string& sql : statements) tx.exec(sql);
+      tx.exec_params("INSERT INTO " + Table("events") +
+                         " (action, status, run_id, actor, detail) VALUES ('revert drift', "
+                         "'reverted', $1, $2, $3)",
+                     run_id, o_.applied_by, detail);
+      tx.commit();
+    });
+  }
+
   Status Execute(const std::string& sql) override {
     return Guard("run " + sql.substr(0, sql.find(' ', sql.find(' ') + 1)), [&] {
       pqxx::nontransaction tx(*conn_);

@@ -48,6 +48,10 @@ struct Schedule {
   std::chrono::milliseconds interval{0};
   // Whether a round applies what is pending or only reports it.
   bool apply_pending = false;
+  // correct_drift: revert: a round undoes drift of indexes, comments, views,
+  // functions and triggers (from the stored snapshot) and reports the rest;
+  // report (the default): it reports all of it.
+  bool revert_drift = false;
 };
 
 // `settings:` of the platform file, then LOCKSTEP_<NAME> from the environment.

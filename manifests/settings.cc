@@ -239,7 +239,8 @@ Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* 
         file->Error(schedule,
                     "'schedule' must be a mapping, e.g. {interval: 15m, apply_pending: true}");
       } else if (schedule) {
-        file->CheckKeys(schedule, {"interval", "apply_pending"}, "settings.schedule");
+        file->CheckKeys(schedule, {"interval", "apply_pending", "correct_drift"},
+                        "settings.schedule");
         std::string error;
         auto interval = file->Scalar(schedule, "interval", true, "settings.schedule");
         if (interval && !ParseDuration(*interval, &settings.schedule.interval, &error)) {
@@ -249,6 +250,14 @@ Settings ReadSettings(const YAML::Node& node, const Environment& env, YamlFile* 
         if (apply && !ParseBool(*apply, &settings.schedule.apply_pending, &error)) {
           file->Error(schedule["apply_pending"], "apply_pending: " + error);
         }
+        auto correct = file->Scalar(schedule, "correct_drift", false, "settings.schedule");
+        if (correct && *correct != "report" && *correct != "revert") {
+          file->Error(schedule["correct_drift"],
+                      "correct_drift: '" + *correct +
+                          "' is neither report (say what drifted) nor revert (undo drift of "
+                          "indexes, comments, views, functions and triggers; report the rest)");
+        }
+        settings.schedule.revert_drift = correct && *correct == "revert";
       }
       ReadLintSeverities(node["lint"], file, &settings);
       ReadHooks(node["hooks"], file, &settings);

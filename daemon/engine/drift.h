@@ -43,6 +43,25 @@ std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
 
 const char* KindName(DriftItem::Kind kind);
 
+// What settings.schedule.correct_drift: revert did on one database.
+struct DriftCorrection {
+  std::string database;
+  std::vector<std::string> reverted;  // objects taken back to the snapshot
+  std::vector<std::string> reported;  // left for a person: tables, columns, ...
+  std::string error;                  // the revert failed: nothing was changed
+};
+
+// The kinds a daemon round reverts: no data lives in them.
+bool RevertedByRounds(const std::string& kind);
+
+// For each database that drifted: under its lock (one attempt; a busy
+// database is left for the next round), reads the snapshot and the catalog
+// again and reverts the drift of RevertedByRounds kinds in one transaction
+// with an events row. Up to `max_connections` databases at once. Blocking.
+std::vector<DriftCorrection> RevertDrift(const std::vector<DatabaseDrift>& drift,
+                                         const DatabaseFactory& factory, int max_connections,
+                                         const std::string& run_id);
+
 }  // namespace lockstep
 
 #endif  // LOCKSTEP_DAEMON_ENGINE_DRIFT_H_

@@ -359,6 +359,7 @@ void Daemon::Round() {
   log_.info() << "lockstep: round: " << pending << " pending, " << obs->state.failed.size()
               << " failed, " << obs->state.mismatched.size() << " checksum-mismatched, " << drifted
               << " drifted objects, " << obs->unreachable.size() << " unreachable databases\n";
+  if (schedule.revert_drift && drifted > 0) CorrectDrift(*obs);
   if (schedule.apply_pending && pending > 0 && obs->state.failed.empty() &&
       obs->state.mismatched.empty()) {
     auto run = std::make_shared<RunRecord>();
@@ -382,6 +383,40 @@ void Daemon::Round() {
   asio::post(io_, [this] {
     if (!draining_) ScheduleRound();
   });
+}
+
+void Daemon::CorrectDrift(const Observed& obs) {
+  std::string run_id = NewRunId();
+  const Platform& platform = *obs.platform->platform;
+  std::vector<DriftCorrection> done =
+      RevertDrift(obs.drift, MakeDatabases(options_, platform, run_id),
+                  platform.settings.max_connections, run_id);
+  auto list = [](const std::vector<std::string>& objects) {
+    std::string out;
+    for (const std::string& o : objects) out += (out.empty() ? "" : ", ") + o;
+    return out;
+  };
+  for (const DriftCorrection& c : done) {
+    metrics_.DriftCorrected(c.database, static_cast<int>(c.reverted.size()),
+                            static_cast<int>(c.reported.size()));
+    if (!c.reverted.empty()) {
+      log_.info() << "lockstep: round: reverted " << c.reverted.size() << " drifted "
+                  << (c.reverted.size() == 1 ? "object" : "objects") << " on " << c.database
+                  << " (run " << run_id << "): " << list(c.reverted) << "\n";
+    }
+    if (!c.error.empty()) {
+      log_.warning() << "lockstep: round: could not revert the drift on " << c.database << ": "
+                     << c.error << "\n";
+    }
+    if (!c.reported.empty()) {
+      log_.warning() << "lockstep: round: drift on " << c.database
+                     << " left for a person (correct_drift reverts only indexes, comments, "
+                        "views, functions and triggers; lockstep drift --write-migration "
+                        "adopts it, --revert-sql undoes it): "
+                     << list(c.reported) << "\n";
+    }
+  }
+  Refresh();  // the page and /metrics show what is left
 }
 
 std::shared_ptr<RunRecord> Daemon::Enqueue(const std::string& action, const std::string& target,

@@ -93,6 +93,8 @@ class Daemon {
   // one does not validate. `quiet`: log only failures and changes.
   bool Reload(bool quiet = false);
   void Round();
+  // settings.schedule.correct_drift: revert, for the drift `obs` saw.
+  void CorrectDrift(const Observed& obs);
   void Execute(std::shared_ptr<RunRecord> run);
 
   // io thread.

@@ -84,6 +84,12 @@ void Metrics::SetDrift(std::map<std::string, int> objects_by_database) {
   drift_ = std::move(objects_by_database);
 }
 
+void Metrics::DriftCorrected(const std::string& database, int reverted, int reported) {
+  std::lock_guard<std::mutex> lock(mu_);
+  drift_reverted_[database] += reverted;
+  drift_reported_[database] += reported;
+}
+
 void Metrics::SetReachable(std::map<std::string, bool> by_database) {
   std::lock_guard<std::mutex> lock(mu_);
   reachable_ = std::move(by_database);
@@ -125,6 +131,17 @@ std::string Metrics::Render() const {
          "Schema objects added, removed or changed by hand since the last apply, by database.",
          &out);
   Labelled("lockstep_drift_objects", "database", drift_, &out);
+  Header("lockstep_drift_corrected_objects_total", "counter",
+         "Drifted objects seen by rounds with settings.schedule.correct_drift: revert, by "
+         "database and action (reverted; reported: tables and columns, or a revert that failed).",
+         &out);
+  for (const auto* counts : {&drift_reverted_, &drift_reported_}) {
+    for (const auto& [db, n] : *counts) {
+      out += "lockstep_drift_corrected_objects_total{database=\"" + db + "\",action=\"" +
+             (counts == &drift_reverted_ ? "reverted" : "reported") + "\"} " + std::to_string(n) +
+             "\n";
+    }
+  }
   Header("lockstep_database_up", "gauge", "Whether the last check could read the database.", &out);
   for (const auto& [db, up] : reachable_) {
     out += "lockstep_database_up{database=\"" + db + "\"} " + (up ? "1" : "0") + "\n";

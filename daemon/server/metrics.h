@@ -29,6 +29,9 @@ class Metrics {
   void SetRecorded(std::map<std::string, int> pending, std::map<std::string, int> running,
                    std::map<std::string, int> failed);
   void SetDrift(std::map<std::string, int> objects_by_database);
+  // A round's correct_drift: revert on one database: objects reverted, and
+  // objects only reported (tables, columns, or a revert that failed).
+  void DriftCorrected(const std::string& database, int reverted, int reported);
   void SetReachable(std::map<std::string, bool> by_database);
 
   std::string Render() const;
@@ -51,7 +54,8 @@ class Metrics {
   double last_success_ = 0;
   std::map<std::string, int> pending_, running_, failed_now_, drift_;
   std::map<std::string, bool> reachable_;
-  std::map<std::pair<std::string, std::string>, uint64_t> runs_;  // (trigger, result)
+  std::map<std::pair<std::string, std::string>, uint64_t> runs_;     // (trigger, result)
+  std::map<std::string, uint64_t> drift_reverted_, drift_reported_;  // by database
   bool leader_ = true;
 };
 

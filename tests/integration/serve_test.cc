@@ -257,6 +257,68 @@ TEST_F(ServeTest, DriftAfterAManualAlterTableNamesTheColumn) {
   EXPECT_NE(cli.out.find("added    column public.t.added_by_hand"), std::string::npos) << cli.out;
 }
 
+TEST_F(ServeTest, CorrectDriftRevertRevertsIndexesViewsFunctionsAndReportsColumns) {
+  std::string env = SmallPlatform();
+  p_.Write("lockstep.yaml",
+           Slurp(p_.config()) + "settings:\n  schedule: {interval: 1s, correct_drift: revert}\n");
+  p_.WriteService("a");
+  p_.WriteMigration("a", "001_t.up.sql",
+                    "CREATE TABLE t (x int);\nCREATE INDEX t_x ON t (x);\n"
+                    "CREATE VIEW v AS SELECT x FROM t;\n"
+                    "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+                    "COMMENT ON TABLE t IS 'kept';\n");
+  ASSERT_EQ(RunLockstep("-c " + p_.config() + " apply", env).code, 0);
+  // By hand: an index dropped, one added, a view and a function redefined, a
+  // comment changed (all reverted), and a column added (reported only).
+  int code = 0;
+  std::string out = pg_.Query("main",
+                              "DROP INDEX t_x; CREATE INDEX t_by_hand ON t (x DESC); "
+                              "CREATE OR REPLACE VIEW v AS SELECT x FROM t WHERE x > 0; "
+                              "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS "
+                              "'SELECT 2'; COMMENT ON TABLE t IS 'changed'; "
+                              "ALTER TABLE t ADD COLUMN by_hand text;",
+                              &code);
+  ASSERT_EQ(code, 0) << out;
+  StartDaemon(env, p_.config());
+  ASSERT_TRUE(WaitFor("main", "SELECT count(*) FROM lockstep.events WHERE action = 'revert drift'"))
+      << Slurp(dir_ + "/err");
+  EXPECT_EQ(pg_.Query("main",
+                      "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM "
+                      "pg_indexes WHERE tablename = 't'"),
+            "t_x");
+  EXPECT_EQ(pg_.Query("main", "SELECT f()"), "1");
+  EXPECT_EQ(pg_.Query("main", "SELECT obj_description('t'::regclass)"), "kept");
+  EXPECT_EQ(pg_.Query("main", "SELECT pg_get_viewdef('v')").find("WHERE"), std::string::npos);
+  // The column is data: left, and reported.
+  EXPECT_EQ(pg_.Query("main",
+                      "SELECT count(*) FROM information_schema.columns WHERE "
+                      "table_name = 't' AND column_name = 'by_hand'"),
+            "1");
+  std::string detail = pg_.Query("main",
+                                 "SELECT detail FROM lockstep.events WHERE action = "
+                                 "'revert drift'");
+  EXPECT_NE(detail.find("index public.t_by_hand"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("by_hand text"), std::string::npos) << detail;
+  std::string metrics;
+  ASSERT_TRUE(Until("/metrics", [&](const Http& h) {
+    metrics = h.body;
+    return metrics.find("lockstep_drift_objects{database=\"main\"} 1") != std::string::npos;
+  })) << metrics;
+  EXPECT_NE(metrics.find("lockstep_drift_corrected_objects_total{database=\"main\",action="
+                         "\"reverted\"} 5"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("lockstep_drift_corrected_objects_total{database=\"main\",action="
+                         "\"reported\"}"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(Slurp(dir_ + "/err").find("left for a person"), std::string::npos);
+  // Reverted once: later rounds find only the column.
+  std::this_thread::sleep_for(2500ms);
+  EXPECT_EQ(pg_.Query("main", "SELECT count(*) FROM lockstep.events WHERE action = 'revert drift'"),
+            "1");
+}
+
 TEST_F(ServeTest, SighupWithABrokenManifestKeepsServingTheOldPlatform) {
   std::string env = SmallPlatform();
   p_.WriteService("a");

@@ -241,6 +241,22 @@ TEST_F(LoaderTest, SettingsFromTheFile) {
   EXPECT_EQ(s.history_schema, "ops");
   EXPECT_EQ(s.schedule.interval.count(), 900000);
   EXPECT_TRUE(s.schedule.apply_pending);
+  EXPECT_FALSE(s.schedule.revert_drift);
+}
+
+TEST_F(LoaderTest, CorrectDriftIsReportOrRevert) {
+  Basic();
+  std::string head =
+      "version: 1\nservices: [services/*/service.yaml]\ndatabases: {main: {url: x}}\n"
+      "settings:\n  schedule: {interval: 1m, correct_drift: ";
+  p_.Write("lockstep.yaml", head + "revert}\n");
+  EXPECT_EQ(Load(), "");
+  EXPECT_TRUE(platform_.settings.schedule.revert_drift);
+  p_.Write("lockstep.yaml", head + "fix}\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml:5:43: correct_drift: 'fix' is neither report (say what drifted) "
+            "nor revert (undo drift of indexes, comments, views, functions and triggers; report "
+            "the rest)\n");
 }
 
 TEST_F(LoaderTest, EnvironmentOverridesTheFile) {
