@@ -3,11 +3,13 @@
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
+#include <mutex>
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/commands.h"
 #include "daemon/cli/context.h"
+#include "daemon/cli/scratch.h"
 #include "daemon/engine/drift.h"
 #include "daemon/engine/drift_sql.h"
 #include "daemon/exit_codes.h"
@@ -60,6 +62,10 @@ void PrintDrift(const DatabaseDrift& d, std::ostream& out) {
   }
   out << "database " << d.database << ": " << Differences(d.items.size())
       << " from the schema its migrations made\n";
+  if (d.expected_built) {
+    out << "  (no stored snapshot: compared with its recorded migrations applied to a scratch "
+           "database)\n";
+  }
   for (const DriftItem& i : d.items) {
     out << "  " << std::left << std::setw(8) << KindName(i.kind) << " " << i.object << "\n";
     if (!i.before.empty()) out << "           was: " << i.before << "\n";
@@ -103,24 +109,56 @@ std::string Today() {
   return buffer;
 }
 
+// Whether `rows` record migration `m` applied (or baselined).
+bool Recorded(const MigrationGraph& graph, int m, const std::vector<HistoryRow>& rows) {
+  const Migration& mig = graph.model().migrations[m];
+  const std::string& service = graph.model().services[mig.service].name;
+  for (const HistoryRow& r : rows) {
+    if (r.service == service && Version::Parse(r.version) == mig.version &&
+        (r.status == "applied" || r.status == "baseline")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // True when every migration of service copy `copy` is recorded on its
 // database; else names the first that is not.
 bool AllApplied(const MigrationGraph& graph, int copy, const std::vector<HistoryRow>& rows,
                 std::string* first_pending) {
-  const Service& service = graph.model().services[copy];
   for (int m : graph.MigrationsOf(copy)) {
-    const Migration& mig = graph.model().migrations[m];
-    bool recorded = false;
-    for (const HistoryRow& r : rows) {
-      recorded |= r.service == service.name && Version::Parse(r.version) == mig.version &&
-                  (r.status == "applied" || r.status == "baseline");
-    }
-    if (!recorded) {
+    if (!Recorded(graph, m, rows)) {
       *first_pending = graph.IdOf(m);
       return false;
     }
   }
   return true;
+}
+
+// The schema `database` should have by its history (a database baselined,
+// applied with plan --sql, or older than lockstep has no stored snapshot):
+// the migrations recorded there, applied in graph order to a scratch
+// database.
+Status BuildExpected(const MigrationGraph& graph, ScratchDatabases& scratch, Database& db,
+                     const std::string& database, SchemaSnapshot* expected) {
+  std::vector<HistoryRow> rows;
+  if (Status s = db.ReadHistory(&rows); !s.ok()) return s;
+  std::ostream discard(nullptr);
+  if (Status s = scratch.Make(database, discard); !s.ok()) return s;
+  Database& target = scratch.of(database);
+  for (int m : graph.TopologicalOrder()) {
+    const Migration& mig = graph.model().migrations[m];
+    const Service& service = graph.model().services[mig.service];
+    if (service.database != database || !Recorded(graph, m, rows)) continue;
+    Status s = target.Apply({&mig, service.name, service.schema, scratch.run_id(), false});
+    if (!s.ok()) {
+      return s.WithMessage(
+          "no stored snapshot, and its migrations do not build on a scratch "
+          "database: " +
+          s.message());
+    }
+  }
+  return target.CaptureSchema(expected);
 }
 
 // drift --write-migration SERVICE: the next migration of SERVICE turns the
@@ -169,12 +207,9 @@ int WriteMigration(const CommonOptions& options, const std::string& name, std::o
                 << "), then adopt what is left as drift\n";
     return kExitFailed;
   }
-  if (!found) {
-    log.error() << "lockstep: drift --write-migration: " << service.database
-                << " has no schema snapshot yet, so what was changed by hand cannot be told "
-                   "from what the migrations made: run lockstep apply first\n";
-    return kExitFailed;
-  }
+  ScratchDatabases scratch(*loaded.platform, options, "", false, "drift");
+  if (!found) status = BuildExpected(graph, scratch, *db, service.database, &stored);
+  if (!status.ok()) return OkOrSay(status, log);
   std::vector<DriftItem> items = Diff(stored, live);
   if (items.empty()) {
     if (options.json) {
@@ -273,9 +308,20 @@ int RunDrift(const CommonOptions& options, const DriftOptions& drift_options, st
   Loaded loaded = Load(options, log);
   if (!loaded.graph) return kExitBadInput;
   std::set<std::string> names = DatabasesOf(*loaded.platform);
+  // Databases without a stored snapshot are compared with their migrations
+  // applied to scratch databases, one at a time.
+  ScratchDatabases scratch(*loaded.platform, options, "", false, "drift");
+  std::mutex scratch_mu;
+  CheckDriftOptions check;
+  check.keep_snapshots = drift_options.revert_sql;
+  check.expected_without_snapshot = [&](Database& db, const std::string& database,
+                                        SchemaSnapshot* expected) {
+    std::lock_guard<std::mutex> lock(scratch_mu);
+    return BuildExpected(*loaded.graph, scratch, db, database, expected);
+  };
   std::vector<DatabaseDrift> drift =
       CheckDrift({names.begin(), names.end()}, MakeDatabases(options, *loaded.platform, NewRunId()),
-                 loaded.platform->settings.max_connections, drift_options.revert_sql);
+                 loaded.platform->settings.max_connections, check);
   bool found = false, unreachable = false, misconfigured = false;
   ordered_json reverts = ordered_json::array();
   for (const DatabaseDrift& d : drift) {

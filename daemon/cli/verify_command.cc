@@ -5,12 +5,12 @@
 #include <set>
 
 #include <sstream>
-#include "adapters/postgres.h"
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/commands.h"
 #include "daemon/cli/context.h"
+#include "daemon/cli/scratch.h"
 #include "daemon/engine/drift.h"
 #include "manifests/loader.h"
 
@@ -25,70 +25,6 @@ std::string Describe(const std::vector<DriftItem>& items) {
   }
   return out;
 }
-
-// One scratch database per logical database, on the same server (or the one
-// --scratch-url names), dropped when this goes unless `keep`.
-class ScratchDatabases {
- public:
-  ScratchDatabases(const Platform& platform, const CommonOptions& options,
-                   const VerifyOptions& verify)
-      : platform_(platform), options_(options), verify_(verify), run_id_(NewRunId()) {}
-  ~ScratchDatabases() {
-    scratch_.clear();  // disconnect first
-    for (auto& [db, admin] : admin_) {
-      if (!verify_.keep)
-        admin->Execute("DROP DATABASE IF EXISTS \"" + names_[db] + "\" WITH (FORCE)");
-    }
-  }
-
-  const std::string& run_id() const { return run_id_; }
-  Database& of(const std::string& db) { return *scratch_[db]; }
-
-  // Makes the scratch database of `db`; says which on `out`.
-  Status Make(const std::string& db, std::ostream& out) {
-    std::string url = verify_.scratch_url, error;
-    if (url.empty() &&
-        !ResolveDatabaseUrl(platform_, *platform_.FindDatabase(db), options_.env, &url, &error)) {
-      return Status::BadInput("verify: " + error);
-    }
-    std::string name = "lockstep_verify_" + run_id_ + "_" + db;
-    std::replace(name.begin(), name.end(), '-', '_');
-    names_[db] = name;
-    admin_[db] = Open(url, db);
-    Status s = admin_[db]->Open();
-    if (s.ok()) s = admin_[db]->Execute("CREATE DATABASE \"" + name + "\"");
-    if (s.ok()) {
-      scratch_[db] = Open(WithDatabaseName(url, name), db + " (scratch)");
-      s = scratch_[db]->Open();
-    }
-    if (s.ok()) s = scratch_[db]->EnsureSchema();
-    if (!s.ok()) {
-      return s.WithMessage("verify: cannot make a scratch database for '" + db +
-                           "': " + s.message());
-    }
-    out << "scratch database " << name << " for " << db << "\n";
-    return Status::Ok();
-  }
-
- private:
-  std::unique_ptr<Database> Open(const std::string& url, const std::string& db) {
-    PostgresOptions o;
-    o.url = url;
-    o.database = db;
-    o.history_schema = platform_.settings.history_schema;
-    o.run_id = run_id_;
-    o.applied_by = "lockstep verify";
-    o.lockstep_version = "verify";
-    return NewPostgresDatabase(std::move(o));
-  }
-
-  const Platform& platform_;
-  const CommonOptions& options_;
-  const VerifyOptions& verify_;
-  std::string run_id_;
-  std::map<std::string, std::unique_ptr<Database>> scratch_, admin_;
-  std::map<std::string, std::string> names_;
-};
 
 enum class Verdict {
   kOk,
@@ -168,7 +104,7 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
   // With --json the lines each step prints become its "detail".
   nlohmann::ordered_json j{{"migrations", nlohmann::ordered_json::array()}};
   std::ostream discard(nullptr);
-  ScratchDatabases scratch(*loaded.platform, options, verify);
+  ScratchDatabases scratch(*loaded.platform, options, verify.scratch_url, verify.keep, "verify");
   for (const std::string& db : databases) {
     if (Status s = scratch.Make(db, options.json ? discard : out); !s.ok()) return OkOrSay(s, log);
   }

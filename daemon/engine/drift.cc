@@ -64,7 +64,7 @@ namespace {
 // Opens `d->database`, makes one attempt at its lock (a run in progress
 // would show as drift; such a database is busy instead), reads the stored
 // snapshot and the live catalog, and calls `then` with them under the lock.
-void UnderLock(const DatabaseFactory& factory, DatabaseDrift* d,
+void UnderLock(const DatabaseFactory& factory, DatabaseDrift* d, const CheckDriftOptions& options,
                const std::function<void(Database&, SchemaSnapshot&, SchemaSnapshot&)>& then) {
   std::string error;
   std::unique_ptr<Database> db = factory(d->database, &error);
@@ -86,6 +86,10 @@ void UnderLock(const DatabaseFactory& factory, DatabaseDrift* d,
   SchemaSnapshot stored, live;
   bool found = false;
   s = db->LoadSnapshot(&stored, &found);
+  if (s.ok() && !found && options.expected_without_snapshot) {
+    s = options.expected_without_snapshot(*db, d->database, &stored);
+    found = d->expected_built = s.ok();
+  }
   if (s.ok() && found) s = db->CaptureSchema(&live);
   if (!s.ok()) {
     d->state = DatabaseDrift::State::kUnreachable;
@@ -103,13 +107,16 @@ void UnderLock(const DatabaseFactory& factory, DatabaseDrift* d,
 
 std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
                                       const DatabaseFactory& factory, int max_connections,
-                                      bool keep_snapshots) {
+                                      const CheckDriftOptions& options) {
   std::vector<DatabaseDrift> out(databases.size());
   InParallel(databases.size(), max_connections, [&](size_t i) {
     out[i].database = databases[i];
-    UnderLock(factory, &out[i], [&](Database&, SchemaSnapshot& stored, SchemaSnapshot& live) {
-      if (keep_snapshots) out[i].stored = std::move(stored), out[i].live = std::move(live);
-    });
+    UnderLock(factory, &out[i], options,
+              [&](Database&, SchemaSnapshot& stored, SchemaSnapshot& live) {
+                if (options.keep_snapshots) {
+                  out[i].stored = std::move(stored), out[i].live = std::move(live);
+                }
+              });
   });
   return out;
 }
@@ -131,7 +138,7 @@ std::vector<DriftCorrection> RevertDrift(const std::vector<DatabaseDrift>& drift
     DriftCorrection& c = out[i];
     DatabaseDrift now;
     now.database = c.database = drifted[i]->database;
-    UnderLock(factory, &now, [&](Database& db, SchemaSnapshot& stored, SchemaSnapshot& live) {
+    UnderLock(factory, &now, {}, [&](Database& db, SchemaSnapshot& stored, SchemaSnapshot& live) {
       std::string detail;
       for (const DriftItem& item : now.items) {
         bool revert = RevertedByRounds(KindOfKey(item.object));

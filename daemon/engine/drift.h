@@ -3,6 +3,7 @@
 #ifndef LOCKSTEP_DAEMON_ENGINE_DRIFT_H_
 #define LOCKSTEP_DAEMON_ENGINE_DRIFT_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,9 +29,21 @@ struct DatabaseDrift {
   std::string error;           // for kUnreachable
   bool misconfigured = false;  // kUnreachable for a configuration error (an unset variable)
   std::vector<DriftItem> items;
+  // Compared with CheckDriftOptions::expected_without_snapshot's schema, for
+  // want of a stored snapshot.
+  bool expected_built = false;
   // With CheckDrift's keep_snapshots, of a checked database: what its
   // migrations made and what it is now.
   SchemaSnapshot stored, live;
+};
+
+struct CheckDriftOptions {
+  bool keep_snapshots = false;  // fill DatabaseDrift::stored and ::live
+  // For a database without a stored snapshot (baselined, or older than
+  // lockstep): the schema it should have, built elsewhere (a scratch
+  // database); called under its lock, from several threads at once.
+  std::function<Status(Database& db, const std::string& database, SchemaSnapshot* expected)>
+      expected_without_snapshot;
 };
 
 // Checks each database: one attempt at the lock (a run in progress would show
@@ -39,7 +52,7 @@ struct DatabaseDrift {
 // thread.
 std::vector<DatabaseDrift> CheckDrift(const std::vector<std::string>& databases,
                                       const DatabaseFactory& factory, int max_connections,
-                                      bool keep_snapshots = false);
+                                      const CheckDriftOptions& options = {});
 
 const char* KindName(DriftItem::Kind kind);
 

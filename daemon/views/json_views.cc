@@ -112,6 +112,7 @@ nlohmann::ordered_json DriftJson(const std::vector<DatabaseDrift>& drift) {
                                                                        : "unreachable";
     j.push_back({{"database", d.database},
                  {"state", state},
+                 {"compared_with", d.expected_built ? "scratch" : "snapshot"},
                  {"error", d.error.empty() ? ordered_json(nullptr) : ordered_json(d.error)},
                  {"drift", items}});
   }

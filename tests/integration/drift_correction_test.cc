@@ -186,6 +186,48 @@ INSTANTIATE_TEST_SUITE_P(Kinds, EveryKindTest, ::testing::ValuesIn(kChanges),
                            return name;
                          });
 
+// A database baselined (or older than lockstep) has no stored snapshot: its
+// recorded migrations, applied to a scratch database, say what it should be.
+TEST_F(DriftCorrectionTest, WithoutASnapshotTheMigrationsAreBuiltOnAScratchDatabase) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  const char* first =
+      "CREATE TABLE t (id int PRIMARY KEY, name text);\nCREATE INDEX t_name ON t (name);\n";
+  const char* second = "CREATE VIEW named AS SELECT id, name FROM t WHERE name IS NOT NULL;\n";
+  p_.WriteMigration("a", "001_t.up.sql", first);
+  p_.WriteMigration("a", "002_named.up.sql", second);
+  p_.WriteMigration("a", "003_later.up.sql", "CREATE TABLE later (id int);\n");
+  // Made by hand before lockstep, then baselined at 002.
+  int code = 0;
+  std::string out = pg_.Query("main", std::string(first) + second, &code);
+  ASSERT_EQ(code, 0) << out;
+  Result b = RunLockstep("-c " + p_.config() + " baseline --service a --version 002", env);
+  ASSERT_EQ(b.code, 0) << b.out << b.err;
+  ASSERT_EQ(pg_.Query("main", "SELECT count(*) FROM lockstep.schema_snapshots"), "0");
+  Result d = RunLockstep("-c " + p_.config() + " drift", env);
+  EXPECT_EQ(d.code, 0) << d.out << d.err;
+  pg_.Query("main", "ALTER TABLE t ADD COLUMN by_hand text; DROP INDEX t_name;");
+  d = RunLockstep("-c " + p_.config() + " drift", env);
+  EXPECT_EQ(d.code, 4) << d.out << d.err;
+  EXPECT_NE(d.out.find("added    column public.t.by_hand"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("removed  index public.t_name"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("no stored snapshot"), std::string::npos) << d.out;
+  EXPECT_EQ(d.out.find("later"), std::string::npos) << "003 is not recorded:\n" << d.out;
+  Result j = RunLockstep("-c " + p_.config() + " drift --json", env);
+  EXPECT_EQ(nlohmann::json::parse(j.out)[0]["compared_with"], "scratch") << j.out;
+  EXPECT_EQ(pg_.Query("postgres",
+                      "SELECT count(*) FROM pg_database WHERE datname LIKE "
+                      "'lockstep\\_drift\\_%'"),
+            "0")
+      << "scratch databases are dropped";
+  // --revert-sql from the same comparison.
+  Result sql = RunLockstep("-c " + p_.config() + " drift --revert-sql", env);
+  EXPECT_NE(sql.out.find("ALTER TABLE public.t DROP COLUMN by_hand;"), std::string::npos)
+      << sql.out;
+  EXPECT_NE(sql.out.find("CREATE INDEX t_name ON public.t USING btree (name);"), std::string::npos)
+      << sql.out;
+}
+
 TEST_F(DriftCorrectionTest, WhatCannotBeExpressedWritesNothing) {
   std::string env = SmallPlatform();
   p_.WriteService("a");
