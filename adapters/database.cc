@@ -39,6 +39,20 @@ Status Database::RevertDrift(const std::vector<std::string>&, const std::string&
   return Status::Failed("this database cannot revert drift");
 }
 
+Status Database::InDoubt(std::vector<std::string>* gids) {
+  gids->clear();
+  return Status::Ok();
+}
+
+Status Database::RecordDecision(const std::string&, const std::string&) {
+  return Status::Failed("this database cannot record an atomic decision");
+}
+
+Status Database::HasDecision(const std::string&, bool* found) {
+  *found = false;
+  return Status::Failed("this database cannot read an atomic decision");
+}
+
 Status Database::Execute(const std::string&) {
   return Status::Failed("this database cannot run statements");
 }

@@ -76,6 +76,12 @@ struct MigrationToRun {
   // synchronous_commit = off, durable only once a later commit of the same
   // connection is (Database::Flush): WAL is flushed in order.
   bool durable = true;
+  // apply --atomic: one of several migrations in the database's one
+  // transaction, which the first begins (atomic_begins) and PREPARE
+  // TRANSACTION ends: no COMMIT of its own. A failure rolls the whole
+  // transaction back.
+  bool atomic = false;
+  bool atomic_begins = false;
 };
 
 class Database {
@@ -151,6 +157,17 @@ class Database {
   // (action "revert drift", `detail` naming the objects). REQUIRES: the lock.
   virtual Status RevertDrift(const std::vector<std::string>& statements, const std::string& run_id,
                              const std::string& detail);
+
+  // apply --atomic. The gids of lockstep's prepared transactions ("lockstep/
+  // <run id>/<coordinator>") left on this database; none for a database
+  // that cannot have any.
+  virtual Status InDoubt(std::vector<std::string>* gids);
+  // Records, durably, that run `run_id` decided to commit its prepared
+  // transactions (an events row, action "atomic decision"), on the run's
+  // coordinator database. Not inside the atomic transaction.
+  virtual Status RecordDecision(const std::string& run_id, const std::string& detail);
+  // Whether run `run_id` recorded its decision to commit here.
+  virtual Status HasDecision(const std::string& run_id, bool* found);
 
   // Runs one statement outside any transaction (CREATE DATABASE and the like,
   // for verify's scratch databases).

@@ -58,6 +58,13 @@ class DatabaseWrapper : public Database {
                      const std::string& detail) override {
     return target_->RevertDrift(statements, run_id, detail);
   }
+  Status InDoubt(std::vector<std::string>* gids) override { return target_->InDoubt(gids); }
+  Status RecordDecision(const std::string& run_id, const std::string& detail) override {
+    return target_->RecordDecision(run_id, detail);
+  }
+  Status HasDecision(const std::string& run_id, bool* found) override {
+    return target_->HasDecision(run_id, found);
+  }
   Status Execute(const std::string& sql) override { return target_->Execute(sql); }
   Status QueryNames(const std::string& sql, std::vector<std::string>* names) override {
     return target_->QueryNames(sql, names);

@@ -468,6 +468,42 @@ class PostgresDatabase : public Database {
     });
   }
 
+  Status InDoubt(std::vector<std::string>* gids) override {
+    return Guard("read its prepared transactions", [&] {
+      pqxx::nontransaction tx(*conn_);
+      gids->clear();
+      for (const auto& r :
+           tx.exec("SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND "
+                   "gid LIKE 'lockstep/%' ORDER BY prepared")) {
+        gids->push_back(r[0].as<std::string>());
+      }
+    });
+  }
+
+  Status RecordDecision(const std::string& run_id, const std::string& detail) override {
+    return Guard("record the decision to commit", [&] {
+      pqxx::work tx(*conn_);
+      tx.exec("SET LOCAL synchronous_commit = on");  // durable before any COMMIT PREPARED
+      tx.exec_params("INSERT INTO " + Table("events") +
+                         " (action, status, run_id, actor, detail) VALUES ('atomic decision', "
+                         "'commit', $1, $2, $3)",
+                     run_id, o_.applied_by, detail);
+      tx.commit();
+    });
+  }
+
+  Status HasDecision(const std::string& run_id, bool* found) override {
+    return Guard("read the atomic decision", [&] {
+      pqxx::nontransaction tx(*conn_);
+      *found = false;
+      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("events"))[0].as<bool>()) return;
+      *found = tx.exec_params1("SELECT EXISTS (SELECT 1 FROM " + Table("events") +
+                                   " WHERE action = 'atomic decision' AND run_id = $1)",
+                               run_id)[0]
+                   .as<bool>();
+    });
+  }
+
   Status Execute(const std::string& sql) override {
     return Guard("run " + sql.substr(0, sql.find(' ', sql.find(' ') + 1)), [&] {
       pqxx::nontransaction tx(*conn_);
@@ -714,6 +750,8 @@ class PostgresDatabase : public Database {
                                                pqxx::transaction_base& tx) {
     std::vector<std::string> out;
     if (!run.durable) out.push_back("SET LOCAL synchronous_commit = off");
+    // In one transaction with other migrations: not the last one's path.
+    if (run.atomic && run.schema.empty()) out.push_back("SET LOCAL search_path TO DEFAULT");
     if (run.create_schema)
       out.push_back("CREATE SCHEMA IF NOT EXISTS " + tx.quote_name(run.schema));
     if (!run.schema.empty()) out.push_back("SET LOCAL search_path TO " + tx.quote_name(run.schema));
@@ -736,12 +774,15 @@ class PostgresDatabase : public Database {
   // end in a -- comment.
   void ApplyInOneMessage(const MigrationToRun& run, size_t* current) {
     const std::vector<Statement>& statements = Statements(run);
-    std::string message = "BEGIN";
-    size_t commands = 1;
+    // apply --atomic: inside the database's open transaction but for the
+    // first (a setting always comes first then: TransactionSettings).
+    bool begins = !run.atomic || run.atomic_begins;
+    std::string message = begins ? "BEGIN" : "";
+    size_t commands = begins ? 1 : 0;
     {
       pqxx::nontransaction quoting(*conn_);
       for (const std::string& setting : TransactionSettings(run, quoting)) {
-        message += ";\n" + setting;
+        message += (message.empty() ? "" : ";\n") + setting;
         ++commands;
       }
     }
@@ -757,7 +798,7 @@ class PostgresDatabase : public Database {
     message += "\n;\n" +
                (run.down ? lockstep::ForgetSql(o_.history_schema, done, Quote())
                          : lockstep::RecordSql(o_.history_schema, done, Quote())) +
-               ";\nCOMMIT";
+               (run.atomic ? "" : ";\nCOMMIT");
     *current = 0;
     try {
       SendMessage(message, [&](size_t answered, int position) {

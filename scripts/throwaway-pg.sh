@@ -32,6 +32,9 @@ case "$cmd" in
       if [ ! -f "$dir/data/PG_VERSION" ]; then
         "${as_owner[@]}" "$bin/initdb" -D "$dir/data" -A trust -E UTF8 --no-sync -U postgres \
           >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+        # apply --atomic prepares transactions. In the file, not on the
+        # command line, so that a test can ALTER SYSTEM it back to 0.
+        echo "max_prepared_transactions = 20" >>"$dir/data/postgresql.conf"
       fi
       durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
       if [ "${LOCKSTEP_PG_DURABLE:-0}" = 1 ]; then durability="-c fsync=on -c synchronous_commit=on"; fi

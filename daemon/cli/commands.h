@@ -30,6 +30,7 @@ struct ApplyOptions {
   bool allow_out_of_order = false;    // apply migrations older than their service's latest applied
   int canary = -1;                    // --canary N: N members of database sets first; -1: none
   int steps = -1;                     // --steps N with one --service: its next N pending; -1: all
+  bool atomic = false;                // one transaction per database, two-phase commit across them
 };
 
 struct WaitOptions {
@@ -76,6 +77,7 @@ struct RepairOptions {
   bool forget = false;        // undone by hand: delete the row, it runs again
   bool mark_applied = false;  // finished by hand: record it applied
   bool checksum = false;      // an applied file edited on purpose: record its new checksum
+  bool in_doubt = false;      // resolve what an apply --atomic that died left prepared
 };
 
 int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out,
@@ -105,6 +107,9 @@ int RunVerify(const CommonOptions& options, const VerifyOptions& verify, std::os
               Log& log);
 
 int RunApply(const CommonOptions& options, const ApplyOptions& apply, std::ostream& out, Log& log);
+// repair --in-doubt: on every database, under its lock, commits or rolls
+// back the prepared transactions of apply --atomic runs that died.
+int RunResolveInDoubt(const CommonOptions& options, std::ostream& out, Log& log);
 struct StatusOptions {
   bool check = false;                 // exit 4 when anything is pending, failed or mismatched
   std::vector<std::string> services;  // --service NAME or pattern ('tenant-*')

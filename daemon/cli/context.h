@@ -74,6 +74,10 @@ int OkOrSay(const Status& status, Log& log);
 std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFactory& factory,
                                      const std::string& name, Clock& clock, Status* status);
 
+// apply --atomic of the selection `wanted` (empty: everything).
+int RunAtomic(const CommonOptions& options, const Loaded& loaded, std::vector<bool> wanted,
+              std::ostream& out, Log& log);
+
 // The next version of `service` in the style its files already use: "007"
 // after "006"; "20261122_001" (today, then a counter) after a date-stamped
 // one; "001" for a first migration.

@@ -195,6 +195,15 @@ int RunApply(const CommonOptions& options, const ApplyOptions& given, std::ostre
     plan.services = apply.services;
     return RunPlan(options, plan, out, log);
   }
+  if (apply.atomic) {
+    if (apply.canary > 0 || options.shards > 1) {
+      return OkOrSay(Status::BadInput("apply --atomic is all or nothing: it takes neither "
+                                      "--canary nor --shard"),
+                     log);
+    }
+    if (!options.tenants.empty()) OnlyMembers(graph, &wanted);
+    return RunAtomic(options, loaded, std::move(wanted), out, log);
+  }
   const Platform& platform = *loaded.platform;
   std::string run_id = NewRunId();
   ExecutorOptions eo = ExecutorOptionsFor(platform.settings, run_id);

@@ -316,6 +316,17 @@ int AcceptChecksum(const MigrationGraph& graph, int service, const RepairOptions
 
 int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::ostream& out,
               Log& log) {
+  if (repair.in_doubt) {
+    if (!repair.service.empty() || repair.forget || repair.mark_applied || repair.checksum) {
+      return OkOrSay(Status::BadInput("repair --in-doubt looks at every database: give it alone"),
+                     log);
+    }
+    return RunResolveInDoubt(options, out, log);
+  }
+  if (repair.service.empty()) {
+    log.error() << "lockstep: repair: name the service with --service (or give --in-doubt)\n";
+    return kExitBadInput;
+  }
   if (int(repair.forget) + int(repair.mark_applied) + int(repair.checksum) != 1) {
     log.error() << "lockstep: repair: give one of --forget (you undid a failed migration by "
                    "hand), --mark-applied (you finished it by hand) or --checksum (you edited an "

@@ -241,6 +241,9 @@ int main(int argc, char** argv) {
   apply_cmd->add_option("--service", apply.services,
                         "Only this service's heads and what they need; repeatable");
   apply_cmd->add_flag("--dry-run", apply.dry_run, "Print what would run; change nothing");
+  apply_cmd->add_flag("--atomic", apply.atomic,
+                      "All or nothing across databases: one transaction per database, prepared "
+                      "on all, then committed on all (needs max_prepared_transactions > 0)");
   apply_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
   apply_cmd->add_option("--canary", apply.canary,
                         "N: the first N members of database sets (in name order) first; the "
@@ -298,7 +301,10 @@ int main(int argc, char** argv) {
       "Resolve a migration recorded failed (a no-transaction one that stopped half-way), or "
       "accept an intentional edit of an applied file (--checksum)");
   repair_cmd->add_flag("--json", common.json, "Print the result as JSON on stdout");
-  repair_cmd->add_option("--service", repair.service, "The service")->required();
+  repair_cmd->add_option("--service", repair.service, "The service");
+  repair_cmd->add_flag("--in-doubt", repair.in_doubt,
+                       "Commit or roll back what an apply --atomic that died left prepared, as "
+                       "its recorded decision says");
   repair_cmd->add_option("--version", repair.version, "Which one, when several are failed");
   CLI::Option* forget_opt = repair_cmd->add_flag("--forget", repair.forget,
                                                  "You undid it by hand: it runs again next time");

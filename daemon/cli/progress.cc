@@ -42,6 +42,12 @@ void ProgressPrinter::LockWaiting(const std::string& database, const LockHolder&
         f);
 }
 
+void ProgressPrinter::Note(const std::string& database, const std::string& line) {
+  LogFields f;
+  f.database = database;
+  Write(Log::Level::kInfo, "lockstep: " + line, f);
+}
+
 void ProgressPrinter::MigrationStarted(int m, const std::string& database) {
   Clock::TimePoint now = clock_.Now();
   running_[m] = {database, now, now};

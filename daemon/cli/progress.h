@@ -25,6 +25,7 @@ class ProgressPrinter : public ExecutionObserver {
   void RunPlanned(int migrations) override;
   void Tick() override;
   void LockWaiting(const std::string& database, const LockHolder& holder) override;
+  void Note(const std::string& database, const std::string& line) override;
   void MigrationStarted(int m, const std::string& database) override;
   // No longer running (no "still running" line), not yet done: "done" is
   // printed once its commit is durable.

@@ -1,5 +1,7 @@
 #include "daemon/engine/executor.h"
 
+#include "daemon/engine/atomic.h"
+
 // Asio 1.18 uses std::exchange without including <utility>.
 #include <utility>
 
@@ -142,6 +144,15 @@ struct Executor::Impl {
     if (observer) asio::post(io, [this, name, waited] { observer->LockAcquired(name, waited); });
     *out = std::move(db);
     if (Status s = (*out)->EnsureSchema(); !s.ok()) return s;
+    // What an apply --atomic that died left prepared holds its locks: the
+    // first run to hold this database's lock again resolves it.
+    std::vector<std::string> resolved;
+    if (Status s = ResolveInDoubt(**out, name, factory, &resolved); !s.ok()) return s;
+    if (observer) {
+      for (const std::string& line : resolved) {
+        asio::post(io, [this, name, line] { observer->Note(name, line); });
+      }
+    }
     return (*out)->ReadHistory(rows);
   }
 

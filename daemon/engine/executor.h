@@ -67,6 +67,9 @@ class ExecutionObserver {
   // Every options.tick while migrations run (progress displays, "still running").
   virtual void Tick() {}
   virtual void LockWaiting(const std::string& /*database*/, const LockHolder& /*holder*/) {}
+  // Something done on `database` beside migrations, worth a line: a prepared
+  // transaction of an apply --atomic that died, resolved.
+  virtual void Note(const std::string& /*database*/, const std::string& /*line*/) {}
   virtual void LockAcquired(const std::string& /*database*/, std::chrono::milliseconds /*waited*/) {
   }
   virtual void MigrationStarted(int /*migration*/, const std::string& /*database*/) {}

@@ -43,6 +43,7 @@ class RunObserver : public ExecutionObserver {
     Log("waiting for the migration lock of database '" + database + "', held by " +
         holder.ToString());
   }
+  void Note(const std::string&, const std::string& line) override { Log(line); }
   void LockAcquired(const std::string&, std::chrono::milliseconds waited) override {
     metrics_->LockWaited(waited.count() / 1000.0);
   }
