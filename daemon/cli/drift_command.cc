@@ -182,6 +182,15 @@ int WriteMigration(const CommonOptions& options, const std::string& name, std::o
     return kExitBadInput;
   }
   const Service& service = graph.model().services[copies[0]];
+  if (!service.member.empty() && !service.schema.empty()) {
+    log.error() << "lockstep: drift --write-migration: " << service.key() << " lives in schema "
+                << service.schema
+                << " of a shared database, and the SQL would name that member's schema, "
+                   "wrong for every other member: use lockstep drift --revert-sql, or write "
+                   "the migration by hand (lockstep new "
+                << service.name << " adopt_drift)\n";
+    return kExitBadInput;
+  }
   int written = -1;
   if (Status s = FindService(loaded.written_graph(), service.name, "drift", &written); !s.ok()) {
     return OkOrSay(s, log);

@@ -228,6 +228,41 @@ TEST_F(DriftCorrectionTest, WithoutASnapshotTheMigrationsAreBuiltOnAScratchDatab
       << sql.out;
 }
 
+// A database set: each member drifts on its own; one member's drift is
+// adopted by name, and the migration then brings the other members along.
+TEST_F(DriftCorrectionTest, AMemberOfADatabaseSetAdoptsItsDriftForEveryMember) {
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
+           "  tenant:\n    url: \"" +
+               pg_.Url("tenant_{tenant}") + "\"\n    tenants: { list: [acme, globex] }\n");
+  p_.Write("services/app/service.yaml", "service: app\ndatabase: tenant\n");
+  p_.WriteMigration("app", "001_users.up.sql", "CREATE TABLE users (id int);\n");
+  pg_.CreateDatabase("tenant_acme");
+  pg_.CreateDatabase("tenant_globex");
+  auto lockstep = [&](const std::string& args) {
+    return RunLockstep("-c " + p_.config() + " " + args);
+  };
+  ASSERT_EQ(lockstep("apply").code, 0);
+  pg_.Query("tenant_acme", "ALTER TABLE users ADD COLUMN nick text;");
+  Result r = lockstep("drift --write-migration app");
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--write-migration app@tenant/acme"), std::string::npos) << r.err;
+  r = lockstep("drift --write-migration app@tenant/acme");
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(Slurp(p_.Path("services/app/migrations/002_adopt_drift.up.sql"))
+                .find("ALTER TABLE public.users ADD COLUMN nick text;"),
+            std::string::npos);
+  r = lockstep("apply");
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(pg_.Query("tenant_globex",
+                      "SELECT count(*) FROM information_schema.columns WHERE "
+                      "table_name = 'users' AND column_name = 'nick'"),
+            "1");
+  EXPECT_EQ(pg_.Query("tenant_acme", "SELECT status FROM lockstep.history WHERE version = '002'"),
+            "baseline");
+  EXPECT_EQ(lockstep("drift").code, 0);
+}
+
 TEST_F(DriftCorrectionTest, WhatCannotBeExpressedWritesNothing) {
   std::string env = SmallPlatform();
   p_.WriteService("a");
