@@ -289,6 +289,21 @@ std::string ReturnsLine(const std::string& def) {
   return def.substr(at, def.find('\n', at + 1) - at);
 }
 
+// Whether `word` appears in `text` as a whole identifier.
+bool NamesWord(const std::string& text, const std::string& word) {
+  auto identifier = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '$' || static_cast<unsigned char>(c) >= 0x80;
+  };
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    size_t end = at + word.size();
+    if ((at == 0 || !identifier(text[at - 1])) && (end >= text.size() || !identifier(text[end]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string Unterminated(std::string sql) {
   while (!sql.empty() && (sql.back() == ';' || sql.back() == ' ' || sql.back() == '\n')) {
     sql.pop_back();
@@ -305,7 +320,8 @@ class Generator {
     for (const SchemaSnapshot* s : {&from, &to}) {
       for (const auto& [key, def] : *s) {
         std::string kind = KindOfKey(key);
-        if (kind == "constraint") {
+        if (kind == "constraint" && (StartsWith(def, "PRIMARY KEY") || StartsWith(def, "UNIQUE") ||
+                                     StartsWith(def, "EXCLUDE"))) {
           Name n = SplitName(PathOf(key), true);
           constraint_names_.insert(n.schema + "." + n.part);
         }
@@ -385,12 +401,15 @@ class Generator {
       if (TableGone(n.schema + "." + n.table)) continue;
       Emit("DROP TRIGGER " + QuoteIdent(n.part) + " ON " + Qualified(n.schema, n.table));
     }
+    std::vector<std::string> views;  // to drop: dependents first
     for (const std::string& key : Keys("view")) {
-      if (Removed(key) || (Changed(key) && !ReplaceableView(key))) {
-        Name n = SplitName(PathOf(key), false);
-        Emit(std::string("DROP ") + (Materialized(from_, key) ? "MATERIALIZED " : "") + "VIEW " +
-             Qualified(n.schema, n.table));
-      }
+      if (Removed(key) || (Changed(key) && !ReplaceableView(key))) views.push_back(key);
+    }
+    views = ByDependency(views, from_);
+    for (auto key = views.rbegin(); key != views.rend(); ++key) {
+      Name n = SplitName(PathOf(*key), false);
+      Emit(std::string("DROP ") + (Materialized(from_, *key) ? "MATERIALIZED " : "") + "VIEW " +
+           Qualified(n.schema, n.table));
     }
     // Foreign keys first: they may reference a key dropped after them.
     for (bool foreign : {true, false}) {
@@ -616,26 +635,33 @@ class Generator {
   }
 
   // Views to create or redefine, each after the views its definition names.
-  void Views() {
-    std::vector<std::string> pending;
-    for (const std::string& key : Keys("view")) {
-      if (to_.count(key)) pending.push_back(key);
-    }
-    std::set<std::string> done;
+  // `views` (keys of `s`) so that each comes after the views its definition
+  // names (by name as a word: the snapshot keeps no dependencies).
+  static std::vector<std::string> ByDependency(std::vector<std::string> pending,
+                                               const SchemaSnapshot& s) {
+    std::vector<std::string> order;
     while (!pending.empty()) {
       auto ready = std::find_if(pending.begin(), pending.end(), [&](const std::string& key) {
         for (const std::string& other : pending) {
-          std::string name = SplitName(PathOf(other), false).table;
-          if (other != key && to_.at(key).find(name) != std::string::npos && !done.count(other)) {
+          if (other != key && NamesWord(s.at(key), SplitName(PathOf(other), false).table)) {
             return false;
           }
         }
         return true;
       });
       if (ready == pending.end()) ready = pending.begin();  // a cycle of names: keep the order
-      const std::string key = *ready;
+      order.push_back(*ready);
       pending.erase(ready);
-      done.insert(key);
+    }
+    return order;
+  }
+
+  void Views() {
+    std::vector<std::string> pending;
+    for (const std::string& key : Keys("view")) {
+      if (to_.count(key)) pending.push_back(key);
+    }
+    for (const std::string& key : ByDependency(pending, to_)) {
       Name n = SplitName(PathOf(key), false);
       std::string def = to_.at(key);
       bool materialized = StartsWith(def, "materialized ");

@@ -135,6 +135,24 @@ TEST(DriftSqlTest, ViewsFunctionsTriggersAndComments) {
   EXPECT_NE(down.find("DROP VIEW public.active;"), std::string::npos);
 }
 
+TEST(DriftSqlTest, ViewsAreDroppedDependentsFirstAndCreatedDependenciesFirst) {
+  SchemaSnapshot views = {{"view public.b", " SELECT a.x\n   FROM a;"},
+                          {"view public.a", " SELECT t.x\n   FROM t;"},
+                          {"view public.ab", " SELECT 1 AS x;"}};
+  EXPECT_EQ(Joined(SqlToTurn(views, {})),
+            "DROP VIEW public.b;\nDROP VIEW public.ab;\nDROP VIEW public.a;\n");
+  std::string up = Joined(SqlToTurn({}, views));
+  EXPECT_LT(up.find("CREATE VIEW public.a AS"), up.find("CREATE VIEW public.b AS")) << up;
+}
+
+TEST(DriftSqlTest, AnIndexNamedLikeACheckConstraintIsStillAnIndex) {
+  SchemaSnapshot a = {{"table public.t", "table"},
+                      {"constraint public.t.positive", "CHECK ((x > 0))"}};
+  SchemaSnapshot b = a;
+  b["index public.positive"] = "CREATE INDEX positive ON public.t USING btree (x)";
+  EXPECT_EQ(Joined(SqlToTurn(a, b)), "CREATE INDEX positive ON public.t USING btree (x);\n");
+}
+
 TEST(DriftSqlTest, OnlyTheKindsAsked) {
   SchemaSnapshot live = kUsers;
   live["columns public.users"] = "id, email, phone";
