@@ -711,12 +711,15 @@ class PostgresDatabase : public Database {
     return run.down ? run.migration->down_no_transaction : run.migration->no_transaction;
   }
 
-  std::string ForgetSql(const MigrationToRun& run, Clock::time_point start) {
-    return lockstep::ForgetSql(o_.history_schema, Entry(run, "", start), Quote());
-  }
-
-  std::string DoneSql(const MigrationToRun& run, Clock::time_point start) {
-    return run.down ? ForgetSql(run, start) : RecordSql(run, "applied", start);
+  // The history and events rows of a migration done (or, rolled back, the
+  // row's removal). `timed_by_server`: execution_ms measured by the server,
+  // from the start of the message it travels in.
+  std::string DoneSql(const MigrationToRun& run, Clock::time_point start,
+                      bool timed_by_server = false) {
+    HistoryEntry done = Entry(run, "applied", start);
+    done.timed_by_server = timed_by_server;
+    return run.down ? lockstep::ForgetSql(o_.history_schema, done, Quote())
+                    : lockstep::RecordSql(o_.history_schema, done, Quote());
   }
 
   // The migration's statements and its history row in one transaction. With
@@ -730,7 +733,7 @@ class PostgresDatabase : public Database {
     std::string begin =
         "BEGIN;\nSET LOCAL statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
         ";\nSET LOCAL lock_timeout = 0";
-    for (const std::string& setting : TransactionSettings(run, tx)) begin += ";\n" + setting;
+    for (const std::string& setting : TransactionSettings(run)) begin += ";\n" + setting;
     try {
       if (statements.empty()) tx.exec(begin);
       for (*current = 0; *current < statements.size(); ++*current) {
@@ -746,15 +749,16 @@ class PostgresDatabase : public Database {
   }
 
   // What a migration's transaction sets before its statements.
-  std::vector<std::string> TransactionSettings(const MigrationToRun& run,
-                                               pqxx::transaction_base& tx) {
+  std::vector<std::string> TransactionSettings(const MigrationToRun& run) {
     std::vector<std::string> out;
     if (!run.durable) out.push_back("SET LOCAL synchronous_commit = off");
     // In one transaction with other migrations: not the last one's path.
     if (run.atomic && run.schema.empty()) out.push_back("SET LOCAL search_path TO DEFAULT");
     if (run.create_schema)
-      out.push_back("CREATE SCHEMA IF NOT EXISTS " + tx.quote_name(run.schema));
-    if (!run.schema.empty()) out.push_back("SET LOCAL search_path TO " + tx.quote_name(run.schema));
+      out.push_back("CREATE SCHEMA IF NOT EXISTS " + conn_->quote_name(run.schema));
+    if (!run.schema.empty()) {
+      out.push_back("SET LOCAL search_path TO " + conn_->quote_name(run.schema));
+    }
     return out;
   }
 
@@ -779,12 +783,9 @@ class PostgresDatabase : public Database {
     bool begins = !run.atomic || run.atomic_begins;
     std::string message = begins ? "BEGIN" : "";
     size_t commands = begins ? 1 : 0;
-    {
-      pqxx::nontransaction quoting(*conn_);
-      for (const std::string& setting : TransactionSettings(run, quoting)) {
-        message += (message.empty() ? "" : ";\n") + setting;
-        ++commands;
-      }
+    for (const std::string& setting : TransactionSettings(run)) {
+      message += (message.empty() ? "" : ";\n") + setting;
+      ++commands;
     }
     const size_t before_statements = commands;
     std::vector<size_t> offsets;  // of each statement in the message, in bytes
@@ -793,11 +794,7 @@ class PostgresDatabase : public Database {
       offsets.push_back(message.size());
       message += st.sql;
     }
-    HistoryEntry done = Entry(run, "applied", Clock::now());
-    done.timed_by_server = true;
-    message += "\n;\n" +
-               (run.down ? lockstep::ForgetSql(o_.history_schema, done, Quote())
-                         : lockstep::RecordSql(o_.history_schema, done, Quote())) +
+    message += "\n;\n" + DoneSql(run, Clock::now(), /*timed_by_server=*/true) +
                (run.atomic ? "" : ";\nCOMMIT");
     *current = 0;
     try {

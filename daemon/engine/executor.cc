@@ -86,8 +86,11 @@ struct Executor::Impl {
   // its lane (or a Flush) returns: WAL is flushed in order.
   std::vector<std::vector<Ended>> unreported;
   std::vector<SteadyClock::time_point> last_durable;  // by lane
-  int connections = 0;                                // open now, counted as budgeted
-  int letting = 0;                                    // lanes letting go now
+  // By migration: something of another lane depends on it (computed once
+  // per run: MustBeDurable asks for every migration).
+  std::vector<bool> needed_elsewhere;
+  int connections = 0;  // open now, counted as budgeted
+  int letting = 0;      // lanes letting go now
   bool stopping = false;
   std::optional<asio::thread_pool> pool;      // migrations and locks being taken
   std::optional<asio::thread_pool> releaser;  // locks being let go
@@ -355,10 +358,7 @@ struct Executor::Impl {
     const Migration& mig = graph.model().migrations[m];
     if (left[lane] <= 1 || options.rollback || mig.no_transaction) return true;
     if (SteadyClock::now() - last_durable[lane] >= std::chrono::seconds(1)) return true;
-    for (int d : graph.DependentsOf(m)) {
-      if (lanes.lane_of_migration[d] != lane) return true;
-    }
-    return false;
+    return needed_elsewhere[m];
   }
 
   // Reports the lane's unreported migrations, oldest first: their commits
@@ -521,8 +521,13 @@ struct Executor::Impl {
     unreported.assign(n, {});
     last_durable.assign(n, SteadyClock::now());
     skip.assign(graph.size(), false);
+    needed_elsewhere.assign(graph.size(), false);
     for (int m = 0; m < graph.size(); ++m) {
-      if (todo[m]) ++left[lanes.lane_of_migration[m]];
+      if (!todo[m]) continue;
+      ++left[lanes.lane_of_migration[m]];
+      for (int d : graph.DependentsOf(m)) {
+        if (lanes.lane_of_migration[d] != lanes.lane_of_migration[m]) needed_elsewhere[m] = true;
+      }
     }
     pool.emplace(std::max(1, std::min({options.jobs, lanes_used, Budget()})));
     releaser.emplace(std::min(2, lanes_used));
