@@ -6,6 +6,7 @@
 #include "daemon/cli/context.h"
 #include "daemon/engine/atomic.h"
 #include "daemon/engine/checks.h"
+#include "daemon/engine/hooks.h"
 #include "daemon/exit_codes.h"
 
 namespace lockstep {
@@ -114,6 +115,25 @@ int RunAtomic(const CommonOptions& options, const Loaded& loaded, std::vector<bo
     }
     return kExitOk;
   }
+  // settings.hooks as in any apply: before_apply where something is pending
+  // (a failure stops the run before anything runs), after_apply once all
+  // committed.
+  HookRunner hooks = LoggedHooks(platform, options, run_id, log);
+  auto run_hooks = [&](HookPhase phase) {
+    if (!hooks) return Status::Ok();
+    for (const auto& [name, list] : runs) {
+      std::set<std::string> services;
+      for (const MigrationToRun& r : list) services.insert(r.service);
+      std::string joined;
+      for (const std::string& s : services) joined += (joined.empty() ? "" : ",") + s;
+      if (Status s = hooks(phase, name, joined); !s.ok()) return s;
+    }
+    return Status::Ok();
+  };
+  if (Status s = run_hooks(HookPhase::kBeforeApply); !s.ok()) {
+    log.error() << "lockstep: apply --atomic: nothing was applied\n";
+    return OkOrSay(s, log);
+  }
   std::map<std::string, Database*> dbs;
   for (auto& [name, db] : locked) dbs[name] = db.get();
   status = ApplyAtomic(dbs, runs, run_id, factory, [&log](const std::string& line) {
@@ -137,8 +157,10 @@ int RunAtomic(const CommonOptions& options, const Loaded& loaded, std::vector<bo
     j["applied"].push_back(id);
     if (!options.json) out << "applied  " << id << "\n";
   }
+  Status after = run_hooks(HookPhase::kAfterApply);
+  if (!after.ok()) j["error"] = after.message();
   if (options.json) out << j.dump(2) << "\n";
-  return kExitOk;
+  return after.ok() ? kExitOk : OkOrSay(after, log);
 }
 
 int RunResolveInDoubt(const CommonOptions& options, std::ostream& out, Log& log) {

@@ -6,6 +6,7 @@
 
 #include "adapters/postgres.h"
 #include "daemon/engine/lock.h"
+#include "daemon/views/render.h"
 #include "daemon/views/sql_script.h"
 #include "graph/suggest.h"
 
@@ -175,6 +176,16 @@ Status PrintSqlScripts(const Loaded& loaded, const std::vector<int>& order, bool
     out << "\n";
   }
   return Status::Ok();
+}
+
+HookRunner LoggedHooks(const Platform& platform, const CommonOptions& options,
+                       const std::string& run_id, Log& log) {
+  return MakeHookRunner(platform, options.env, run_id,
+                        [&log](const std::string& db, HookPhase phase, const std::string& output) {
+                          for (const std::string& line : HookOutputLines(db, phase, output)) {
+                            log.info() << line << "\n";
+                          }
+                        });
 }
 
 }  // namespace lockstep

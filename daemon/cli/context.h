@@ -15,6 +15,7 @@
 #include "daemon/cli/commands.h"
 #include "daemon/engine/databases.h"
 #include "daemon/engine/executor.h"
+#include "daemon/engine/hooks.h"
 #include "daemon/engine/loaded.h"
 #include "daemon/exit_codes.h"
 #include "graph/graph.h"
@@ -73,6 +74,11 @@ int OkOrSay(const Status& status, Log& log);
 // the result is destroyed. nullptr with *status set on failure.
 std::unique_ptr<Database> OpenLocked(const Platform& platform, const DatabaseFactory& factory,
                                      const std::string& name, Clock& clock, Status* status);
+
+// settings.hooks of run `run_id`, each hook's output logged a line at a time
+// (password scrubbed); empty when the platform has none.
+HookRunner LoggedHooks(const Platform& platform, const CommonOptions& options,
+                       const std::string& run_id, Log& log);
 
 // apply --atomic of the selection `wanted` (empty: everything).
 int RunAtomic(const CommonOptions& options, const Loaded& loaded, std::vector<bool> wanted,

@@ -208,12 +208,7 @@ int RunApply(const CommonOptions& options, const ApplyOptions& given, std::ostre
   std::string run_id = NewRunId();
   ExecutorOptions eo = ExecutorOptionsFor(platform.settings, run_id);
   eo.allow_out_of_order = apply.allow_out_of_order;
-  eo.hooks =
-      MakeHookRunner(platform, options.env, run_id,
-                     [&log](const std::string& db, HookPhase phase, const std::string& output) {
-                       for (const std::string& line : HookOutputLines(db, phase, output))
-                         log.info() << line << "\n";
-                     });
+  eo.hooks = LoggedHooks(platform, options, run_id, log);
   if (!options.tenants.empty()) OnlyMembers(graph, &wanted);
   Shard(graph, options.shard, options.shards, &wanted, &eo.external);
   log.set_run_id(run_id);

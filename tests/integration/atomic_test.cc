@@ -109,6 +109,28 @@ TEST_F(AtomicTest, RefusesNoTransactionMigrationsAndServersThatCannotPrepare) {
   EXPECT_EQ(Tables(), "one:a two:b three:c ");
 }
 
+TEST_F(AtomicTest, HooksRunAsInAnyApply) {
+  std::string config = Slurp(p_.config());
+  // before_apply fails on three: nothing anywhere.
+  p_.Write("lockstep.yaml",
+           config +
+               "settings:\n  hooks:\n    before_apply: \"test $LOCKSTEP_DATABASE != "
+               "three\"\n    after_apply: \"echo $LOCKSTEP_SERVICES >> " +
+               p_.root() + "/after.txt\"\n");
+  Result r = Lockstep("apply --atomic");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("nothing was applied"), std::string::npos) << r.err;
+  EXPECT_EQ(Tables(), "one: two: three: ");
+  // It passes: after_apply once per database, after the commit.
+  p_.Write("lockstep.yaml", config +
+                                "settings:\n  hooks:\n    after_apply: \"echo "
+                                "$LOCKSTEP_SERVICES >> " +
+                                p_.root() + "/after.txt\"\n");
+  r = Lockstep("apply --atomic");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Slurp(p_.root() + "/after.txt"), "s1\ns3\ns2\n");
+}
+
 struct Crash {
   const char* failpoint;
   bool decided;       // the decision was recorded before the kill
