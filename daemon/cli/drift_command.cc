@@ -150,7 +150,9 @@ Status BuildExpected(const MigrationGraph& graph, ScratchDatabases& scratch, Dat
     const Migration& mig = graph.model().migrations[m];
     const Service& service = graph.model().services[mig.service];
     if (service.database != database || !Recorded(graph, m, rows)) continue;
-    Status s = target.Apply({&mig, service.name, service.schema, scratch.run_id(), false});
+    MigrationToRun run{&mig, service.name, service.schema, scratch.run_id(), false};
+    run.create_schema = !service.member.empty() && !service.schema.empty();
+    Status s = target.Apply(run);
     if (!s.ok()) {
       return s.WithMessage(
           "no stored snapshot, and its migrations do not build on a scratch "

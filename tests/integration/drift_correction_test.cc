@@ -263,6 +263,32 @@ TEST_F(DriftCorrectionTest, AMemberOfADatabaseSetAdoptsItsDriftForEveryMember) {
   EXPECT_EQ(lockstep("drift").code, 0);
 }
 
+// A member that is a schema of a shared database, without a snapshot: its
+// scratch database gets its schema made as the member's was.
+TEST_F(DriftCorrectionTest, ASchemaMemberWithoutASnapshotIsBuiltInItsOwnSchema) {
+  p_.Write(
+      "lockstep.yaml",
+      "version: 1\nservices: [services/*/service.yaml]\ndatabases:\n"
+      "  shared:\n    url: \"${SHARED_DATABASE_URL}\"\n    tenants: { list: [acme, globex] }\n");
+  p_.Write("services/app/service.yaml", "service: app\ndatabase: shared\nschema: app_{tenant}\n");
+  p_.WriteMigration("app", "001_users.up.sql", "CREATE TABLE users (id int);\n");
+  std::string env = FreshDatabases({"shared"});
+  ASSERT_EQ(Apply(env, p_.config()).code, 0);
+  pg_.Query("shared",
+            "DELETE FROM lockstep_shared_acme.schema_snapshots; ALTER TABLE "
+            "app_acme.users ADD COLUMN by_hand text;");
+  Result d = RunLockstep("-c " + p_.config() + " drift --json", env);
+  EXPECT_EQ(d.code, 4) << d.out << d.err;
+  nlohmann::json j = nlohmann::json::parse(d.out);
+  ASSERT_EQ(j.size(), 2u) << d.out;
+  EXPECT_EQ(j[0]["database"], "shared/acme");
+  EXPECT_EQ(j[0]["compared_with"], "scratch");
+  ASSERT_EQ(j[0]["drift"].size(), 1u) << d.out;
+  EXPECT_EQ(j[0]["drift"][0]["object"], "column app_acme.users.by_hand");
+  EXPECT_EQ(j[1]["compared_with"], "snapshot");
+  EXPECT_TRUE(j[1]["drift"].empty()) << d.out;
+}
+
 TEST_F(DriftCorrectionTest, WhatCannotBeExpressedWritesNothing) {
   std::string env = SmallPlatform();
   p_.WriteService("a");
