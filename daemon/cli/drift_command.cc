@@ -89,7 +89,7 @@ void PrintRevertSql(const DatabaseDrift& d, std::ostream& out) {
   out << "-- database " << d.database << ": " << Differences(d.items.size())
       << " from the schema its migrations made.\n"
       << "-- This takes it back to that schema. Read it, then run it against " << d.database
-      << " (psql -1 -f FILE, or as it is).\n"
+      << " (psql -f FILE: it holds its own BEGIN and COMMIT).\n"
       << NoteLines(sql.losses, "may lose data")
       << NoteLines(sql.inexpressible, "not undone, do it by hand") << "BEGIN;\n\n"
       << Statements(sql) << "COMMIT;\n";
