@@ -24,6 +24,10 @@ struct CommonOptions {
   std::string config_path;  // -c; empty: LOCKSTEP_CONFIG, then ./lockstep.yaml
   bool json = false;        // --json: machine-readable result on stdout
   bool verbose = false;     // --verbose: every warning, not a summary of repeated ones
+  // Whether migrations keep their statements once checked: false for
+  // commands that never run or print SQL (validate, status, history, wait,
+  // plan without --sql).
+  bool keep_statements = true;
   Environment env = ProcessEnvironment();
   // PostgreSQL from the platform's connections when empty; tests set a fake.
   DatabasesMaker databases;

@@ -264,7 +264,7 @@ std::optional<ServiceEntry> ReadServiceManifest(const std::string& path, const P
 
 // Reads every service's migrations folder, a few services at a time.
 void LoadFolders(const std::vector<ServiceEntry>& entries, const std::string& root, Model* model,
-                 Diagnostics* diag) {
+                 Diagnostics* diag, bool keep_statements) {
   std::vector<std::vector<Migration>> found(entries.size());
   std::vector<Diagnostics> diags(entries.size());
   {
@@ -274,11 +274,15 @@ void LoadFolders(const std::vector<ServiceEntry>& entries, const std::string& ro
     for (size_t i = 0; i < entries.size(); ++i) {
       if (entries[i].folder.empty()) continue;
       boost::asio::post(pool, [&, i] {
-        found[i] = LoadMigrationFolder(static_cast<int>(i), entries[i].folder, root, &diags[i]);
+        found[i] = LoadMigrationFolder(static_cast<int>(i), entries[i].folder, root, &diags[i],
+                                       keep_statements);
       });
     }
     pool.join();
   }
+  size_t total = model->migrations.size();
+  for (const auto& list : found) total += list.size();
+  model->migrations.reserve(total);  // grown once, not doubled (and copied) as it fills
   for (size_t i = 0; i < entries.size(); ++i) {
     if (!entries[i].folder.empty() && found[i].empty() && !diags[i].has_errors()) {
       const Service& s = entries[i].service;
@@ -287,12 +291,14 @@ void LoadFolders(const std::vector<ServiceEntry>& entries, const std::string& ro
     }
     diag->Append(diags[i]);
     for (auto& m : found[i]) model->migrations.push_back(std::move(m));
+    std::vector<Migration>().swap(found[i]);  // the moved-from shells
   }
 }
 
 }  // namespace
 
-Platform LoadPlatform(const std::string& config_path, const Environment& env, Diagnostics* diag) {
+Platform LoadPlatform(const std::string& config_path, const Environment& env, Diagnostics* diag,
+                      bool keep_statements) {
   Platform platform;
   platform.config_path = config_path;
   platform.root = fs::path(config_path).parent_path().string();
@@ -347,7 +353,7 @@ Platform LoadPlatform(const std::string& config_path, const Environment& env, Di
   std::error_code ec;
   std::string canonical_root =
       fs::weakly_canonical(platform.root.empty() ? "." : platform.root, ec).string();
-  LoadFolders(entries, canonical_root, &platform.model, diag);
+  LoadFolders(entries, canonical_root, &platform.model, diag, keep_statements);
   return platform;
 }
 

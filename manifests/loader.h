@@ -14,8 +14,10 @@ namespace lockstep {
 // Reads `config_path` and everything it names. Every problem found goes to
 // `diag` as "file:line[:column]: message"; loading goes on past errors so that
 // all of them are reported at once. The result is complete only when `diag`
-// has no errors. Service folders are read in parallel.
-Platform LoadPlatform(const std::string& config_path, const Environment& env, Diagnostics* diag);
+// has no errors. Service folders are read in parallel. Without
+// `keep_statements`, migrations keep no statements (LoadMigrationFolder).
+Platform LoadPlatform(const std::string& config_path, const Environment& env, Diagnostics* diag,
+                      bool keep_statements = true);
 
 // The connection string of `db`: its url with ${VAR} expanded, or the trimmed
 // contents of its url_file (relative to the platform root). On failure returns

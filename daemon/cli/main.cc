@@ -501,6 +501,8 @@ int main(int argc, char** argv) {
   common.read_tenant_queries =
       !(validate->parsed() || graph->parsed() || new_cmd->parsed() || heads_cmd->parsed() ||
         merge_cmd->parsed() || (plan_cmd->parsed() && plan.offline));
+  common.keep_statements = !(validate->parsed() || status->parsed() || history->parsed() ||
+                             wait_cmd->parsed() || (plan_cmd->parsed() && !plan.sql));
   try {
     if (validate->parsed()) return RunValidate(common, strict, std::cout, log);
     if (plan_cmd->parsed()) return RunPlan(common, plan, std::cout, log);

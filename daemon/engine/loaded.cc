@@ -84,8 +84,9 @@ void Expand(const CommonOptions& options, Loaded* loaded) {
 
 Loaded LoadAndCheck(const CommonOptions& options, bool strict) {
   Loaded loaded;
-  loaded.platform = std::make_unique<Platform>(
-      LoadPlatform(ConfigPath(options.config_path, options.env), options.env, &loaded.diag));
+  loaded.platform =
+      std::make_unique<Platform>(LoadPlatform(ConfigPath(options.config_path, options.env),
+                                              options.env, &loaded.diag, options.keep_statements));
   if (!loaded.diag.has_errors()) {
     MigrationGraph graph = MigrationGraph::Build(loaded.platform->model, &loaded.diag);
     if (strict) loaded.diag.MakeWarningsErrors();
