@@ -227,6 +227,31 @@ TEST_F(LoaderTest, AllErrorsOfAllFilesAreReportedTogether) {
   EXPECT_EQ(diag_.error_count(), 3) << Describe(diag_, p_.root());
 }
 
+// validate, status and the like keep no statements: every file is still
+// read, hashed, lexed and checked, and migrations come in version order.
+TEST_F(LoaderTest, WithoutStatementsEverythingIsStillChecked) {
+  p_.WritePlatformFile("main");
+  p_.WriteService("users");
+  p_.WriteMigration("users", "010_later.up.sql", "SELECT 1;");
+  p_.WriteMigration("users", "002_t.up.sql", "CREATE TABLE t (id int);\nSELECT 'open;\n");
+  p_.WriteMigration("users", "002_t.down.sql", "DROP TABLE t;");
+  p_.WriteMigration("users", "9_nine.up.sql", "SELECT 9;");
+  Diagnostics diag;
+  Platform platform = LoadPlatform(p_.config(), ProcessEnvironment(), &diag, false);
+  EXPECT_NE(Describe(diag, p_.root()).find("002_t.up.sql:2"), std::string::npos)
+      << Describe(diag, p_.root());
+  ASSERT_EQ(platform.model.migrations.size(), 3u);
+  EXPECT_EQ(platform.model.migrations[0].version.text(), "002");
+  EXPECT_EQ(platform.model.migrations[1].version.text(), "9");
+  EXPECT_EQ(platform.model.migrations[2].version.text(), "010");
+  for (const Migration& m : platform.model.migrations) {
+    EXPECT_TRUE(m.up.empty());
+    EXPECT_TRUE(m.down.empty());
+    EXPECT_EQ(m.checksum.size(), 64u);
+  }
+  EXPECT_FALSE(platform.model.migrations[0].down_empty);
+}
+
 TEST_F(LoaderTest, SettingsFromTheFile) {
   Basic();
   p_.Write("lockstep.yaml",
