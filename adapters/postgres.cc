@@ -452,6 +452,14 @@ class PostgresDatabase : public Database {
     });
   }
 
+  // An events row of the database as a whole (no service or version).
+  void InsertEvent(pqxx::work& tx, const std::string& action, const std::string& status,
+                   const std::string& run_id, const std::string& detail) {
+    tx.exec_params("INSERT INTO " + Table("events") +
+                       " (action, status, run_id, actor, detail) VALUES ($1, $2, $3, $4, $5)",
+                   action, status, run_id, o_.applied_by, detail);
+  }
+
   Status RevertDrift(const std::vector<std::string>& statements, const std::string& run_id,
                      const std::string& detail) override {
     return Guard("revert the drift", [&] {
@@ -460,10 +468,7 @@ class PostgresDatabase : public Database {
       // every query on the table behind this one's lock.
       tx.exec("SET LOCAL lock_timeout = '5s'");
       for (const std::string& sql : statements) tx.exec(sql);
-      tx.exec_params("INSERT INTO " + Table("events") +
-                         " (action, status, run_id, actor, detail) VALUES ('revert drift', "
-                         "'reverted', $1, $2, $3)",
-                     run_id, o_.applied_by, detail);
+      InsertEvent(tx, "revert drift", "reverted", run_id, detail);
       tx.commit();
     });
   }
@@ -484,10 +489,7 @@ class PostgresDatabase : public Database {
     return Guard("record the decision to commit", [&] {
       pqxx::work tx(*conn_);
       tx.exec("SET LOCAL synchronous_commit = on");  // durable before any COMMIT PREPARED
-      tx.exec_params("INSERT INTO " + Table("events") +
-                         " (action, status, run_id, actor, detail) VALUES ('atomic decision', "
-                         "'commit', $1, $2, $3)",
-                     run_id, o_.applied_by, detail);
+      InsertEvent(tx, "atomic decision", "commit", run_id, detail);
       tx.commit();
     });
   }

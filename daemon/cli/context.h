@@ -91,10 +91,10 @@ std::string NextVersion(const MigrationGraph& graph, int service);
 
 // Writes <version>_<name>.up.sql and .down.sql into the service's folder,
 // refusing to overwrite; prints the paths (with `json`, as {"service",
-// "version", "up", "down"}). An exit code.
+// "version", "up", "down"}) and, when asked, returns them. An exit code.
 int WritePair(const Service& service, const std::string& version, const std::string& name,
               const std::string& up, const std::string& down, bool json, std::ostream& out,
-              Log& log);
+              Log& log, std::string* up_written = nullptr, std::string* down_written = nullptr);
 
 // The history row that records migration `m` as a baseline (run nothing);
 // `source` ("lockstep baseline") goes into its events row.

@@ -3,6 +3,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
+#include <map>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "daemon/cli/scratch.h"
 #include "daemon/engine/drift.h"
 #include "daemon/engine/drift_sql.h"
+#include "daemon/engine/state.h"
 #include "daemon/exit_codes.h"
 #include "daemon/views/json_views.h"
 
@@ -109,25 +111,21 @@ std::string Today() {
   return buffer;
 }
 
-// Whether `rows` record migration `m` applied (or baselined).
-bool Recorded(const MigrationGraph& graph, int m, const std::vector<HistoryRow>& rows) {
-  const Migration& mig = graph.model().migrations[m];
-  const std::string& service = graph.model().services[mig.service].name;
-  for (const HistoryRow& r : rows) {
-    if (r.service == service && Version::Parse(r.version) == mig.version &&
-        (r.status == "applied" || r.status == "baseline")) {
-      return true;
-    }
-  }
-  return false;
+// By migration: recorded applied (or baselined) in `rows`, the history of
+// `database`.
+std::vector<bool> AppliedOn(const MigrationGraph& graph, const std::string& database,
+                            std::vector<HistoryRow> rows) {
+  std::map<std::string, std::vector<HistoryRow>> histories;
+  histories[database] = std::move(rows);
+  return Reconcile(graph, histories).applied;
 }
 
-// True when every migration of service copy `copy` is recorded on its
-// database; else names the first that is not.
-bool AllApplied(const MigrationGraph& graph, int copy, const std::vector<HistoryRow>& rows,
+// True when every migration of service copy `copy` is applied; else names
+// the first that is not.
+bool AllApplied(const MigrationGraph& graph, int copy, const std::vector<bool>& applied,
                 std::string* first_pending) {
   for (int m : graph.MigrationsOf(copy)) {
-    if (!Recorded(graph, m, rows)) {
+    if (!applied[m]) {
       *first_pending = graph.IdOf(m);
       return false;
     }
@@ -137,19 +135,17 @@ bool AllApplied(const MigrationGraph& graph, int copy, const std::vector<History
 
 // The schema `database` should have by its history (a database baselined,
 // applied with plan --sql, or older than lockstep has no stored snapshot):
-// the migrations recorded there, applied in graph order to a scratch
-// database.
-Status BuildExpected(const MigrationGraph& graph, ScratchDatabases& scratch, Database& db,
-                     const std::string& database, SchemaSnapshot* expected) {
-  std::vector<HistoryRow> rows;
-  if (Status s = db.ReadHistory(&rows); !s.ok()) return s;
+// its `applied` migrations, in graph order, on a scratch database.
+Status BuildExpected(const MigrationGraph& graph, ScratchDatabases& scratch,
+                     const std::string& database, const std::vector<bool>& applied,
+                     SchemaSnapshot* expected) {
   std::ostream discard(nullptr);
   if (Status s = scratch.Make(database, discard); !s.ok()) return s;
   Database& target = scratch.of(database);
   for (int m : graph.TopologicalOrder()) {
     const Migration& mig = graph.model().migrations[m];
     const Service& service = graph.model().services[mig.service];
-    if (service.database != database || !Recorded(graph, m, rows)) continue;
+    if (service.database != database || !applied[m]) continue;
     MigrationToRun run{&mig, service.name, service.schema, scratch.run_id(), false};
     run.create_schema = !service.member.empty() && !service.schema.empty();
     Status s = target.Apply(run);
@@ -210,8 +206,9 @@ int WriteMigration(const CommonOptions& options, const std::string& name, std::o
   if (status.ok()) status = db->LoadSnapshot(&stored, &found);
   if (status.ok()) status = db->CaptureSchema(&live);
   if (!status.ok()) return OkOrSay(status, log);
+  std::vector<bool> applied = AppliedOn(graph, service.database, std::move(rows));
   std::string pending;
-  if (!AllApplied(graph, copies[0], rows, &pending)) {
+  if (!AllApplied(graph, copies[0], applied, &pending)) {
     log.error() << "lockstep: drift --write-migration: " << pending << " is not applied on "
                 << service.database << ": apply " << service.name
                 << "'s migrations first (lockstep apply --service " << service.name
@@ -219,7 +216,7 @@ int WriteMigration(const CommonOptions& options, const std::string& name, std::o
     return kExitFailed;
   }
   ScratchDatabases scratch(*loaded.platform, options, "", false, "drift");
-  if (!found) status = BuildExpected(graph, scratch, *db, service.database, &stored);
+  if (!found) status = BuildExpected(graph, scratch, service.database, applied, &stored);
   if (!status.ok()) return OkOrSay(status, log);
   std::vector<DriftItem> items = Diff(stored, live);
   if (items.empty()) {
@@ -255,13 +252,11 @@ int WriteMigration(const CommonOptions& options, const std::string& name, std::o
       NoteLines(down.inexpressible, "not undone, do it by hand") + "\n" + Statements(down);
   std::ostringstream paths;
   const Service& folder = loaded.written_platform().model.services[written];
-  if (int code = WritePair(folder, version, stem, up_text, down_text, false, paths, log)) {
+  std::string up_path, down_path;
+  if (int code = WritePair(folder, version, stem, up_text, down_text, false, paths, log, &up_path,
+                           &down_path)) {
     return code;
   }
-  std::filesystem::path up_path =
-      std::filesystem::path(folder.folder) / (version + "_" + stem + ".up.sql");
-  std::filesystem::path down_path =
-      std::filesystem::path(folder.folder) / (version + "_" + stem + ".down.sql");
   // Recorded from the files as loaded, checksum and all; a failure leaves
   // no files behind, so that a second try starts clean.
   auto undo = [&](const std::string& why) {
@@ -286,8 +281,8 @@ int WriteMigration(const CommonOptions& options, const std::string& name, std::o
     out << ordered_json{{"migration", id},
                         {"database", service.database},
                         {"differences", items.size()},
-                        {"up", up_path.string()},
-                        {"down", down_path.string()},
+                        {"up", up_path},
+                        {"down", down_path},
                         {"statements", up.statements.size()},
                         {"may_lose_data", up.losses},
                         {"recorded", "baseline"}}
@@ -327,8 +322,11 @@ int RunDrift(const CommonOptions& options, const DriftOptions& drift_options, st
   check.keep_snapshots = drift_options.revert_sql;
   check.expected_without_snapshot = [&](Database& db, const std::string& database,
                                         SchemaSnapshot* expected) {
+    std::vector<HistoryRow> rows;
+    if (Status s = db.ReadHistory(&rows); !s.ok()) return s;
+    std::vector<bool> applied = AppliedOn(*loaded.graph, database, std::move(rows));
     std::lock_guard<std::mutex> lock(scratch_mu);
-    return BuildExpected(*loaded.graph, scratch, db, database, expected);
+    return BuildExpected(*loaded.graph, scratch, database, applied, expected);
   };
   std::vector<DatabaseDrift> drift =
       CheckDrift({names.begin(), names.end()}, MakeDatabases(options, *loaded.platform, NewRunId()),

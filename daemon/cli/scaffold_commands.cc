@@ -67,7 +67,7 @@ std::string NextVersion(const MigrationGraph& graph, int service) {
 // {"service", "version", "up", "down"}).
 int WritePair(const Service& service, const std::string& version, const std::string& name,
               const std::string& up, const std::string& down, bool json, std::ostream& out,
-              Log& log) {
+              Log& log, std::string* up_written, std::string* down_written) {
   const std::string stem = version + "_" + name;
   std::string up_path = (fs::path(service.folder) / (stem + ".up.sql")).string();
   std::string down_path = (fs::path(service.folder) / (stem + ".down.sql")).string();
@@ -83,6 +83,8 @@ int WritePair(const Service& service, const std::string& version, const std::str
     log.error() << "lockstep: cannot write into " << service.folder << "\n";
     return kExitFailed;
   }
+  if (up_written) *up_written = up_path;
+  if (down_written) *down_written = down_path;
   if (json) {
     nlohmann::ordered_json j{
         {"service", service.name}, {"version", version}, {"up", up_path}, {"down", down_path}};

@@ -417,7 +417,11 @@ void Daemon::CorrectDrift(const Observed& obs) {
                      << list(c.reported) << "\n";
     }
   }
-  Refresh();  // the page and /metrics show what is left
+  // The page and /metrics show what is left; nothing to re-read when no
+  // revert went through.
+  bool changed = false;
+  for (const DriftCorrection& c : done) changed |= !c.reverted.empty();
+  if (changed) Refresh();
 }
 
 std::shared_ptr<RunRecord> Daemon::Enqueue(const std::string& action, const std::string& target,

@@ -88,15 +88,8 @@ const HandChange kChanges[] = {
 
 class DriftCorrectionTest : public IntegrationTest {
  protected:
-  // pg_dump --schema-only of `db` without lockstep's schema, comments and
-  // the random key of the \restrict lines.
-  std::string Dump(const std::string& db) {
-    std::string out;
-    Shell("pg_dump --schema-only --no-owner -N lockstep '" + pg_.Url(db) +
-              "' | grep -v -e '^--' -e '^.restrict ' -e '^.unrestrict ' -e '^$'",
-          &out);
-    return out;
-  }
+  // The schema of `db`, without lockstep's own.
+  std::string Dump(const std::string& db) { return PgDump(db, "--schema-only -N lockstep"); }
   // psql on `db`, stopping at the first error; its exit code.
   int Psql(const std::string& db, const std::string& file) {
     return Shell("psql -X -q -v ON_ERROR_STOP=1 -f " + file + " '" + pg_.Url(db) + "' 2>&1");

@@ -99,6 +99,15 @@ class IntegrationTest : public ::testing::Test {
     return RunLockstep("-c " + config + " apply " + extra, env);
   }
   std::string Count(const std::string& db, const std::string& sql) { return pg_.Query(db, sql); }
+  // pg_dump `flags` of `db`, without comments, blank lines and the random
+  // key of the \restrict lines: two dumps of equal databases are equal.
+  std::string PgDump(const std::string& db, const std::string& flags) {
+    std::string out;
+    Shell("pg_dump --no-owner " + flags + " '" + pg_.Url(db) +
+              "' | grep -v -e '^--' -e '^.restrict ' -e '^.unrestrict ' -e '^$'",
+          &out);
+    return out;
+  }
   // Waits until `sql` on `db` returns something other than "0" or "".
   bool WaitFor(const std::string& db, const std::string& sql, std::chrono::seconds limit = 20s) {
     auto deadline = std::chrono::steady_clock::now() + limit;

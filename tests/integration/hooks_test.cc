@@ -40,15 +40,8 @@ class HooksTest : public IntegrationTest {
     std::sort(out.begin(), out.end());
     return out;
   }
-  // pg_dump of the public schema (schema and data) of `db`, without its
-  // comments and the random key of its \restrict lines.
-  std::string Dump(const std::string& db) {
-    std::string out;
-    Shell("pg_dump --no-owner --schema=public '" + pg_.Url(db) +
-              "' | grep -v -e '^--' -e '^.restrict ' -e '^.unrestrict '",
-          &out);
-    return out;
-  }
+  // The public schema of `db`, schema and data.
+  std::string Dump(const std::string& db) { return PgDump(db, "--schema=public"); }
 
   std::string backups_;
 };
