@@ -11,6 +11,21 @@ std::string LockHolder::ToString() const {
   return out + ")";
 }
 
+Status Database::ApplyBatch(const std::vector<MigrationToRun>& runs, const Ended& ended,
+                            const std::atomic<bool>& cut) {
+  for (size_t i = 0; i < runs.size(); ++i) {
+    if (i > 0 && cut) {
+      Status s = Status::Cancelled("not started: the batch was cut");
+      ended(i, s);
+      return s;
+    }
+    Status s = Apply(runs[i]);
+    ended(i, s);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 Status Database::RecordBaseline(const std::vector<HistoryRow>&) {
   return Status::Failed("this database cannot record a baseline");
 }

@@ -8,6 +8,7 @@
 #ifndef LOCKSTEP_ADAPTERS_DATABASE_H_
 #define LOCKSTEP_ADAPTERS_DATABASE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -112,6 +113,26 @@ class Database {
   // row either way). The error names file:line, SQLSTATE, message, detail and hint. REQUIRES: the
   // lock is held.
   virtual Status Apply(const MigrationToRun& run) = 0;
+
+  // Called as each migration of a batch ends: its index and its outcome.
+  using Ended = std::function<void(size_t index, const Status& status)>;
+  // Applies `runs` in order, as Apply would one by one, and stops at the
+  // first failure: `ended` is called for each migration that ran, as it
+  // ends (the last call may be a failure), and the failure, if any, is
+  // returned. The last call comes once this Database is free for the next
+  // call. Once `cut` is set (any thread), no further migration of the batch
+  // starts; the caller calls CutBatch() too.
+  //
+  // The PostgreSQL adapter sends a batch of migrations that each run in a
+  // transaction as one message, so that the server goes from one to the
+  // next without waiting for this client. REQUIRES: the lock is held.
+  virtual Status ApplyBatch(const std::vector<MigrationToRun>& runs, const Ended& ended,
+                            const std::atomic<bool>& cut);
+  // Any thread, during ApplyBatch: for an adapter whose server runs a batch
+  // on its own, makes it start no further migration of it (the one running
+  // finishes); those that do not start end as failures, as if cancelled.
+  // Returns at once.
+  virtual void CutBatch() {}
 
   // Reads the live schema from the catalog: tables, columns (type,
   // nullability, default), indexes, constraints, views, functions, triggers,

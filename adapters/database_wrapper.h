@@ -26,6 +26,11 @@ class DatabaseWrapper : public Database {
   Status EnsureSchema() override { return target_->EnsureSchema(); }
   Status ReadHistory(std::vector<HistoryRow>* rows) override { return target_->ReadHistory(rows); }
   Status Apply(const MigrationToRun& run) override { return target_->Apply(run); }
+  Status ApplyBatch(const std::vector<MigrationToRun>& runs, const Ended& ended,
+                    const std::atomic<bool>& cut) override {
+    return target_->ApplyBatch(runs, ended, cut);
+  }
+  void CutBatch() override { target_->CutBatch(); }
   Status CaptureSchema(SchemaSnapshot* snapshot) override {
     return target_->CaptureSchema(snapshot);
   }

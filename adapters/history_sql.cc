@@ -61,14 +61,18 @@ HistoryEntry EntryOf(const Migration& m, const std::string& service, const std::
   return e;
 }
 
+std::string StartMarkSql() {
+  return "SELECT set_config('lockstep.started', extract(epoch FROM clock_timestamp())::text, true)";
+}
+
 std::string RecordSql(const std::string& schema, const HistoryEntry& e, const QuoteLiteral& quote) {
   std::string table = "\"" + schema + "\".";
   std::string service = quote(e.service), version = quote(e.version), name = quote(e.name),
               run_id = quote(e.run_id), ms = std::to_string(e.execution_ms);
   std::string started = "clock_timestamp() - interval '" + ms + " milliseconds'";
   if (e.timed_by_server) {
-    started = "statement_timestamp()";
-    ms = "(extract(epoch FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint";
+    started = "to_timestamp(current_setting('lockstep.started')::float8)";
+    ms = "(extract(epoch FROM clock_timestamp() - " + started + ") * 1000)::bigint";
   }
   return "WITH h AS (INSERT INTO " + table +
          "history (service, version, name, checksum, status, started_at, finished_at, "

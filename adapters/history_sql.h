@@ -20,11 +20,15 @@ struct HistoryEntry {
   std::string applied_by_sql;  // an SQL expression: a quoted literal, or current_user
   std::string lockstep_version;
   int64_t execution_ms = 0;
-  // Timed by the server instead: from the arrival of the message this
-  // statement is part of (statement_timestamp()) to now. For a migration
-  // sent in one message with its record.
+  // Timed by the server instead: from the moment StartMarkSql() ran in the
+  // same transaction to now. For a migration sent in one message with its
+  // record (and perhaps with other migrations).
   bool timed_by_server = false;
 };
+
+// Notes the time in the transaction, for an entry timed_by_server: its
+// started_at. Local to the transaction (and so fine through a pooler).
+std::string StartMarkSql();
 
 // The entry of `m` (of service `service`), recorded by `applied_by_sql`.
 HistoryEntry EntryOf(const Migration& m, const std::string& service, const std::string& run_id,

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
 #include <unistd.h>
 
@@ -237,23 +238,73 @@ class PostgresDatabase : public Database {
                             keeper_->why() + "; no further migration starts");
     }
     size_t current = 0;  // statement being run, for the error's file:line
-    auto start = Clock::now();
-    try {
+    const MigrationToRun* running = &run;
+    return RunMigrations(running, current, [&] {
+      auto start = Clock::now();
       if (OutsideTransaction(run)) {
         ApplyStatementByStatement(run, &current, start);
       } else {
         ApplyInTransaction(run, &current, start);
       }
+    });
+  }
+
+  // Migrations that each run in a transaction go as one message (without a
+  // lease, whose fence is read before each COMMIT); anything else one by one.
+  Status ApplyBatch(const std::vector<MigrationToRun>& runs, const Ended& ended,
+                    const std::atomic<bool>& cut) override {
+    bool together = !o_.lease && runs.size() > 1;
+    for (const MigrationToRun& run : runs) {
+      together = together && !OutsideTransaction(run) && !run.atomic;
+    }
+    if (!together) return Database::ApplyBatch(runs, ended, cut);
+    Status s = PrepareForMigrations();
+    size_t at = 0, current = 0;
+    const MigrationToRun* failing = &runs.front();
+    {
+      std::lock_guard<std::mutex> lock(cut_mu_);
+      in_batch_ = true;
+    }
+    if (s.ok()) {
+      s = RunMigrations(failing, current, [&] {
+        try {
+          // The last one's end is told once the connection is free again.
+          auto committed = [&](size_t i) {
+            if (i + 1 < runs.size()) ended(i, Status::Ok());
+          };
+          ApplyInOneMessage(runs, committed, &at, &current);
+          EndCut();
+          ended(runs.size() - 1, Status::Ok());
+        } catch (...) {
+          failing = &runs[at];
+          throw;
+        }
+      });
+    }
+    EndCut();
+    if (s.ok()) return s;
+    s = s.WithMessage(Scrub(s.message(), secrets_));
+    ended(at, s);
+    return s;
+  }
+
+  // Runs `body`, which runs migrations; its failure is told as the failure
+  // of statement `current` of `*run` (both read once it failed), by
+  // file:line.
+  template <typename F>
+  Status RunMigrations(const MigrationToRun* const& run, const size_t& current, F&& body) {
+    try {
+      body();
       return Status::Ok();
     } catch (const pqxx::sql_error& e) {
-      return Status::Failed(FailureText(run, current, e.sqlstate(), ServerMessage(e.what())));
+      return Status::Failed(FailureText(*run, current, e.sqlstate(), ServerMessage(e.what())));
     } catch (const pqxx::broken_connection& e) {
       std::string reason = LostReason(e);
       Drop();
       return Status::Failed(
-          FailureText(run, current, "", "lost the connection to the database: " + reason));
+          FailureText(*run, current, "", "lost the connection to the database: " + reason));
     } catch (const std::exception& e) {
-      return Status::Failed(FailureText(run, current, "", OneLine(e.what())));
+      return Status::Failed(FailureText(*run, current, "", OneLine(e.what())));
     }
   }
 
@@ -529,6 +580,47 @@ class PostgresDatabase : public Database {
     });
   }
 
+  // The batch's gates (MessageOf) fail once a second connection holds the
+  // gate lock: it connects and takes it on a thread of its own, and keeps it
+  // until the batch is over (EndCut). In a transaction, so that a pooler in
+  // transaction mode keeps it on one server connection.
+  void CutBatch() override {
+    std::lock_guard<std::mutex> lock(cut_mu_);
+    if (!in_batch_ || cutter_.joinable()) return;
+    cutter_ = std::thread([this] {
+      try {
+        auto c = std::make_unique<pqxx::connection>(o_.url);
+        pqxx::nontransaction tx(*c);
+        tx.exec("BEGIN");
+        tx.exec("SELECT pg_advisory_xact_lock(" + GateKey() + ")");
+        cut_conn_ = std::move(c);
+      } catch (const std::exception&) {
+        // The gates stay open: the batch goes on, and each migration of it
+        // that commits is reported as applied.
+      }
+    });
+  }
+
+  // The batch is over: the gate lock goes.
+  void EndCut() {
+    std::thread cutter;
+    {
+      std::lock_guard<std::mutex> lock(cut_mu_);
+      in_batch_ = false;
+      cutter.swap(cutter_);
+    }
+    if (cutter.joinable()) cutter.join();
+    cut_conn_.reset();  // ends its transaction
+  }
+
+  // The two-int advisory key of this run's gate on this database: a space
+  // apart from the migration lock's bigint key.
+  std::string GateKey() const {
+    std::string hex = Sha256Hex("lockstep gate:" + o_.run_id + "/" + o_.history_schema);
+    return "1819239275, " +
+           std::to_string(static_cast<int32_t>(std::stoul(hex.substr(0, 8), nullptr, 16)));
+  }
+
   void Cancel() override {
     std::lock_guard<std::mutex> lock(mu_);
     if (conn_) {
@@ -729,7 +821,11 @@ class PostgresDatabase : public Database {
   // history row (N + 1 round trips: the fence must be read before COMMIT).
   // Otherwise everything goes in one message (MigrationMessage).
   void ApplyInTransaction(const MigrationToRun& run, size_t* current, Clock::time_point start) {
-    if (!o_.lease) return ApplyInOneMessage(run, current);
+    if (!o_.lease) {
+      size_t at = 0;
+      return ApplyInOneMessage(
+          {run}, [](size_t) {}, &at, current);
+    }
     const std::vector<Statement>& statements = Statements(run);
     pqxx::nontransaction tx(*conn_);
     std::string begin =
@@ -772,53 +868,93 @@ class PostgresDatabase : public Database {
     }
   }
 
-  // BEGIN, the settings, the statements, the history and events rows and
-  // COMMIT as one simple-query message: one round trip per migration. The
-  // server answers each command in turn and stops at the first error, so the
-  // failing statement is the error's position when it has one, else the
-  // number of answers before it. Statements are joined with "\n;\n": one may
-  // end in a -- comment.
-  void ApplyInOneMessage(const MigrationToRun& run, size_t* current) {
-    const std::vector<Statement>& statements = Statements(run);
-    // apply --atomic: inside the database's open transaction but for the
-    // first (a setting always comes first then: TransactionSettings).
-    bool begins = !run.atomic || run.atomic_begins;
-    std::string message = begins ? "BEGIN" : "";
-    size_t commands = begins ? 1 : 0;
-    for (const std::string& setting : TransactionSettings(run)) {
-      message += (message.empty() ? "" : ";\n") + setting;
-      ++commands;
+  // One migration's part of a message (MessageOf).
+  struct Piece {
+    size_t begin = 0;              // its first byte in the message
+    size_t first_answer = 0;       // the server's answers to the pieces before it
+    size_t before_statements = 0;  // its commands before its statements
+    size_t commands = 0;           // all its commands (BEGIN to COMMIT)
+    std::vector<size_t> offsets;   // of each statement in the message, in bytes
+  };
+
+  // For each run: BEGIN, the settings, the statements, the history and
+  // events rows and COMMIT, all of it one simple-query message. Statements
+  // are joined with "\n;\n": one may end in a -- comment.
+  std::string MessageOf(const std::vector<MigrationToRun>& runs, std::vector<Piece>* pieces) {
+    std::string message;
+    size_t answers = 0;
+    for (const MigrationToRun& run : runs) {
+      Piece piece;
+      if (!message.empty()) message += ";\n";
+      piece.begin = message.size();
+      piece.first_answer = answers;
+      // apply --atomic: inside the database's open transaction but for the
+      // first.
+      std::vector<std::string> head;
+      if (!run.atomic || run.atomic_begins) head.push_back("BEGIN");
+      // After the first: the gate, which fails once the batch is cut
+      // (CutBatch), before anything of this migration ran. (Not 1/0: the
+      // planner would fold it and fail every time.)
+      if (!pieces->empty()) {
+        head.push_back("SELECT CASE WHEN pg_try_advisory_lock(" + GateKey() +
+                       ") THEN pg_advisory_unlock(" + GateKey() +
+                       ") ELSE 1 / (0 * pg_backend_pid()) > 0 END");
+      }
+      head.push_back(StartMarkSql());
+      for (std::string& setting : TransactionSettings(run)) head.push_back(std::move(setting));
+      for (size_t i = 0; i < head.size(); ++i) message += (i ? ";\n" : "") + head[i];
+      piece.before_statements = head.size();
+      for (const Statement& st : Statements(run)) {
+        message += "\n;\n";
+        piece.offsets.push_back(message.size());
+        message += st.sql;
+      }
+      message += "\n;\n" + DoneSql(run, Clock::now(), /*timed_by_server=*/true);
+      if (!run.atomic) message += ";\nCOMMIT";
+      piece.commands = piece.before_statements + Statements(run).size() + 1 + (run.atomic ? 0 : 1);
+      answers += piece.commands;
+      pieces->push_back(std::move(piece));
     }
-    const size_t before_statements = commands;
-    std::vector<size_t> offsets;  // of each statement in the message, in bytes
-    for (const Statement& st : statements) {
-      message += "\n;\n";
-      offsets.push_back(message.size());
-      message += st.sql;
-    }
-    message += "\n;\n" + DoneSql(run, Clock::now(), /*timed_by_server=*/true) +
-               (run.atomic ? "" : ";\nCOMMIT");
+    return message;
+  }
+
+  // Runs `runs` in one message (MessageOf): one round trip for all, and the
+  // server goes from one migration to the next without waiting for this
+  // client. `committed(i)` is called as the server answers run i's COMMIT.
+  // The server answers each command in turn and stops at the first error,
+  // which commits nothing more; on an error *at and *current name the run
+  // and its failing statement: the error's position when it has one, else
+  // the number of answers before it.
+  template <typename Committed>
+  void ApplyInOneMessage(const std::vector<MigrationToRun>& runs, Committed&& committed, size_t* at,
+                         size_t* current) {
+    std::vector<Piece> pieces;
+    const std::string message = MessageOf(runs, &pieces);
+    *at = 0;
     *current = 0;
+    size_t next_commit = 0;  // the run whose COMMIT comes next
+    auto answered = [&](size_t answers) {
+      while (next_commit < pieces.size() && !runs[next_commit].atomic &&
+             answers >= pieces[next_commit].first_answer + pieces[next_commit].commands) {
+        committed(next_commit++);
+      }
+    };
+    auto failed = [&](size_t answers, int position) {
+      if (position > 0) {
+        size_t byte = ByteOffsetOf(message, static_cast<size_t>(position));
+        while (*at + 1 < pieces.size() && pieces[*at + 1].begin <= byte) ++*at;
+        *current = StatementAtByte(pieces[*at], Statements(runs[*at]), byte);
+      } else {
+        while (*at + 1 < pieces.size() && pieces[*at + 1].first_answer <= answers) ++*at;
+        const Piece& p = pieces[*at];
+        size_t local = answers - p.first_answer;
+        *current = local < p.before_statements
+                       ? 0
+                       : std::min(local - p.before_statements, Statements(runs[*at]).size());
+      }
+    };
     try {
-      SendMessage(message, [&](size_t answered, int position) {
-        if (position > 0) {
-          // Statements that start at or before the error's byte.
-          size_t byte = ByteOffsetOf(message, static_cast<size_t>(position));
-          size_t k = static_cast<size_t>(std::upper_bound(offsets.begin(), offsets.end(), byte) -
-                                         offsets.begin());
-          if (k == 0) {
-            *current = 0;  // in BEGIN or the settings: named by the first statement
-          } else if (k == offsets.size() && byte >= offsets.back() + statements.back().sql.size()) {
-            *current = statements.size();  // in the record
-          } else {
-            *current = k - 1;
-          }
-        } else if (answered < before_statements) {
-          *current = 0;
-        } else {
-          *current = std::min(answered - before_statements, statements.size());
-        }
-      });
+      SendMessage(message, answered, failed);
     } catch (...) {
       if (conn_) {
         pqxx::nontransaction tx(*conn_);
@@ -826,7 +962,23 @@ class PostgresDatabase : public Database {
       }
       throw;
     }
-    *current = statements.size();
+    *at = runs.size() - 1;
+    *current = Statements(runs.back()).size();
+  }
+
+  // Which statement of `piece` an error at `byte` of the message is in:
+  // those that start at or before it; 0 in BEGIN or the settings (named by
+  // the first statement), and statements.size() in the record.
+  static size_t StatementAtByte(const Piece& piece, const std::vector<Statement>& statements,
+                                size_t byte) {
+    const std::vector<size_t>& offsets = piece.offsets;
+    size_t k = static_cast<size_t>(std::upper_bound(offsets.begin(), offsets.end(), byte) -
+                                   offsets.begin());
+    if (k == 0) return 0;
+    if (k == offsets.size() && byte >= offsets.back() + statements.back().sql.size()) {
+      return statements.size();
+    }
+    return k - 1;
   }
 
   // The byte offset of the 1-based character `position` the server reports
@@ -840,11 +992,11 @@ class PostgresDatabase : public Database {
   }
 
   // Sends `message` as one simple query on the raw connection and reads every
-  // answer. On an error, calls `failed(answers before it, its position or 0)`
-  // and throws what libpqxx would: broken_connection when the connection
-  // went, sql_error with the SQLSTATE otherwise.
-  template <typename OnError>
-  void SendMessage(const std::string& message, OnError&& failed) {
+  // answer, calling `answered_so_far(answers)` as each command's comes. On an
+  // error, calls `failed(answers before it, its position or 0)` and throws what libpqxx would:
+  // broken_connection when the connection went, sql_error with the SQLSTATE otherwise.
+  template <typename OnAnswer, typename OnError>
+  void SendMessage(const std::string& message, OnAnswer&& answered_so_far, OnError&& failed) {
     PGconn* pg = watch_.conn;
     if (!pg) throw pqxx::broken_connection("not connected");
     if (!PQsendQuery(pg, message.c_str())) throw pqxx::broken_connection(PQerrorMessage(pg));
@@ -870,10 +1022,10 @@ class PostgresDatabase : public Database {
                      "INSERT statements");
       } else if (st == PGRES_COPY_OUT) {
         char* row = nullptr;
+        // Its answer follows (COMMAND_OK), and counts.
         while (PQgetCopyData(pg, &row, 0) > 0) PQfreemem(row);
-        ++answered;
       } else if (!have_error) {
-        ++answered;
+        answered_so_far(++answered);
       }
       PQclear(r);
     }
@@ -974,10 +1126,14 @@ class PostgresDatabase : public Database {
   LibpqWatch watch_;                  // declared before conn_: the connection's policy points at it
   std::unique_ptr<WatchedConnection> conn_;
   std::unique_ptr<NoticeSink> notices_;
-  bool prepared_ = false;                // PrepareForMigrations ran
-  bool probed_ = false;                  // for transaction pooling, before the first lock
-  bool pooled_ = false;                  // through a pooler in transaction mode
-  std::unique_ptr<LeaseKeeper> keeper_;  // renews the lease while it is held
+  bool prepared_ = false;                       // PrepareForMigrations ran
+  bool probed_ = false;                         // for transaction pooling, before the first lock
+  bool pooled_ = false;                         // through a pooler in transaction mode
+  std::unique_ptr<LeaseKeeper> keeper_;         // renews the lease while it is held
+  std::mutex cut_mu_;                           // guards in_batch_ and cutter_
+  bool in_batch_ = false;                       // ApplyBatch sends a batch now
+  std::thread cutter_;                          // CutBatch's, until EndCut joins it
+  std::unique_ptr<pqxx::connection> cut_conn_;  // holds the gate lock
 };
 
 }  // namespace

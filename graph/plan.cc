@@ -66,6 +66,7 @@ Plan::Plan(const MigrationGraph& graph, std::vector<bool> pending, Lanes lanes, 
       lanes_(std::move(lanes)),
       rank_(graph.size()),
       missing_(graph.size(), 0),
+      chained_(graph.size(), false),
       on_failure_(on_failure),
       lane_busy_(lanes_.databases.size(), false),
       lane_dead_(lanes_.databases.size(), false) {
@@ -128,8 +129,47 @@ void Plan::Finished(int migration, bool ok) {
     return;
   }
   for (int next : After(migration)) {
-    if (pending_[next] && --missing_[next] == 0) ready_.emplace(rank_[next], next);
+    if (pending_[next] && --missing_[next] == 0 && !chained_[next]) {
+      ready_.emplace(rank_[next], next);
+    }
   }
+}
+
+std::vector<int> Plan::Chain(int m, size_t max,
+                             const std::function<bool(int migration)>& may_join) {
+  const int lane = lanes_.lane_of_migration[m];
+  std::set<std::pair<int, int>> candidates;  // (rank, migration): ready once the chain ran
+  for (const auto& [rank, r] : ready_) {
+    if (lanes_.lane_of_migration[r] == lane) candidates.emplace(rank, r);
+  }
+  std::map<int, int> missing;  // what the chain so far leaves missing, where it changed
+  std::vector<int> chain;
+  for (int last = m; chain.size() < max;) {
+    for (int next : After(last)) {
+      if (!pending_[next] || lanes_.lane_of_migration[next] != lane || chained_[next]) continue;
+      auto it = missing.emplace(next, missing_[next]).first;
+      if (--it->second == 0) candidates.emplace(rank_[next], next);
+    }
+    if (candidates.empty() || !may_join(candidates.begin()->second)) break;
+    last = candidates.begin()->second;
+    candidates.erase(candidates.begin());
+    ready_.erase({rank_[last], last});
+    chained_[last] = true;
+    chain.push_back(last);
+  }
+  return chain;
+}
+
+void Plan::StartChained(int m) {
+  assert(chained_[m] && missing_[m] == 0 && !lane_busy_[lanes_.lane_of_migration[m]]);
+  chained_[m] = false;
+  lane_busy_[lanes_.lane_of_migration[m]] = true;
+  ++running_;
+}
+
+void Plan::Unchain(int m) {
+  chained_[m] = false;
+  if (missing_[m] == 0) ready_.emplace(rank_[m], m);
 }
 
 bool Plan::ReadyOn(int lane) const {

@@ -64,6 +64,19 @@ class Plan {
   // Reports the end of a running migration. On failure nothing new starts.
   void Finished(int migration, bool ok);
 
+  // The migrations of running `m`'s lane that can follow it there, in the
+  // order NextReady would start them, if `m` and each of them before it
+  // succeed and nothing else finishes: up to `max`, while
+  // `may_join(migration)` holds. They are set aside for the lane: none of
+  // them becomes ready for NextReady; each starts with StartChained once the
+  // one before it finished, and Unchain gives back those that will not.
+  std::vector<int> Chain(int m, size_t max, const std::function<bool(int migration)>& may_join);
+  // Starts chained `m`, whose dependencies are done. REQUIRES: its lane is
+  // idle.
+  void StartChained(int m);
+  // Gives chained `m` back: ready again when its dependencies are done.
+  void Unchain(int m);
+
   int running() const { return running_; }
   int remaining() const { return remaining_; }
   // True once a failure stops everything (kStop).
@@ -85,6 +98,7 @@ class Plan {
   std::vector<int> rank_;                // topological position, for ready order
   std::vector<int> missing_;             // pending dependencies not yet finished
   std::set<std::pair<int, int>> ready_;  // (rank, migration)
+  std::vector<bool> chained_;            // set aside by Chain
   OnFailure on_failure_;
   std::vector<bool> lane_busy_;
   std::vector<bool> lane_dead_;

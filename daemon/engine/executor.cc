@@ -32,6 +32,7 @@ using SteadyClock = std::chrono::steady_clock;
 ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& run_id) {
   ExecutorOptions o;
   o.jobs = settings.jobs;
+  o.batch = settings.lock == Settings::Lock::kLease ? 1 : o.batch;  // its fence: one at a time
   o.max_connections = settings.max_connections;
   o.connections_per_lane = settings.lock == Settings::Lock::kLease ? 2 : 1;
   o.continue_on_failure = settings.on_failure == Settings::OnFailure::kContinue;
@@ -86,6 +87,31 @@ struct Executor::Impl {
   // its lane (or a Flush) returns: WAL is flushed in order.
   std::vector<std::vector<Ended>> unreported;
   std::vector<SteadyClock::time_point> last_durable;  // by lane
+  // By lane: the migrations sent together (the first started by the plan,
+  // the others chained to it), and where they stand.
+  struct Batch {
+    std::vector<int> chain;
+    std::vector<bool> durable;  // by position: committed with the server's synchronous_commit
+    size_t next = 0;            // the first not yet ended
+    uint64_t serial = 0;        // which of the lane's batches
+    // Set once the run starts nothing new (a stop, a failure): the batch
+    // starts nothing more (Database::CutBatch), and the next migration, which
+    // the server may have begun before the cut took hold, is held back: not
+    // started in the plan, and applied only if it commits.
+    std::shared_ptr<std::atomic<bool>> cut;
+    bool held_back = false;
+    SteadyClock::time_point start;  // of the one running
+    // How many the next batch may hold: 1 at first; twice the last one's
+    // size while its migrations took under kQuick each, else 1 again. A
+    // batch saves this process's time between migrations, which only counts
+    // when they are quick; slow ones go one at a time, so that each is
+    // reported (and made durable, about once a second) as it ends.
+    size_t size = 1;
+    SteadyClock::time_point began;  // of the whole batch
+  };
+  static constexpr std::chrono::milliseconds kQuick{20};
+  std::vector<Batch> batches;
+  uint64_t batch_serial = 0;  // of the latest batch, of any lane and run
   // By migration: something of another lane depends on it (computed once
   // per run: MustBeDurable asks for every migration).
   std::vector<bool> needed_elsewhere;
@@ -182,13 +208,17 @@ struct Executor::Impl {
     if (stop_requested && !stopping) BeginStop();
     while (!stopping && plan->running() < options.jobs) {
       std::optional<int> next = plan->NextReady([this](int lane) {
-        return hold[lane] == Hold::kHeld ||
+        return (hold[lane] == Hold::kHeld && !running_lane[lane]) ||
                (hold[lane] == Hold::kNone && connections + kTakingConnections <= Budget());
       });
       if (!next) break;
       Start(*next);
     }
-    if (plan->running() == 0 && letting == 0 && (plan->done() || stopping)) {
+    // (A lane whose next migration is held back runs nothing in the plan,
+    // but its batch is still in flight.)
+    bool in_flight =
+        std::find(running_lane.begin(), running_lane.end(), true) != running_lane.end();
+    if (plan->running() == 0 && letting == 0 && !in_flight && (plan->done() || stopping)) {
       grace.reset();  // cancels its wait
       ticker.reset();
       signals->cancel();
@@ -329,35 +359,157 @@ struct Executor::Impl {
       });
       return;
     }
+    Batch& b = batches[lane];
+    b.chain = Chain(m, b.size);
+    b.durable.clear();
+    b.next = 0;
+    const uint64_t serial = b.serial = ++batch_serial;
+    b.cut = std::make_shared<std::atomic<bool>>(false);
+    b.held_back = false;
+    std::vector<MigrationToRun> runs;
+    for (size_t i = 0; i < b.chain.size(); ++i) {
+      bool last = i + 1 == b.chain.size();
+      b.durable.push_back(MustBeDurable(b.chain[i], lane, static_cast<int>(i), last));
+      runs.push_back(RunOf(b.chain[i], b.durable.back()));
+    }
+    if (observer) observer->MigrationStarted(m, DatabaseName(lane));
+    b.start = b.began = SteadyClock::now();
+    asio::post(*pool,
+               [this, db = dbs[lane].get(), runs = std::move(runs), lane, serial, cut = b.cut] {
+                 Status status = db->ApplyBatch(
+                     runs,
+                     [this, lane](size_t i, const Status& ended) {
+                       asio::post(io, [this, lane, i, ended] {
+                         BatchEnded(lane, i, ended);
+                         Fill();
+                       });
+                     },
+                     *cut);
+                 asio::post(io, [this, lane, status, serial] {
+                   // Every migration ended (Database::ApplyBatch says so); should one
+                   // not have, the lane must not wait for it. (Once they all did, the
+                   // lane may have begun its next batch already.)
+                   Batch& b = batches[lane];
+                   if (b.serial == serial && b.next < b.chain.size()) {
+                     BatchEnded(lane, b.next,
+                                status.ok() ? Status::Failed("database '" + DatabaseName(lane) +
+                                                             "': the batch ended before " +
+                                                             graph.IdOf(b.chain[b.next]) + " did")
+                                            : status);
+                   }
+                   Fill();
+                 });
+               });
+  }
+
+  // `m` and the migrations that can follow it on its lane, sent together:
+  // each runs in a transaction of its own, is not found done, and is not
+  // another shard's; up to `size` of them and kBatchBytes of SQL.
+  static constexpr size_t kBatchBytes = 1 << 20;
+  std::vector<int> Chain(int m, size_t size) {
+    std::vector<int> chain{m};
+    if (options.rollback || size <= 1 || graph.model().migrations[m].no_transaction) {
+      return chain;
+    }
+    size_t bytes = SqlBytes(m);
+    for (int next : plan->Chain(m, size - 1, [&](int c) {
+           if (skip[c] || IsExternal(c) || graph.model().migrations[c].no_transaction) return false;
+           bytes += SqlBytes(c);
+           return bytes <= kBatchBytes;
+         })) {
+      chain.push_back(next);
+    }
+    return chain;
+  }
+
+  size_t SqlBytes(int m) const {
+    size_t bytes = 0;
+    for (const Statement& st : graph.model().migrations[m].up) bytes += st.sql.size();
+    return bytes;
+  }
+
+  MigrationToRun RunOf(int m, bool durable) const {
     const Migration& mig = graph.model().migrations[m];
     const Service& service = graph.model().services[mig.service];
     MigrationToRun run{&mig, service.name, service.schema, options.run_id, options.rollback};
     run.create_schema = !service.member.empty() && !service.schema.empty() && !options.rollback;
-    run.durable = MustBeDurable(m, lane);
-    if (observer) observer->MigrationStarted(m, DatabaseName(lane));
-    auto start = SteadyClock::now();
-    asio::post(*pool, [this, db = dbs[lane].get(), run, m, lane, start] {
-      Status status = db->Apply(run);
-      asio::post(io, [this, status, m, lane, start, durable = run.durable] {
-        if (status.ok() && durable) last_durable[lane] = SteadyClock::now();
-        Finished(m, lane, status, start, Outcome::kRan, durable);
-        Fill();
-      });
-    });
+    run.durable = durable;
+    return run;
   }
 
-  // Whether `m` must commit with the server's synchronous_commit: the last
-  // of its lane in this run; needed by a migration of another database
-  // (which must not start on a commit a crash could lose); a rollback, or
-  // outside a transaction (each statement its own commit); or a second
-  // since the lane's last durable commit, so that progress is reported.
-  // Everything else commits with synchronous_commit = off and is durable
-  // once a later commit of its lane is: one WAL flush per lane, not one
-  // per migration.
-  bool MustBeDurable(int m, int lane) const {
+  // The end of migration `i` of the lane's batch. The next one runs on the
+  // server already: it starts here too, unless the run starts nothing new
+  // now; then it is held back and cancelled. After a failure the rest of
+  // the batch never runs, and goes back to the plan.
+  void BatchEnded(int lane, size_t i, const Status& status) {
+    Batch& b = batches[lane];
+    if (i < b.next || i >= b.chain.size()) return;  // told twice
+    int m = b.chain[i];
+    b.next = i + 1;
+    if (b.held_back) {
+      b.held_back = false;
+      if (!status.ok()) {
+        // Cancelled (or failed) in its transaction: as if never started.
+        for (size_t j = i; j < b.chain.size(); ++j) plan->Unchain(b.chain[j]);
+        b.next = b.chain.size();
+        running_lane[lane] = false;
+        LetGoIfIdle(lane);
+        return;
+      }
+      plan->StartChained(m);  // it committed before the cancel came: applied
+      if (observer) observer->MigrationStarted(m, DatabaseName(lane));
+    }
+    if (!status.ok()) {
+      for (size_t j = i + 1; j < b.chain.size(); ++j) plan->Unchain(b.chain[j]);
+      b.next = b.chain.size();
+    }
+    bool goes_on = b.next < b.chain.size();
+    if (!goes_on) {
+      bool quick = SteadyClock::now() - b.began < kQuick * static_cast<int>(b.chain.size());
+      b.size = quick ? std::min(2 * b.chain.size(), static_cast<size_t>(options.batch)) : 1;
+    }
+    if (status.ok() && b.durable[i]) last_durable[lane] = SteadyClock::now();
+    Finished(m, lane, status, b.start, Outcome::kRan, b.durable[i], goes_on);
+    if (!goes_on) return;
+    b.start = SteadyClock::now();
+    if (stopping || plan->failed()) {
+      b.held_back = true;
+      Cut(lane);
+      return;
+    }
+    plan->StartChained(b.chain[b.next]);
+    if (observer) observer->MigrationStarted(b.chain[b.next], DatabaseName(lane));
+  }
+
+  // The run starts nothing new: every batch in flight stops after the
+  // migration it runs.
+  void CutBatches() {
+    for (size_t lane = 0; lane < batches.size(); ++lane) {
+      const Batch& b = batches[lane];
+      if (running_lane[lane] && b.next + 1 < b.chain.size()) Cut(static_cast<int>(lane));
+    }
+  }
+  void Cut(int lane) {
+    Batch& b = batches[lane];
+    if (!b.cut || *b.cut) return;
+    *b.cut = true;
+    dbs[lane]->CutBatch();
+  }
+
+  // Whether `m`, `ahead` migrations after the lane's next one, must commit
+  // with the server's synchronous_commit: the last of its lane in this run;
+  // needed by a migration of another database (which must not start on a
+  // commit a crash could lose); a rollback, or outside a transaction (each
+  // statement its own commit); or, the last of its batch, a second since the
+  // lane's last durable commit, so that progress is reported. Everything
+  // else commits with synchronous_commit = off and is durable once a later
+  // commit of its lane is: one WAL flush per lane, not one per migration.
+  bool MustBeDurable(int m, int lane, int ahead, bool last_of_batch) const {
     const Migration& mig = graph.model().migrations[m];
-    if (left[lane] <= 1 || options.rollback || mig.no_transaction) return true;
-    if (SteadyClock::now() - last_durable[lane] >= std::chrono::seconds(1)) return true;
+    if (left[lane] - ahead <= 1 || options.rollback || mig.no_transaction) return true;
+    if (last_of_batch && SteadyClock::now() - last_durable[lane] >= std::chrono::seconds(1)) {
+      return true;
+    }
     return needed_elsewhere[m];
   }
 
@@ -388,9 +540,10 @@ struct Executor::Impl {
   // its lane's lock (or the check under it) failed before it could start.
   enum class Outcome { kRan, kSkipped, kNotStarted };
 
+  // `goes_on`: the lane runs the next migration of its batch already.
   void Finished(int m, int lane, const Status& status, SteadyClock::time_point start,
-                Outcome outcome, bool durable = true) {
-    running_lane[lane] = false;
+                Outcome outcome, bool durable = true, bool goes_on = false) {
+    running_lane[lane] = goes_on;
     plan->Finished(m, status.ok());
     --left[lane];
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
@@ -411,6 +564,7 @@ struct Executor::Impl {
     }
     // A failure may end every lane's work (on_failure: stop); anything else
     // concerns this lane only.
+    if (!status.ok() && plan->failed()) CutBatches();
     if (!status.ok()) {
       for (size_t l = 0; l < hold.size(); ++l) LetGoIfIdle(static_cast<int>(l));
     } else {
@@ -493,6 +647,7 @@ struct Executor::Impl {
   void BeginStop() {
     if (stopping) return;
     stopping = true;
+    CutBatches();
     grace.emplace(io, options.grace);
     grace->async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
@@ -520,6 +675,7 @@ struct Executor::Impl {
     applied_here.assign(n, false);
     unreported.assign(n, {});
     last_durable.assign(n, SteadyClock::now());
+    batches.assign(n, {});
     skip.assign(graph.size(), false);
     needed_elsewhere.assign(graph.size(), false);
     for (int m = 0; m < graph.size(); ++m) {

@@ -26,6 +26,15 @@ namespace lockstep {
 
 struct ExecutorOptions {
   int jobs = 8;  // migrations running at once, at most
+  // Migrations of one database sent to it together, at most: ready ones that
+  // follow each other on its lane, each in its own transaction (Database::
+  // ApplyBatch), so that the server goes from one to the next without
+  // waiting for this process. A lane's batches start at 1 and double while
+  // their migrations are quick (under 20 ms each); a slow one sends the lane
+  // back to one at a time. A failure stops the batch there; a stop, or a
+  // failure elsewhere, lets its running migration finish and begins no
+  // other (Database::CutBatch). 1: one at a time.
+  int batch = 32;
   // Connections open at once, at most: histories are read in parallel up to
   // it, and a lane's lock is taken only while it leaves room.
   int max_connections = 32;

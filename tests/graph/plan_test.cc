@@ -154,6 +154,51 @@ TEST_F(PlanTest, FailureStopsNewStartsEverywhere) {
   EXPECT_FALSE(plan.NextReady());
 }
 
+// A batch: what can follow a running migration on its lane, in the order
+// NextReady would start it, stopping where a migration of another database
+// is needed first.
+TEST_F(PlanTest, ChainFollowsTheLaneUntilAnotherDatabaseIsNeeded) {
+  b_.Service("users", "identity");
+  b_.Service("auth", "identity");
+  b_.Service("billing", "billing");
+  b_.Migration("users:001").Migration("users:002").Migration("auth:001", {"users:002"});
+  b_.Migration("billing:001").Migration("auth:002", {"billing:001"}).Migration("auth:003");
+  Build();
+  Plan plan(*graph_, PendingSet(*graph_, {}, {}), Lanes::Of(*graph_));
+  int first = *plan.NextReady();
+  ASSERT_EQ(graph_->IdOf(first), "users:001");
+  std::vector<int> chain = plan.Chain(first, 10, [](int) { return true; });
+  EXPECT_EQ(Ids(b_.model(), chain), "users:002 auth:001");
+  // Set aside: neither starts through NextReady, even once ready.
+  EXPECT_EQ(graph_->IdOf(*plan.NextReady()), "billing:001");
+  plan.Finished(first, true);
+  EXPECT_FALSE(plan.NextReady());
+  plan.StartChained(chain[0]);
+  plan.Finished(chain[0], true);
+  plan.StartChained(chain[1]);
+  plan.Finished(chain[1], true);
+  EXPECT_EQ(plan.remaining(), 3);
+}
+
+TEST_F(PlanTest, ChainStopsWhereTheCallerSaysAndUnchainedAreReadyAgain) {
+  b_.Migration("a:001").Migration("a:002").Migration("a:003").Migration("a:004");
+  Build();
+  Plan plan(*graph_, PendingSet(*graph_, {}, {}), Lanes::Of(*graph_));
+  int first = *plan.NextReady();
+  EXPECT_EQ(Ids(b_.model(), plan.Chain(first, 1, [](int) { return true; })), "a:002");
+  plan.Finished(first, true);
+  int a3 = Id("a:003");
+  // a:002 stays set aside; a:003 is not chained again (it follows a:002).
+  EXPECT_TRUE(plan.Chain(Id("a:002"), 5, [&](int m) { return m != a3; }).empty());
+  plan.StartChained(Id("a:002"));
+  EXPECT_EQ(Ids(b_.model(), plan.Chain(Id("a:002"), 5, [](int) { return true; })), "a:003 a:004");
+  plan.Finished(Id("a:002"), true);
+  plan.Unchain(a3);  // the batch was cut: a:003 is ready again, a:004 not yet
+  plan.Unchain(Id("a:004"));
+  EXPECT_EQ(graph_->IdOf(*plan.NextReady()), "a:003");
+  EXPECT_FALSE(plan.NextReady());
+}
+
 TEST_F(PlanTest, NothingPendingIsDoneAtOnce) {
   b_.Migration("a:001");
   Build();

@@ -250,6 +250,41 @@ TEST_F(ApplyTest, SigtermLetsTheRunningMigrationFinishAndStartsNothingNew) {
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "2");
 }
 
+// Quick migrations go to the server in batches (issue 15), and the server
+// runs a batch without waiting for lockstep: a SIGTERM while a batch's slow
+// migration runs lets that one finish, and the rest of the batch, which the
+// server would start on its own, is cancelled before it can commit.
+TEST_F(ApplyTest, SigtermDuringABatchLetsItsRunningMigrationFinishAndStartsNothingNew) {
+  std::string env = SmallPlatform();
+  p_.WriteService("a");
+  for (const char* name : {"001_q", "002_q", "003_q"}) {
+    p_.WriteMigration("a", std::string(name) + ".up.sql",
+                      "CREATE TABLE t" + std::string(name) + " (x int);");
+  }
+  p_.WriteMigration("a", "004_slow.up.sql", "SELECT pg_sleep(2);\nCREATE TABLE slow (x int);");
+  for (const char* name : {"005_q", "006_q", "007_q"}) {
+    p_.WriteMigration("a", std::string(name) + ".up.sql",
+                      "CREATE TABLE t" + std::string(name) + " (x int);");
+  }
+  std::string pid = StartApply(env, p_.config(), p_.root());
+  ASSERT_TRUE(WaitFor("main",
+                      "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' "
+                      "AND application_name LIKE 'lockstep/%'"));
+  Shell("kill -TERM " + pid);
+  EXPECT_EQ(WaitForExit(p_.root()), "1\n");
+  std::string err = Slurp(p_.root() + "/err");
+  EXPECT_NE(err.find("stopped by a signal; 3 pending migrations were not started"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(err.find("FAILED"), std::string::npos) << err;
+  EXPECT_EQ(Count("main", "SELECT string_agg(version, ',' ORDER BY version) FROM lockstep.history"),
+            "001,002,003,004");
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE tablename LIKE 't00%'"), "3");
+  Result again = Apply(env, p_.config());
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "7");
+}
+
 TEST_F(ApplyTest, SigtermCancelsAfterTheGracePeriod) {
   std::string env = SmallPlatform() + " LOCKSTEP_SHUTDOWN_GRACE=200ms";
   p_.WriteService("a");

@@ -58,7 +58,12 @@ class FakeDatabase : public Database {
       c_->max_per_database_ = std::max(c_->max_per_database_, ++c_->running_[name_]);
       c_->max_overall_ = std::max(c_->max_overall_, ++c_->running_overall_);
     }
-    std::this_thread::sleep_for(c_->delay_);
+    std::chrono::milliseconds delay = c_->delay_;
+    {
+      std::lock_guard<std::mutex> lock(c_->mu_);
+      if (auto it = c_->delay_of_.find(id); it != c_->delay_of_.end()) delay = it->second;
+    }
+    std::this_thread::sleep_for(delay);
     std::lock_guard<std::mutex> lock(c_->mu_);
     --c_->running_[name_];
     --c_->running_overall_;
@@ -88,6 +93,19 @@ class FakeDatabase : public Database {
     rows.push_back(row);
     c_->schemas_[name_]["applied " + id] = "by a fake";
     return Status::Ok();
+  }
+
+  Status ApplyBatch(const std::vector<MigrationToRun>& runs, const Ended& ended,
+                    const std::atomic<bool>& cut) override {
+    std::string ids;
+    for (const MigrationToRun& run : runs) {
+      ids += (ids.empty() ? "" : " ") + run.service + ":" + run.migration->version.text();
+    }
+    {
+      std::lock_guard<std::mutex> lock(c_->mu_);
+      c_->batches_.push_back(ids);
+    }
+    return Database::ApplyBatch(runs, ended, cut);
   }
 
   Status CaptureSchema(SchemaSnapshot* snapshot) override {
@@ -176,6 +194,8 @@ class FakeDatabase : public Database {
     *names = it->second;
     return Status::Ok();
   }
+
+  void CutBatch() override { ++c_->cuts_; }
 
   void Cancel() override {
     std::lock_guard<std::mutex> lock(c_->mu_);

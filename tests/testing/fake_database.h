@@ -63,6 +63,16 @@ class FakeCluster {
     schemas_[database][object] = def;
   }
   void SetApplyDelay(std::chrono::milliseconds d) { delay_ = d; }
+  // For migration `id` ("a:001") only, instead of SetApplyDelay's.
+  void SetApplyDelayOf(const std::string& id, std::chrono::milliseconds d) {
+    std::lock_guard<std::mutex> lock(mu_);
+    delay_of_[id] = d;
+  }
+  // The ids of each ApplyBatch call, "a:001 a:002", in call order.
+  std::vector<std::string> batches() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return batches_;
+  }
   // Flush on `database` fails (the connection lost after the last commit).
   void FailFlushOn(const std::string& database) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -109,6 +119,7 @@ class FakeCluster {
     return max_open_;
   }
   int cancels() const { return cancels_; }
+  int cuts() const { return cuts_; }  // CutBatch calls
   // The schema snapshot stored for `database`, or nullptr.
   const SchemaSnapshot* snapshot(const std::string& database) const {
     auto it = snapshots_.find(database);
@@ -119,6 +130,8 @@ class FakeCluster {
   friend class FakeDatabase;
   mutable std::mutex mu_;
   std::set<std::string> fail_;
+  std::map<std::string, std::chrono::milliseconds> delay_of_;
+  std::vector<std::string> batches_;
   std::map<std::string, std::vector<HistoryRow>> history_;
   std::map<std::string, SchemaSnapshot> schemas_;    // live, by database
   std::map<std::string, SchemaSnapshot> snapshots_;  // stored, by database
@@ -135,6 +148,7 @@ class FakeCluster {
   int max_per_database_ = 0;
   int max_overall_ = 0;
   int cancels_ = 0;
+  std::atomic<int> cuts_{0};
   std::vector<std::string> started_, applied_, durable_;
   std::map<std::string, std::vector<std::string>> unflushed_;
   std::set<std::string> flush_fails_;

@@ -41,6 +41,12 @@ class FaultyDatabase : public DatabaseWrapper {
     }
     return DatabaseWrapper::Apply(run);
   }
+  // One Apply() at a time when the Nth is to fail.
+  Status ApplyBatch(const std::vector<MigrationToRun>& runs, const Ended& ended,
+                    const std::atomic<bool>& cut) override {
+    if (!armed_ || faults_.apply_call < 0) return DatabaseWrapper::ApplyBatch(runs, ended, cut);
+    return Database::ApplyBatch(runs, ended, cut);
+  }
 
  private:
   std::unique_ptr<Database> inner_;

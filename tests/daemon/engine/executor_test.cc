@@ -46,7 +46,7 @@ class ExecutorTest : public ::testing::TestWithParam<int> {
                       std::chrono::milliseconds lock_timeout = std::chrono::milliseconds(2000),
                       Faults faults = {}) {
     ExecutorOptions o;
-    o.jobs = GetParam();
+    o.jobs = jobs_ > 0 ? jobs_ : GetParam();
     o.lock_timeout = lock_timeout;
     o.run_id = "test";
     o.hooks = hooks_;
@@ -73,6 +73,7 @@ class ExecutorTest : public ::testing::TestWithParam<int> {
   RecordingObserver observer_{&graph_ptr_};
   HookRunner hooks_;
   std::mutex hook_mu_;
+  int jobs_ = 0;  // instead of the parameter, when set
 
   // Databases one (a:001, a:002), two (b:001) and three (c:001, applied);
   // hooks_ records "PHASE DB SERVICES APPLIED-THERE locked|unlocked" in
@@ -550,6 +551,64 @@ TEST_P(ExecutorTest, ACommitNeverConfirmedDurableIsNotReportedApplied) {
 
 // A long lane commits durably about once a second, so that its progress is
 // reported while it runs, not all at its end.
+// Quick migrations of a lane go to its database together (issue 15: the
+// server goes from one to the next without waiting for lockstep), in batches
+// that double while they stay quick; each is still reported on its own, in
+// order, and the lane's last commit is durable.
+TEST_P(ExecutorTest, QuickMigrationsGoInBatchesThatGrow) {
+  for (int i = 1; i <= 8; ++i) b_.Migration("a:00" + std::to_string(i));
+  Build();
+  ExecutionResult r = Run();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(cluster_.batches(),
+            (Strings{"a:001", "a:002 a:003", "a:004 a:005 a:006 a:007", "a:008"}));
+  EXPECT_EQ(cluster_.applied(),
+            (Strings{"a:001", "a:002", "a:003", "a:004", "a:005", "a:006", "a:007", "a:008"}));
+  EXPECT_EQ(Ids(b_.model(), r.applied), "a:001 a:002 a:003 a:004 a:005 a:006 a:007 a:008");
+  EXPECT_EQ(cluster_.durable().back(), "a:008");
+  Strings starts;
+  for (const std::string& e : observer_.events) {
+    if (e.rfind("start ", 0) == 0) starts.push_back(e);
+  }
+  EXPECT_EQ(starts.size(), 8u);
+}
+
+// A slow migration ends the growth: after it, one at a time again.
+TEST_P(ExecutorTest, SlowMigrationsGoOneAtATime) {
+  for (int i = 1; i <= 5; ++i) b_.Migration("a:00" + std::to_string(i));
+  Build();
+  cluster_.SetApplyDelayOf("a:002", std::chrono::milliseconds(60));
+  cluster_.SetApplyDelayOf("a:003", std::chrono::milliseconds(60));
+  ASSERT_TRUE(Run().status.ok());
+  EXPECT_EQ(cluster_.batches(), (Strings{"a:001", "a:002 a:003", "a:004", "a:005"}));
+}
+
+// A failure on one database while another runs a batch: the batch's running
+// migration finishes, and nothing after it starts (the run starts nothing
+// new after a failure, batch or not).
+TEST_P(ExecutorTest, AFailureElsewhereCutsABatchInFlight) {
+  jobs_ = 2;  // both databases at once, whatever the parameter
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Migration("a:001");
+  for (int i = 1; i <= 7; ++i) b_.Migration("b:00" + std::to_string(i));
+  Build();
+  cluster_.FailOn("a:001");
+  cluster_.SetApplyDelayOf("a:001", std::chrono::milliseconds(150));
+  cluster_.SetApplyDelayOf("b:004", std::chrono::milliseconds(400));
+  ExecutionResult r = Run();
+  EXPECT_EQ(graph_->IdOf(r.failed), "a:001");
+  EXPECT_EQ(cluster_.batches().back(), "b:004 b:005 b:006 b:007");
+  EXPECT_EQ(cluster_.applied(), (Strings{"b:001", "b:002", "b:003", "b:004"}));
+  EXPECT_EQ(r.not_started, 3);
+  Strings events = observer_.events;
+  auto failure = std::find(events.begin(), events.end(), "fail a:001");
+  ASSERT_NE(failure, events.end());
+  for (auto it = failure; it != events.end(); ++it) EXPECT_NE(it->rfind("start ", 0), 0u) << *it;
+  EXPECT_NE(std::find(failure, events.end(), "done b:004"), events.end());
+  EXPECT_GE(cluster_.cuts(), 1);
+}
+
 TEST_P(ExecutorTest, ALongLaneCommitsDurablyAboutOnceASecond) {
   b_.Migration("a:001").Migration("a:002").Migration("a:003").Migration("a:004");
   b_.Migration("a:005").Migration("a:006");
