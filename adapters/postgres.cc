@@ -589,7 +589,8 @@ class PostgresDatabase : public Database {
     if (!in_batch_ || cutter_.joinable()) return;
     cutter_ = std::thread([this] {
       try {
-        auto c = std::make_unique<pqxx::connection>(o_.url);
+        auto c = std::make_unique<pqxx::connection>(
+            WithSetting(o_.url, "application_name", "lockstep/" + o_.run_id));
         pqxx::nontransaction tx(*c);
         tx.exec("BEGIN");
         tx.exec("SELECT pg_advisory_xact_lock(" + GateKey() + ")");

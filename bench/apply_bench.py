@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: lockstep apply against psql, in the same run, on the same server.
 
-Usage: bench/apply_bench.py [LOCKSTEP_BINARY] [--runs N] [--fsync on|off|both]
+Usage: bench/apply_bench.py [LOCKSTEP_BINARY] [--runs N] [--fsync on|off|both] [--via pgbouncer]
 
 Starts a throwaway PostgreSQL (scripts/throwaway-pg.sh) with PostgreSQL's stock
 durability (fsync and synchronous_commit on) and, with --fsync both (the
@@ -20,6 +20,9 @@ the median of N runs (default 3):
      platform (everything applied: the Kubernetes init-container case).
 With fsync off a flush costs nothing, so the ratio there is what fewer round
 trips gain; the difference to the fsync-on ratio is what fewer flushes gain.
+With --via pgbouncer, psql and lockstep connect through a throwaway PgBouncer
+in session mode over TCP (scripts/throwaway-pgbouncer.sh): a hop in front of
+the server, as on many platforms, where a round trip costs more.
 """
 import argparse
 import os
@@ -32,6 +35,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PG = os.path.join(ROOT, "scripts", "throwaway-pg.sh")
+BOUNCER = os.path.join(ROOT, "scripts", "throwaway-pgbouncer.sh")
 
 
 def sh(*cmd, **kw):
@@ -89,25 +93,41 @@ def write_platform(root, databases, migrations):
     return scripts
 
 
-def measure(binary, runs, tmp, fsync):
+def measure(binary, runs, tmp, fsync, via):
     cores = os.cpu_count()
     pgdir = os.path.join(tmp, f"pg-fsync-{fsync}")
     os.makedirs(pgdir)
     env0 = dict(os.environ)
     env0["LOCKSTEP_PG_DURABLE"] = "1" if fsync == "on" else "0"
     subprocess.run([PG, "start", pgdir], check=True, capture_output=True, env=env0)
-    label = f"fsync {fsync}"
+    label = f"fsync {fsync}" + (f", via {via}" if via else "")
+    bouncer = os.path.join(tmp, f"bouncer-{fsync}")
     try:
         admin = sh(PG, "url", pgdir, "postgres")
+        port = sh(BOUNCER, "start", bouncer, pgdir, "session") if via else None
+
+        def url_of(db):
+            if port:
+                return f"postgresql://postgres@127.0.0.1:{port}/{db}"
+            return sh(PG, "url", pgdir, db)
 
         def fresh(db):
-            sh("psql", admin, "-Xqc", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-            sh("psql", admin, "-Xqc", f'CREATE DATABASE "{db}"')
+            if port:
+                # The bouncer keeps its server connections: empty the
+                # database instead of dropping it.
+                if not sh("psql", admin, "-XAtc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'"):
+                    sh("psql", admin, "-Xqc", f'CREATE DATABASE "{db}"')
+                sh("psql", sh(PG, "url", pgdir, db), "-Xqc",
+                   "DROP SCHEMA IF EXISTS lockstep CASCADE; DROP SCHEMA public CASCADE; "
+                   "CREATE SCHEMA public")
+            else:
+                sh("psql", admin, "-Xqc", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+                sh("psql", admin, "-Xqc", f'CREATE DATABASE "{db}"')
             # Whatever the last measurement left to write goes now, not
             # during the next one (with fsync on, a checkpoint's flushes
             # would land on whichever tool runs second).
             sh("psql", admin, "-Xqc", "CHECKPOINT")
-            return sh(PG, "url", pgdir, db)
+            return url_of(db)
 
         def compare(databases, migrations, separate=False):
             root = os.path.join(tmp, f"p{len(databases)}x{migrations}")
@@ -150,7 +170,7 @@ def measure(binary, runs, tmp, fsync):
         # The database lockstep just applied 1,000 migrations to: a no-op run
         # against connecting and reading the history alone (psql).
         env = dict(os.environ)
-        env["ONE_URL"] = sh(PG, "url", pgdir, "one")
+        env["ONE_URL"] = url_of("one")
         config = os.path.join(tmp, "p1x1000", "lockstep.yaml")
         noop = [timed([binary, "-c", config, "apply"], env) for _ in range(max(5, runs))]
         read = [timed(["psql", env["ONE_URL"], "-XAtqc", "SELECT * FROM lockstep.history"])
@@ -177,6 +197,8 @@ def measure(binary, runs, tmp, fsync):
         print(f"[{label}] no-op apply of the example platform (28 migrations, 4 databases): "
               f"{statistics.median(noop) * 1000:.0f} ms median", flush=True)
     finally:
+        if via:
+            subprocess.run([BOUNCER, "stop", bouncer], capture_output=True)
         subprocess.run([PG, "stop", pgdir], capture_output=True)
 
 
@@ -185,11 +207,12 @@ def main():
     ap.add_argument("binary", nargs="?", default=os.path.join(ROOT, "build", "lockstep"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--fsync", choices=["on", "off", "both"], default="both")
+    ap.add_argument("--via", choices=["pgbouncer"], default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)  # the server runs as postgres when we are root
         for fsync in (["on", "off"] if args.fsync == "both" else [args.fsync]):
-            measure(args.binary, args.runs, tmp, fsync)
+            measure(args.binary, args.runs, tmp, fsync, args.via)
 
 
 if __name__ == "__main__":
