@@ -268,13 +268,11 @@ class PostgresDatabase : public Database {
     if (s.ok()) {
       s = RunMigrations(failing, current, [&] {
         try {
-          // The last one's end is told once the connection is free again.
+          // The last one's end is told below.
           auto committed = [&](size_t i) {
             if (i + 1 < runs.size()) ended(i, Status::Ok());
           };
           ApplyInOneMessage(runs, committed, &at, &current);
-          EndCut();
-          ended(runs.size() - 1, Status::Ok());
         } catch (...) {
           failing = &runs[at];
           throw;
@@ -282,9 +280,10 @@ class PostgresDatabase : public Database {
       });
     }
     EndCut();
-    if (s.ok()) return s;
-    s = s.WithMessage(Scrub(s.message(), secrets_));
-    ended(at, s);
+    if (!s.ok()) s = s.WithMessage(Scrub(s.message(), secrets_));
+    // The connection is free again, and the caller may destroy this
+    // Database from this call on: nothing after it touches a member.
+    ended(s.ok() ? runs.size() - 1 : at, s);
     return s;
   }
 

@@ -39,7 +39,7 @@ else
   (cd "$here/build-tsan" &&
      TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$here/tests/tsan.supp" \
      ctest --output-on-failure -j "$(nproc)" \
-       -R 'ExecutorTest|PerLaneLockTest|LockTest|BackoffTest|CommandsTest|ServeTest|DeployTest|ApplyTest|PoolerTest|LeaderTest|TenantsTest|SetsTest|OneMessageTest|DriftCorrectionTest')
+       -R 'ExecutorTest|PerLaneLockTest|LockTest|BackoffTest|CommandsTest|ServeTest|DeployTest|ApplyTest|PoolerTest|LeaderTest|TenantsTest|SetsTest|OneMessageTest|BatchTest|DriftCorrectionTest')
 fi
 
 phase "container image"

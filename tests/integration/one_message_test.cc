@@ -105,6 +105,11 @@ class BatchTest : public IntegrationTest {
   void SetUp() override {
     IntegrationTest::SetUp();
     FreshDatabases({"main"});
+    SetUpDatabase();
+  }
+
+  // Opens main as db_, holds its lock, and makes lockstep's tables.
+  void SetUpDatabase() {
     PostgresOptions o;
     o.url = pg_.Url("main");
     o.database = "main";
@@ -113,7 +118,12 @@ class BatchTest : public IntegrationTest {
     ASSERT_TRUE(db_->Open().ok());
     bool acquired = false;
     LockHolder holder;
-    ASSERT_TRUE(db_->TryLock(&acquired, &holder).ok());
+    // A Database destroyed just before may still hold it for a moment: its
+    // server process ends after the client has gone.
+    for (int i = 0; i < 100 && !acquired; ++i) {
+      if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      ASSERT_TRUE(db_->TryLock(&acquired, &holder).ok());
+    }
     ASSERT_TRUE(acquired);
     ASSERT_TRUE(db_->EnsureSchema().ok());
   }
@@ -197,6 +207,59 @@ TEST_F(BatchTest, TheLastEndIsToldOnceTheConnectionIsFree) {
   ASSERT_TRUE(status.ok()) << status.message();
   EXPECT_EQ(seen, (std::vector<std::string>{"applied"}));
   EXPECT_EQ(History(), "001 applied,002 applied,003 applied");
+}
+
+// The last `ended` is the last thing ApplyBatch does with the Database: the
+// executor may let its lock go and destroy it from that call on, on another
+// thread. Here the call destroys it at once, after a batch that commits,
+// one that fails and one that is cut. Regression test: ApplyBatch ended the
+// cut a second time after the last call, on a Database already destroyed
+// (a data race under TSan, a use after free under ASan).
+TEST_F(BatchTest, TheLastEndIsTheLastUseOfTheDatabase) {
+  struct Case {
+    const char* name;
+    std::vector<std::string> second;
+    bool cut;
+    std::string history;
+  };
+  for (const Case& c :
+       {Case{"commits", {"CREATE TABLE u2 (x int)"}, false, "001 applied,002 applied,003 applied"},
+        Case{"fails", {"SELECT 1 / 0"}, false, "001 applied"},
+        Case{"is cut", {"SELECT pg_sleep(0.5)"}, true, "001 applied,002 applied"}}) {
+    SCOPED_TRACE(c.name);
+    Count("main", "DROP TABLE IF EXISTS u1, u2, u3; TRUNCATE lockstep.history");
+    if (!db_) SetUpDatabase();
+    std::atomic<bool> cut{false};
+    std::atomic<bool> destroyed{false};
+    Database* db = db_.get();
+    std::thread cutter;
+    if (c.cut) {
+      cutter = std::thread([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        cut = true;
+        db->CutBatch();
+      });
+    }
+    size_t calls = 0, last = 0;
+    Status status = db->ApplyBatch(
+        {Run("001", {"CREATE TABLE u1 (x int)"}), Run("002", c.second),
+         Run("003", {"CREATE TABLE u3 (x int)"})},
+        [&](size_t i, const Status& s) {
+          ++calls;
+          last = i;
+          if (i == 2 || !s.ok()) {
+            if (cutter.joinable()) cutter.join();  // no CutBatch on a destroyed Database
+            db_.reset();
+            destroyed = true;
+          }
+        },
+        cut);
+    if (cutter.joinable()) cutter.join();
+    EXPECT_TRUE(destroyed);
+    EXPECT_EQ(status.ok(), std::string(c.name) == "commits") << status.message();
+    EXPECT_EQ(calls, last + 1);
+    EXPECT_EQ(History(), c.history);
+  }
 }
 
 // A failure in the third migration: the first two stay committed with their
