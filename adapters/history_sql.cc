@@ -53,7 +53,7 @@ HistoryEntry EntryOf(const Migration& m, const std::string& service, const std::
   e.service = service;
   e.version = m.version.text();
   e.name = m.name;
-  e.checksum = m.checksum;
+  e.checksum = m.checksum.hex();
   e.run_id = run_id;
   e.status = status;
   e.applied_by_sql = applied_by_sql;

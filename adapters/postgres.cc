@@ -1105,7 +1105,7 @@ class PostgresDatabase : public Database {
     const std::vector<Statement>& statements = Statements(run);
     int line = current < statements.size() ? statements[current].line : 0;
     std::string where =
-        (run.down ? m.down_path : m.up_path) + (line > 0 ? ":" + std::to_string(line) : "");
+        (run.down ? m.DownPath() : m.up_path) + (line > 0 ? ":" + std::to_string(line) : "");
     std::string out = where + ": " + run.service + ":" + m.version.text() +
                       (run.down ? " rollback failed" : " failed") + " on database '" + o_.database +
                       "'";

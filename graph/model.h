@@ -4,8 +4,10 @@
 #define LOCKSTEP_GRAPH_MODEL_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "graph/checksum.h"
 #include "graph/version.h"
 
 namespace lockstep {
@@ -29,9 +31,9 @@ struct Migration {
   int service = -1;  // index into Model::services
   Version version;
   std::string name;
-  std::string up_path;    // as the user would open it
-  std::string down_path;  // empty when the migration has no down file
-  std::string checksum;   // hex SHA-256 of the up file's bytes
+  std::string up_path;    // as the user would open it: <folder>/<version>_<name>.up.sql
+  bool has_down = false;  // a down file sits beside the up file (DownPath)
+  Checksum checksum;      // SHA-256 of the up file's bytes
   std::vector<Reference> requires_refs;
   std::vector<Reference> parent_refs;
   bool has_parents_directive = false;
@@ -44,6 +46,15 @@ struct Migration {
   std::vector<std::string> down_problems;
   std::vector<Statement> up;
   std::vector<Statement> down;
+
+  // Where the down file is, or would be when there is none (!has_down):
+  // beside the up file, ".down.sql" for ".up.sql". Derived, not stored: a
+  // second path per migration was 9 MiB at 100,000 migrations.
+  std::string DownPath() const {
+    std::string_view stem = up_path;
+    if (stem.ends_with(".up.sql")) stem.remove_suffix(7);
+    return std::string(stem) + ".down.sql";
+  }
 };
 
 struct Service {

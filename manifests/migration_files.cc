@@ -203,9 +203,10 @@ void LoadDownFile(int dir_fd, const std::string& file, Migration* m, Diagnostics
   Diagnostics down;
   std::string text;
   Directives directives;
-  LoadSqlFile(dir_fd, file, m->down_path, false, &text, &directives, &m->down, &down);
+  const std::string path = m->DownPath();
+  LoadSqlFile(dir_fd, file, path, false, &text, &directives, &m->down, &down);
   if (int line = FirstNulLine(text)) {  // a corrupt file, not an old mistake
-    diag->Error(m->down_path, line, kNulMessage);
+    diag->Error(path, line, kNulMessage);
     return;
   }
   m->down_no_transaction = directives.no_transaction;
@@ -333,15 +334,26 @@ int FirstInvalidUtf8Line(std::string_view text) {
   return 0;
 }
 
-std::vector<Migration> LoadMigrationFolder(int service, const std::string& folder,
-                                           const std::string& root, Diagnostics* diag,
-                                           bool keep_statements) {
+size_t CountUpFiles(const std::string& folder) {
+  DIR* dir = ::opendir(folder.c_str());
+  if (dir == nullptr) return 0;
+  size_t count = 0;
+  while (struct dirent* entry = ::readdir(dir)) {
+    count += std::string_view(entry->d_name).ends_with(kUp);
+  }
+  ::closedir(dir);
+  return count;
+}
+
+void LoadMigrationFolder(int service, const std::string& folder, const std::string& root,
+                         Diagnostics* diag, bool keep_statements,
+                         const std::function<void(Migration&&)>& add) {
   std::map<std::string, FilePair> pairs;  // by stem
   DIR* dir = ::opendir(folder.c_str());
   if (dir == nullptr) {
     diag->Error(folder, 0,
                 std::string("cannot list the migrations folder: ") + std::strerror(errno));
-    return {};
+    return;
   }
   auto path_of = [&](const std::string& file) { return folder + "/" + file; };
   while (struct dirent* entry = ::readdir(dir)) {
@@ -372,8 +384,6 @@ std::vector<Migration> LoadMigrationFolder(int service, const std::string& folde
   std::stable_sort(ordered.begin(), ordered.end(), [](const auto* a, const auto* b) {
     return a->second.name->version < b->second.name->version;
   });
-  std::vector<Migration> out;
-  out.reserve(ordered.size());
   for (auto* entry : ordered) {
     const std::string& stem = entry->first;
     FilePair& pair = entry->second;
@@ -390,24 +400,23 @@ std::vector<Migration> LoadMigrationFolder(int service, const std::string& folde
     std::string text;
     Directives directives;
     if (!LoadSqlFile(dir_fd, pair.up, m.up_path, true, &text, &directives, &m.up, diag)) continue;
-    m.checksum = Sha256Hex(text);
+    m.checksum = Sha256(text);
     m.requires_refs = std::move(directives.requires_refs);
     m.parent_refs = std::move(directives.parents);
     m.has_parents_directive = directives.has_parents;
     m.no_transaction = directives.no_transaction;
     for (const Reference& rule : directives.lint_allow) m.lint_allow.push_back(rule.text);
     if (!pair.down.empty()) {
-      m.down_path = path_of(pair.down);
+      m.has_down = true;
       LoadDownFile(dir_fd, pair.down, &m, diag);
     }
     if (!keep_statements) {
       std::vector<Statement>().swap(m.up);
       std::vector<Statement>().swap(m.down);
     }
-    out.push_back(std::move(m));
+    add(std::move(m));
   }
   ::closedir(dir);
-  return out;
 }
 
 }  // namespace lockstep

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,17 +58,22 @@ int FirstNulLine(std::string_view text);
 // The line of the first byte that is not valid UTF-8, or 0 if all are.
 int FirstInvalidUtf8Line(std::string_view text);
 
+// The number of up files ("*.up.sql") in `folder`: at least as many
+// migrations as LoadMigrationFolder will find there, unless files are added
+// meanwhile. 0 when it cannot be listed.
+size_t CountUpFiles(const std::string& folder);
+
 // Reads every migration in `folder` (display path) for service index
-// `service`, in version order. A migration file that is a symlink must lead
+// `service` and hands each to `add`, in version order. A migration file that is a symlink must lead
 // inside `root` (the platform root, canonical). Problems of up files are
 // errors in `diag`; those of down files are warnings there, kept in the
 // migration's down_problems for rollback and verify. Without
 // `keep_statements` every file is still read, hashed, lexed and checked, but
 // its statements are not kept (commands that never run or print SQL: at
 // 100,000 migrations they were a third of the memory).
-std::vector<Migration> LoadMigrationFolder(int service, const std::string& folder,
-                                           const std::string& root, Diagnostics* diag,
-                                           bool keep_statements = true);
+void LoadMigrationFolder(int service, const std::string& folder, const std::string& root,
+                         Diagnostics* diag, bool keep_statements,
+                         const std::function<void(Migration&&)>& add);
 
 }  // namespace lockstep
 

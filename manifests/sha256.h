@@ -4,10 +4,15 @@
 #include <string>
 #include <string_view>
 
+#include "graph/checksum.h"
+
 namespace lockstep {
 
-// Lower-case hex SHA-256 of `data` (OpenSSL's libcrypto).
-std::string Sha256Hex(std::string_view data);
+// SHA-256 of `data` (OpenSSL's libcrypto).
+Checksum Sha256(std::string_view data);
+
+// The same as lower-case hex.
+inline std::string Sha256Hex(std::string_view data) { return Sha256(data).hex(); }
 
 }  // namespace lockstep
 

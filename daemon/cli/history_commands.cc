@@ -185,7 +185,7 @@ HistoryRow BaselineRow(const MigrationGraph& graph, int m, const std::string& ru
   row.service = graph.model().services[mig.service].name;
   row.version = mig.version.text();
   row.name = mig.name;
-  row.checksum = mig.checksum;
+  row.checksum = mig.checksum.hex();
   row.run_id = run_id;
   row.applied_by = source;  // recorded as the event's detail
   return row;
@@ -284,7 +284,8 @@ int AcceptChecksum(const MigrationGraph& graph, int service, const RepairOptions
                 << "; only an applied migration's checksum can be accepted\n";
     return kExitBadInput;
   }
-  if (row->checksum == mig.checksum) {
+  const std::string checksum = mig.checksum.hex();
+  if (row->checksum == checksum) {
     if (json) {
       out << nlohmann::ordered_json{{"migration", graph.IdOf(m)}, {"action", "none"}}.dump(2)
           << "\n";
@@ -293,7 +294,7 @@ int AcceptChecksum(const MigrationGraph& graph, int service, const RepairOptions
     }
     return kExitOk;
   }
-  if (Status s = db.AcceptChecksum(row->service, row->version, mig.checksum, run_id); !s.ok()) {
+  if (Status s = db.AcceptChecksum(row->service, row->version, checksum, run_id); !s.ok()) {
     log.error() << "lockstep: " << s.message() << "\n";
     return ExitCodeOf(s);
   }
@@ -302,12 +303,12 @@ int AcceptChecksum(const MigrationGraph& graph, int service, const RepairOptions
     out << nlohmann::ordered_json{{"migration", graph.IdOf(m)},
                                   {"action", "checksum accepted"},
                                   {"old_checksum", row->checksum},
-                                  {"new_checksum", mig.checksum}}
+                                  {"new_checksum", checksum}}
                .dump(2)
         << "\n";
   } else {
     out << graph.IdOf(m) << " " << mig.name << ": checksum accepted (" << row->checksum.substr(0, 8)
-        << " -> " << mig.checksum.substr(0, 8) << "), recorded as a repair event\n";
+        << " -> " << checksum.substr(0, 8) << "), recorded as a repair event\n";
   }
   return kExitOk;
 }
@@ -379,7 +380,7 @@ int RunRepair(const CommonOptions& options, const RepairOptions& repair, std::os
   const HistoryRow& row = *failed[0];
   std::string error, checksum = row.checksum;
   int m = graph.Resolve(row.service + ":" + row.version, &error);
-  if (m >= 0) checksum = graph.model().migrations[m].checksum;
+  if (m >= 0) checksum = graph.model().migrations[m].checksum.hex();
   status = db->Repair(row.service, row.version, repair.mark_applied, checksum, run_id);
   if (!status.ok()) {
     log.error() << "lockstep: " << status.message() << "\n";

@@ -234,7 +234,7 @@ int RunReport(const CommonOptions& options, const ReportOptions& report, std::os
       }
       if (IsFix(mig.name)) ++r.fixes, r.fix_ids.push_back(id);
       if (graph.ParentCount(m) > 1) ++r.merges;
-      if (mig.down_path.empty()) ++r.without_down, r.without_down_ids.push_back(id);
+      if (!mig.has_down) ++r.without_down, r.without_down_ids.push_back(id);
       if (mig.down_empty) ++r.irreversible;
       if (Documented(mig.up_path)) {
         ++r.documented;

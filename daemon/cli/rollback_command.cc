@@ -84,10 +84,9 @@ void PrintPlan(const MigrationGraph& graph, const std::vector<int>& plan, bool j
     ordered_json j = ordered_json::array();
     for (int m : plan) {
       const Migration& mig = model.migrations[m];
-      j.push_back(
-          {{"id", graph.IdOf(m)},
-           {"database", model.services[mig.service].database},
-           {"down", mig.down_path.empty() ? ordered_json(nullptr) : ordered_json(mig.down_path)}});
+      j.push_back({{"id", graph.IdOf(m)},
+                   {"database", model.services[mig.service].database},
+                   {"down", mig.has_down ? ordered_json(mig.DownPath()) : ordered_json(nullptr)}});
     }
     out << j.dump(2) << "\n";
     return;
@@ -100,7 +99,7 @@ void PrintPlan(const MigrationGraph& graph, const std::vector<int>& plan, bool j
   for (int m : plan) {
     const Migration& mig = model.migrations[m];
     out << "  " << model.services[mig.service].database << "  " << graph.IdOf(m) << "  " << mig.name
-        << (mig.down_path.empty() ? "  (NO DOWN FILE)" : "") << "\n";
+        << (mig.has_down ? "" : "  (NO DOWN FILE)") << "\n";
   }
 }
 

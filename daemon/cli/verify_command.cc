@@ -50,9 +50,9 @@ Verdict VerifyOne(const MigrationGraph& graph, int m, Database& db, const std::s
     out << "FAIL  " << graph.IdOf(m) << ": up failed: " << s.message() << "\n";
     return Verdict::kUpFailed;  // everything after it needs it
   }
-  if (mig.down_path.empty() || mig.down_empty) {
+  if (!mig.has_down || mig.down_empty) {
     out << "skip  " << graph.IdOf(m) << ": "
-        << (mig.down_path.empty() ? "no down file" : "empty down file (irreversible)") << "\n";
+        << (!mig.has_down ? "no down file" : "empty down file (irreversible)") << "\n";
     return Verdict::kSkipped;
   }
   if (!mig.down_problems.empty()) {
@@ -76,7 +76,7 @@ Verdict VerifyOne(const MigrationGraph& graph, int m, Database& db, const std::s
     return Verdict::kOk;
   }
   out << "FAIL  " << graph.IdOf(m) << " " << mig.name << ": its down does not undo its up ("
-      << mig.down_path << ")";
+      << mig.DownPath() << ")";
   if (!left.empty()) out << "\n    left behind by the down:" << Describe(left);
   if (!s.ok()) out << "\n    up again failed: " << s.message();
   if (!changed.empty()) out << "\n    up again made a different schema:" << Describe(changed);

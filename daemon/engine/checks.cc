@@ -35,7 +35,8 @@ Status CheckRecorded(const MigrationGraph& graph, const PlatformState& state,
     if (!in[m]) continue;
     const Migration& mig = model.migrations[m];
     return Status::BadInput(mig.up_path + ": " + graph.IdOf(m) + " was applied with checksum " +
-                            state.row_of[m]->checksum + " but the file now has " + mig.checksum +
+                            state.row_of[m]->checksum + " but the file now has " +
+                            mig.checksum.hex() +
                             ": an applied migration must not change; restore the file and put "
                             "the change in a new migration");
   }

@@ -28,7 +28,7 @@ PlatformState Reconcile(const MigrationGraph& graph,
         continue;
       }
       state.applied[m] = true;
-      if (row.status == "applied" && row.checksum != model.migrations[m].checksum) {
+      if (row.status == "applied" && !model.migrations[m].checksum.Is(row.checksum)) {
         state.mismatched.push_back(m);
       }
     }
@@ -41,13 +41,12 @@ std::string DownFileProblems(const MigrationGraph& graph, const std::vector<int>
   for (int m : migrations) {
     const Migration& mig = graph.model().migrations[m];
     std::string id = "\n  " + graph.IdOf(m) + ": ";
-    if (mig.down_path.empty()) {
-      const std::string& up = mig.up_path;  // ends in ".up.sql"
-      out += id + "no down file (" + up.substr(0, up.size() - 7) + ".down.sql)";
+    if (!mig.has_down) {
+      out += id + "no down file (" + mig.DownPath() + ")";
     } else if (!mig.down_problems.empty()) {
       for (const std::string& p : mig.down_problems) out += id + "its down file cannot run: " + p;
     } else if (mig.down_empty) {
-      out += id + "its down file holds no SQL statement: irreversible (" + mig.down_path + ")";
+      out += id + "its down file holds no SQL statement: irreversible (" + mig.DownPath() + ")";
     }
   }
   return out;

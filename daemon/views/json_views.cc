@@ -27,8 +27,8 @@ ordered_json MigrationJson(const MigrationGraph& g, int m) {
   j["name"] = mig.name;
   j["database"] = g.model().services[mig.service].database;
   j["up"] = mig.up_path;
-  j["down"] = OrNull(mig.down_path);
-  j["checksum"] = mig.checksum;
+  j["down"] = OrNull(mig.has_down ? mig.DownPath() : std::string());
+  j["checksum"] = mig.checksum.hex();
   j["no_transaction"] = mig.no_transaction;
   return j;
 }

@@ -48,7 +48,7 @@ void RenderSqlScript(const MigrationGraph& graph, const SqlScript& s, std::ostre
     bool outside = s.rollback ? mig.down_no_transaction : mig.no_transaction;
     const std::vector<Statement>& statements = s.rollback ? mig.down : mig.up;
     out << "\n-- " << graph.IdOf(m) << " " << mig.name << " ("
-        << (s.rollback ? mig.down_path : mig.up_path) << ")\n";
+        << (s.rollback ? mig.DownPath() : mig.up_path) << ")\n";
     if (!outside) out << "BEGIN;\n";
     if (!service.schema.empty()) {
       out << (outside ? "SET search_path TO \"" : "SET LOCAL search_path TO \"") << service.schema

@@ -11,6 +11,7 @@
 
 #include "adapters/postgres.h"
 #include "integration/fixture.h"
+#include "manifests/sha256.h"
 
 namespace lockstep {
 namespace {
@@ -134,7 +135,7 @@ class BatchTest : public IntegrationTest {
     m.version = *Version::Parse(version);
     m.name = "m" + version;
     m.up_path = "a/" + version + ".up.sql";
-    m.checksum = "c" + version;
+    m.checksum = Sha256(version);
     for (size_t i = 0; i < lines.size(); ++i) m.up.push_back({lines[i], static_cast<int>(i + 1)});
     MigrationToRun run{&m, "a", "", "batchtest"};
     run.durable = false;

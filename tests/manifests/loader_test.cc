@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -53,8 +54,9 @@ TEST_F(LoaderTest, LoadsServicesMigrationsAndChecksums) {
   ASSERT_EQ(model.migrations.size(), 3u);
   const Migration& m = model.migrations[1];
   EXPECT_EQ(model.IdOf(1), "users:001");
-  EXPECT_EQ(m.checksum, Sha256Hex(sql));
-  EXPECT_EQ(m.down_path, p_.Path("services/users/migrations/001_create_u.down.sql"));
+  EXPECT_EQ(m.checksum.hex(), Sha256Hex(sql));
+  EXPECT_TRUE(m.has_down);
+  EXPECT_EQ(m.DownPath(), p_.Path("services/users/migrations/001_create_u.down.sql"));
   ASSERT_EQ(m.up.size(), 1u);
   EXPECT_EQ(m.up[0].sql, "CREATE TABLE u (id int)");
   EXPECT_EQ(m.up[0].line, 3);
@@ -247,9 +249,69 @@ TEST_F(LoaderTest, WithoutStatementsEverythingIsStillChecked) {
   for (const Migration& m : platform.model.migrations) {
     EXPECT_TRUE(m.up.empty());
     EXPECT_TRUE(m.down.empty());
-    EXPECT_EQ(m.checksum.size(), 64u);
+    EXPECT_NE(m.checksum, Checksum());  // hashed
   }
   EXPECT_FALSE(platform.model.migrations[0].down_empty);
+}
+
+// Each folder's migrations are built in the model's slots for its up files,
+// counted first; slots of files that do not make a migration (a NUL byte, a
+// file name that breaks the rule, a directory named like an up file) are
+// closed up, and every migration keeps its own service, in folder and
+// version order.
+TEST_F(LoaderTest, FoldersWithFilesThatMakeNoMigrationStayInOrder) {
+  p_.WritePlatformFile("main");
+  p_.WriteService("alpha");
+  p_.WriteService("beta");
+  p_.WriteService("gamma");
+  p_.WriteMigration("alpha", "001_a.up.sql", "SELECT 1;");
+  p_.WriteMigration("alpha", "002_broken.up.sql", std::string("SELECT 1;\0", 10));
+  p_.WriteMigration("alpha", "bad name.up.sql", "SELECT 1;");
+  p_.WriteMigration("alpha", "003_c.up.sql", "SELECT 3;");
+  p_.WriteMigration("alpha", "003_c.down.sql", "SELECT 33;");
+  std::filesystem::create_directories(p_.Path("services/beta/migrations/004_dir.up.sql"));
+  p_.WriteMigration("beta", "002_b.up.sql", "SELECT 2;");
+  p_.WriteMigration("beta", "001_a.up.sql", "SELECT 1;");
+  p_.WriteMigration("gamma", "005_e.up.sql", "SELECT 5;");
+  Diagnostics diag;
+  Platform platform = LoadPlatform(p_.config(), ProcessEnvironment(), &diag, true);
+  std::string ids;
+  for (int m = 0; m < static_cast<int>(platform.model.migrations.size()); ++m) {
+    ids += platform.model.IdOf(m) + " ";
+  }
+  EXPECT_EQ(ids, "alpha:001 alpha:003 beta:001 beta:002 gamma:005 ");
+  const Migration& c = platform.model.migrations[1];
+  EXPECT_EQ(c.checksum, Sha256("SELECT 3;"));
+  ASSERT_EQ(c.up.size(), 1u);
+  EXPECT_EQ(c.up[0].sql, "SELECT 3");
+  EXPECT_TRUE(c.has_down);
+  ASSERT_EQ(c.down.size(), 1u);
+  EXPECT_EQ(c.down[0].sql, "SELECT 33");
+  EXPECT_FALSE(platform.model.migrations[0].has_down);
+  EXPECT_EQ(platform.model.migrations[0].DownPath(),
+            p_.Path("services/alpha/migrations/001_a.down.sql"));
+  EXPECT_NE(Describe(diag, p_.root()).find("002_broken.up.sql:1: holds a NUL byte"),
+            std::string::npos)
+      << Describe(diag, p_.root());
+}
+
+// A checksum is kept as its 32 bytes and shown and compared as the
+// lower-case hex the history table stores.
+TEST(ChecksumTest, IsShownAndComparedAsLowerCaseHex) {
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  Checksum c = Sha256("abc");
+  EXPECT_EQ(c.hex(), abc);
+  EXPECT_EQ(Sha256Hex("abc"), abc);
+  EXPECT_TRUE(c.Is(abc));
+  std::string upper = abc;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_FALSE(c.Is(upper));
+  EXPECT_FALSE(c.Is(abc.substr(0, 63)));
+  EXPECT_FALSE(c.Is(""));
+  EXPECT_FALSE(Checksum().Is(abc));
+  EXPECT_EQ(Checksum().hex(), std::string(64, '0'));
+  EXPECT_NE(c, Sha256("abd"));
+  EXPECT_EQ(c, Sha256("abc"));
 }
 
 TEST_F(LoaderTest, SettingsFromTheFile) {

@@ -87,7 +87,7 @@ class FakeDatabase : public Database {
     HistoryRow row;
     row.service = run.service;
     row.version = run.migration->version.text();
-    row.checksum = run.migration->checksum;
+    row.checksum = run.migration->checksum.hex();
     row.status = "applied";
     row.run_id = run.run_id;
     rows.push_back(row);

@@ -57,7 +57,7 @@ class ExecutorTest : public ::testing::TestWithParam<int> {
     return r;
   }
   HistoryRow Row(const std::string& service, const std::string& version, const std::string& status,
-                 const std::string& checksum = "") {
+                 const std::string& checksum = Checksum().hex()) {
     HistoryRow r;
     r.service = service;
     r.version = version;
@@ -84,7 +84,8 @@ class ExecutorTest : public ::testing::TestWithParam<int> {
     b_.Service("c", "three");
     b_.Migration("a:001").Migration("a:002").Migration("b:001").Migration("c:001");
     Build();
-    cluster_.SetHistory("three", {Row("c", "001", "applied", b_.model().migrations[3].checksum)});
+    cluster_.SetHistory("three",
+                        {Row("c", "001", "applied", b_.model().migrations[3].checksum.hex())});
     hooks_ = [this, calls, fail_before_on](HookPhase phase, const std::string& db,
                                            const std::string& services) {
       int applied = 0;
@@ -171,7 +172,8 @@ TEST_P(ExecutorTest, FailureStopsNewStartsEverywhere) {
 TEST_P(ExecutorTest, AlreadyAppliedIsSkipped) {
   b_.Migration("a:001").Migration("a:002");
   Build();
-  cluster_.SetHistory("main", {Row("a", "001", "applied", b_.model().migrations[0].checksum)});
+  cluster_.SetHistory("main",
+                      {Row("a", "001", "applied", b_.model().migrations[0].checksum.hex())});
   ExecutionResult r = Run();
   ASSERT_TRUE(r.status.ok());
   EXPECT_EQ(cluster_.started(), (Strings{"a:002"}));
@@ -357,7 +359,8 @@ TEST_P(PerLaneLockTest, NothingPendingTakesNoLock) {
   b_.Service("b", "db_b");
   b_.Migration("a:001").Migration("b:001");
   Build();
-  cluster_.SetHistory("db_a", {Row("a", "001", "applied", b_.model().migrations[0].checksum)});
+  cluster_.SetHistory("db_a",
+                      {Row("a", "001", "applied", b_.model().migrations[0].checksum.hex())});
   LockHolder holder;
   holder.pid = 1;
   cluster_.HoldLock("db_a", holder);  // another deploy holds it
@@ -389,7 +392,8 @@ TEST_P(PerLaneLockTest, WorkDoneMeanwhileIsSkippedUnderTheLock) {
   b_.Migration("a:001").Migration("a:002");
   Build();
   watcher_.on_planned = [&] {
-    cluster_.SetHistory("db_a", {Row("a", "001", "applied", b_.model().migrations[0].checksum)});
+    cluster_.SetHistory("db_a",
+                        {Row("a", "001", "applied", b_.model().migrations[0].checksum.hex())});
   };
   ExecutionResult r = RunWatched();
   ASSERT_TRUE(r.status.ok()) << r.status.message();
@@ -405,7 +409,8 @@ TEST_P(PerLaneLockTest, FailureRecordedMeanwhileIsCheckedUnderTheLock) {
   b_.Migration("a:001").Migration("a:002");
   Build();
   watcher_.on_planned = [&] {
-    cluster_.SetHistory("db_a", {Row("a", "001", "failed", b_.model().migrations[0].checksum)});
+    cluster_.SetHistory("db_a",
+                        {Row("a", "001", "failed", b_.model().migrations[0].checksum.hex())});
   };
   ExecutionResult r = RunWatched();
   EXPECT_EQ(r.status.code(), Status::Code::kFailed) << r.status.message();
@@ -632,7 +637,7 @@ TEST_P(ExecutorTest, AMigrationRunningInAnotherLiveRunIsWaitedFor) {
   b_.Service("a", "db_a");
   b_.Migration("a:001").Migration("a:002");
   Build();
-  const std::string checksum = b_.model().migrations[0].checksum;
+  const std::string checksum = b_.model().migrations[0].checksum.hex();
   cluster_.SetHistory("db_a", {Row("a", "001", "running", checksum)});
   LockHolder holder;
   holder.application_name = "lockstep/other";
@@ -655,7 +660,8 @@ TEST_P(ExecutorTest, AMigrationRunningUnderOurOwnLockIsRefused) {
   b_.Service("a", "db_a");
   b_.Migration("a:001").Migration("a:002");
   Build();
-  cluster_.SetHistory("db_a", {Row("a", "001", "running", b_.model().migrations[0].checksum)});
+  cluster_.SetHistory("db_a",
+                      {Row("a", "001", "running", b_.model().migrations[0].checksum.hex())});
   ExecutionResult r = Run();
   EXPECT_EQ(r.status.code(), Status::Code::kFailed);
   EXPECT_NE(r.status.message().find("the advisory lock is not holding"), std::string::npos)

@@ -272,7 +272,7 @@ TEST_F(SetsTest, HistoryRowsMatchTheirMembersCopy) {
   row.version = "001";
   row.status = "applied";
   std::string error;
-  row.checksum = g.model().migrations[g.Resolve("app:001@tenant/acme", &error)].checksum;
+  row.checksum = g.model().migrations[g.Resolve("app:001@tenant/acme", &error)].checksum.hex();
   std::map<std::string, std::vector<HistoryRow>> histories{{"tenant/acme", {row}},
                                                            {"tenant/globex", {}}};
   PlatformState state = Reconcile(g, histories);
