@@ -121,8 +121,9 @@ class Database {
   // ends (the last call may be a failure), and the failure, if any, is
   // returned. The last call comes once this Database is free for the next
   // call, and is the last thing ApplyBatch does with it: from that call on,
-  // the caller may use or destroy it on any thread. Once `cut` is set (any thread), no further
-  // migration of the batch starts; the caller calls CutBatch() too.
+  // the caller may use or destroy it on any thread. Once `cut` is set (any
+  // thread), no further migration of the batch starts; the caller calls
+  // CutBatch() too.
   //
   // The PostgreSQL adapter sends a batch of migrations that each run in a
   // transaction as one message, so that the server goes from one to the

@@ -20,10 +20,7 @@ class Checksum {
   // 64 lower-case hex digits, as the history table stores them.
   std::string hex() const {
     std::string out(2 * kSize, '0');
-    for (size_t i = 0; i < kSize; ++i) {
-      out[2 * i] = kDigits[bytes_[i] >> 4];
-      out[2 * i + 1] = kDigits[bytes_[i] & 0xf];
-    }
+    for (size_t i = 0; i < out.size(); ++i) out[i] = Digit(i);
     return out;
   }
 
@@ -31,10 +28,8 @@ class Checksum {
   // text of it.
   bool Is(std::string_view hex) const {
     if (hex.size() != 2 * kSize) return false;
-    for (size_t i = 0; i < kSize; ++i) {
-      if (hex[2 * i] != kDigits[bytes_[i] >> 4] || hex[2 * i + 1] != kDigits[bytes_[i] & 0xf]) {
-        return false;
-      }
+    for (size_t i = 0; i < hex.size(); ++i) {
+      if (hex[i] != Digit(i)) return false;
     }
     return true;
   }
@@ -42,7 +37,12 @@ class Checksum {
   bool operator==(const Checksum& other) const = default;
 
  private:
-  static constexpr char kDigits[] = "0123456789abcdef";
+  // Hex digit `i` (0 to 63) of the text: the high half of a byte first.
+  char Digit(size_t i) const {
+    unsigned char byte = bytes_[i / 2];
+    return "0123456789abcdef"[i % 2 == 0 ? byte >> 4 : byte & 0xf];
+  }
+
   std::array<unsigned char, kSize> bytes_{};
 };
 

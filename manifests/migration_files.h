@@ -64,8 +64,9 @@ int FirstInvalidUtf8Line(std::string_view text);
 size_t CountUpFiles(const std::string& folder);
 
 // Reads every migration in `folder` (display path) for service index
-// `service` and hands each to `add`, in version order. A migration file that is a symlink must lead
-// inside `root` (the platform root, canonical). Problems of up files are
+// `service` and hands each to `add`, in version order. A migration file
+// that is a symlink must lead inside `root` (the platform root,
+// canonical). Problems of up files are
 // errors in `diag`; those of down files are warnings there, kept in the
 // migration's down_problems for rollback and verify. Without
 // `keep_statements` every file is still read, hashed, lexed and checked, but
