@@ -19,6 +19,7 @@
 
 #include "adapters/catalog_query.h"
 #include "adapters/connection_string.h"
+#include "adapters/direct_connection.h"
 #include "adapters/history_sql.h"
 #include "adapters/lease.h"
 #include "adapters/libpq_watch.h"
@@ -698,10 +699,12 @@ class PostgresDatabase : public Database {
 
   // Whether this connection goes through a pooler in transaction mode,
   // where session state (an advisory lock, a search_path) lands on whatever
-  // server connection ran that statement and stays there. Seen from here:
-  // this client's backend changes between statements, or a second client
-  // inside a transaction gets this client's backend.
+  // server connection ran that statement and stays there. Not when it
+  // reaches the backend directly (one query tells); otherwise probed: this
+  // client's backend changes between statements, or a second client inside
+  // a transaction gets this client's backend.
   bool TransactionPooled() {
+    if (ReachesBackend()) return false;
     int first = 0, second = 0, other = -1;
     try {
       pqxx::connection probe(o_.url);
@@ -714,6 +717,18 @@ class PostgresDatabase : public Database {
       return false;  // no second connection to compare with: nothing known
     }
     return first != second || other == first;
+  }
+
+  bool ReachesBackend() {
+    try {
+      pqxx::nontransaction tx(*conn_);
+      pqxx::row r = tx.exec1(kBackendSideSql);
+      BackendSide backend{r[0].as<int>(), r[1].as<std::string>(), r[2].as<int>(),
+                          r[3].as<std::string>(), r[4].as<int>()};
+      return ReachesBackendDirectly(conn_->sock(), conn_->backendpid(), backend);
+    } catch (const std::exception&) {
+      return false;  // the probe that follows tells
+    }
   }
 
   static int PidOf(pqxx::connection_base& c) {
