@@ -2,7 +2,7 @@
 
 namespace lockstep {
 
-std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
+std::vector<std::string> CreateHistoryTablesDdl(const std::string& schema) {
   std::string q = "\"" + schema + "\".";
   return {
       "CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"",
@@ -20,13 +20,6 @@ std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
     run_id           text        NOT NULL,
     lockstep_version text        NOT NULL,
     PRIMARY KEY (service, version)))",
-      // Tables made before `running` existed: widen their status check once.
-      "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = '" + q +
-          "history'::regclass AND conname = 'history_status_check' AND "
-          "pg_get_constraintdef(oid) NOT LIKE '%running%') THEN ALTER TABLE " +
-          q +
-          "history DROP CONSTRAINT history_status_check, ADD CONSTRAINT history_status_check "
-          "CHECK (status IN ('applied', 'failed', 'baseline', 'running')); END IF; END $$",
       "CREATE TABLE IF NOT EXISTS " + q + R"(schema_snapshots (
     id               bigserial   PRIMARY KEY,
     taken_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
@@ -44,6 +37,40 @@ std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
     actor            text,
     detail           text))",
   };
+}
+
+namespace {
+
+// A row when the history table's status check is an old one, made before
+// `running` existed.
+std::string OldStatusCheck(const std::string& schema) {
+  return "SELECT 1 FROM pg_constraint WHERE conrelid = to_regclass('\"" + schema +
+         "\".history') AND conname = 'history_status_check' AND "
+         "pg_get_constraintdef(oid) NOT LIKE '%running%'";
+}
+
+}  // namespace
+
+std::string WidenStatusCheckDdl(const std::string& schema) {
+  return "ALTER TABLE \"" + schema +
+         "\".history DROP CONSTRAINT history_status_check, ADD CONSTRAINT history_status_check "
+         "CHECK (status IN ('applied', 'failed', 'baseline', 'running'))";
+}
+
+std::vector<std::string> HistoryTablesDdl(const std::string& schema) {
+  std::vector<std::string> all = CreateHistoryTablesDdl(schema);
+  all.push_back("DO $$ BEGIN IF EXISTS (" + OldStatusCheck(schema) + ") THEN " +
+                WidenStatusCheckDdl(schema) + "; END IF; END $$");
+  return all;
+}
+
+std::string HistoryTablesStateSql(const std::string& schema) {
+  std::string all_there;
+  for (const char* table : {"history", "schema_snapshots", "events"}) {
+    all_there += std::string(all_there.empty() ? "" : " AND ") + "to_regclass('\"" + schema +
+                 "\"." + table + "') IS NOT NULL";
+  }
+  return "SELECT " + all_there + ", EXISTS (" + OldStatusCheck(schema) + ")";
 }
 
 HistoryEntry EntryOf(const Migration& m, const std::string& service, const std::string& run_id,

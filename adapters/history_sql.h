@@ -39,8 +39,16 @@ HistoryEntry EntryOf(const Migration& m, const std::string& service, const std::
 using QuoteLiteral = std::function<std::string(const std::string&)>;
 
 // The statements that create lockstep's schema and tables when missing, and
-// widen the status check of tables made by an older lockstep.
+// widen the status check of tables made by an older lockstep: for a script,
+// which cannot look first.
 std::vector<std::string> HistoryTablesDdl(const std::string& schema);
+// Looking first (the adapter): one row, whether all of lockstep's tables are
+// there and whether the history table's status check is an old one (made
+// before `running` existed). Then, only when needed, the statements that
+// create what is missing, and the one that widens the old check.
+std::string HistoryTablesStateSql(const std::string& schema);
+std::vector<std::string> CreateHistoryTablesDdl(const std::string& schema);
+std::string WidenStatusCheckDdl(const std::string& schema);
 
 // Writes (or overwrites) the history row and appends an `apply` event, in one
 // statement that can share a round trip with COMMIT.

@@ -786,13 +786,19 @@ class PostgresDatabase : public Database {
     return Guard("create lockstep's tables", [&] { CreateTables(); });
   }
 
-  // One round trip: the statements go as one message, which the server
-  // runs as one transaction.
+  // Looks first (one query), so that a run on a database whose tables are
+  // there, as most are, runs no DDL; otherwise one more round trip: the
+  // statements go as one message, which the server runs as one transaction.
   void CreateTables() {
-    std::string all;
-    for (const std::string& ddl : HistoryTablesDdl(o_.history_schema)) all += ddl + ";\n";
     pqxx::nontransaction tx(*conn_);
-    tx.exec(all);
+    pqxx::row state = tx.exec1(HistoryTablesStateSql(o_.history_schema));
+    bool all_there = state[0].as<bool>(), old_check = state[1].as<bool>();
+    std::string all;
+    if (!all_there) {
+      for (const std::string& ddl : CreateHistoryTablesDdl(o_.history_schema)) all += ddl + ";\n";
+    }
+    if (old_check) all += WidenStatusCheckDdl(o_.history_schema) + ";\n";
+    if (!all.empty()) tx.exec(all);
   }
 
   // The history entry of `run` with `status` (and the events row's `event`).

@@ -12,16 +12,22 @@ entries and N services, as before database sets. Measures in the same run:
   1. the baseline: psql applying one database's M migrations alone (each in its
      own transaction, one session), for every database in turn: the slowest
      database alone and the total server time; best possible =
-     max(slowest alone, total / cores);
-  2. `lockstep apply` of the whole fleet on fresh databases, against that, while
+     max(slowest alone, total / cores); with the CPU time of the server and psql;
+  2. the same floor run with lockstep's parallelism: psql on 8 databases at once
+     (settings.jobs), on fresh databases: its wall time;
+  3. `lockstep apply` of the whole fleet on fresh databases, against both, while
      a sampler counts lockstep's connections in pg_stat_activity every 20 ms
-     (never more than settings.max_connections), with the peak RSS of the process;
-  3. a no-op `lockstep apply` over the fleet (median of R runs), against a
+     (never more than settings.max_connections) on one session of its own, with
+     the peak RSS of the process, the CPU time of the server and lockstep, and
+     the connections it opened (log_connections; a count no noise changes);
+  4. a no-op `lockstep apply` over the fleet (median of R runs), against a
      no-op over one database of the same shape.
 """
 import argparse
+import concurrent.futures
 import glob
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,6 +38,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 PG = os.path.join(ROOT, "scripts", "throwaway-pg.sh")
+JOBS = 8  # settings.jobs of the fleet
 
 
 def sh(*cmd, **kw):
@@ -68,7 +75,7 @@ def write_platform(root, names, migrations, url_of, max_connections, layout):
         else:
             for db in names:
                 f.write(f'  {db}: {{ url: "{url_of(db)}" }}\n')
-        f.write(f"settings:\n  max_connections: {max_connections}\n  jobs: 8\n")
+        f.write(f"settings:\n  max_connections: {max_connections}\n  jobs: {JOBS}\n")
     if layout == "set":
         with open(os.path.join(root, "tenants.txt"), "w") as f:
             f.write("".join(db[len("tenant_"):] + "\n" for db in names))
@@ -99,23 +106,29 @@ def recreate(pg_dir, port, names):
 
 
 class Sampler:
-    """Counts lockstep's connections (application_name lockstep/...) every 20 ms."""
+    """Counts lockstep's connections (application_name lockstep/...) every 20 ms,
+    on one psql session of its own: a new connection per sample would load the
+    server (about 50 connections a second) during the apply and not the floor."""
 
     def __init__(self, pg_dir, port):
-        self.cmd = ["psql", "-h", pg_dir, "-p", port, "-U", "postgres", "-d", "postgres", "-Atq",
-                    "-c", "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'lockstep/%'"]
+        self.cmd = ["psql", "-h", pg_dir, "-p", port, "-U", "postgres", "-d", "postgres", "-Atq"]
+        self.query = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'lockstep/%';\n"
         self.peak = 0
         self.samples = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.loop)
 
     def loop(self):
-        while not self.stop.is_set():
-            out = subprocess.run(self.cmd, capture_output=True, text=True).stdout.strip()
-            if out.isdigit():
-                self.peak = max(self.peak, int(out))
-                self.samples += 1
-            time.sleep(0.02)
+        with subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, bufsize=1) as p:
+            while not self.stop.is_set():
+                p.stdin.write(self.query)
+                out = p.stdout.readline().strip()
+                if out.isdigit():
+                    self.peak = max(self.peak, int(out))
+                    self.samples += 1
+                time.sleep(0.02)
+            p.stdin.close()
 
     def __enter__(self):
         self.thread.start()
@@ -124,6 +137,35 @@ class Sampler:
     def __exit__(self, *exc):
         self.stop.set()
         self.thread.join()
+
+
+def server_cpu(pg_dir):
+    """CPU seconds the server has used: the postmaster's own and its reaped
+    children's (backends that ended), and its live children's."""
+    tick = os.sysconf("SC_CLK_TCK")
+    with open(os.path.join(pg_dir, "data", "postmaster.pid")) as f:
+        postmaster = int(f.readline())
+
+    def fields(pid):
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()  # from the state on
+
+    total = sum(int(x) for x in fields(postmaster)[11:15])  # utime stime cutime cstime
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            f = fields(entry)
+            if int(f[1]) == postmaster:  # ppid
+                total += int(f[11]) + int(f[12])
+        except (OSError, IndexError):
+            pass
+    return total / tick
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def main():
@@ -155,6 +197,7 @@ def main():
             print(f"{args.tenants} databases x {args.migrations} migrations ({args.layout}), "
                   f"{cores} cores", file=sys.stderr)
             recreate(pg_dir, port, names)
+            cpu = (server_cpu(pg_dir), children_cpu())
             alone = []
             for db in names:
                 start = time.perf_counter()
@@ -162,10 +205,35 @@ def main():
                    "-v", "ON_ERROR_STOP=1", "-f", script)
                 alone.append(time.perf_counter() - start)
             best = max(max(alone), sum(alone) / cores)
+            floor_cpu = (server_cpu(pg_dir) - cpu[0], children_cpu() - cpu[1])
+
+            # The floor run with lockstep's parallelism (issue 15): psql on
+            # `jobs` databases at once, as many as lockstep's lanes at work.
+            recreate(pg_dir, port, names)
+            start = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(JOBS) as workers:
+                list(workers.map(lambda db: sh("psql", "-h", pg_dir, "-p", port, "-U", "postgres",
+                                               "-d", db, "-q", "-v", "ON_ERROR_STOP=1", "-f",
+                                               script), names))
+            parallel = time.perf_counter() - start
 
             recreate(pg_dir, port, names)
+            log = os.path.join(pg_dir, "server.log")
+            psql(pg_dir, port, "postgres", "ALTER SYSTEM SET log_connections = on")
+            psql(pg_dir, port, "postgres", "SELECT pg_reload_conf()")
+            time.sleep(0.5)
+            mark = os.path.getsize(log)
+            cpu = (server_cpu(pg_dir), children_cpu())
             with Sampler(pg_dir, port) as sampler:
                 took, rss = run_lockstep(args.binary, config, "apply")
+            apply_cpu = (server_cpu(pg_dir) - cpu[0], children_cpu() - cpu[1])
+            with open(log, errors="replace") as f:
+                f.seek(mark)
+                # The sampler's one session logs as database=postgres.
+                connections = sum(1 for line in f if "connection authorized:" in line
+                                  and "database=postgres" not in line)
+            psql(pg_dir, port, "postgres", "ALTER SYSTEM RESET log_connections")
+            psql(pg_dir, port, "postgres", "SELECT pg_reload_conf()")
             applied = sum(int(psql(pg_dir, port, db, "SELECT count(*) FROM lockstep.history"))
                           for db in names[:5])
 
@@ -188,6 +256,15 @@ def main():
             print(f"| apply, {args.tenants} x {args.migrations} | {took:.2f} s | best possible "
                   f"{best:.2f} s (slowest alone {max(alone):.3f} s, total {sum(alone):.1f} s / "
                   f"{cores}) | {took / best:.2f} | <= 1.3 |")
+            print(f"| apply, {args.tenants} x {args.migrations} | {took:.2f} s | the floor run "
+                  f"{JOBS} databases at once (psql) {parallel:.2f} s | {took / parallel:.2f} | "
+                  f"<= 0.95 |")
+            print(f"| CPU of the apply (server + lockstep) | {sum(apply_cpu):.1f} s "
+                  f"({apply_cpu[0]:.1f} + {apply_cpu[1]:.1f}) | CPU of the floor (server + psql) "
+                  f"{sum(floor_cpu):.1f} s ({floor_cpu[0]:.1f} + {floor_cpu[1]:.1f}) | "
+                  f"{sum(apply_cpu) / sum(floor_cpu):.2f} | |")
+            print(f"| connections the apply opened (server log) | {connections} | "
+                  f"{args.tenants} databases | {connections / args.tenants:.2f} per database | |")
             print(f"| peak connections (sampled {sampler.samples}x) | {sampler.peak} | "
                   f"max_connections {args.max_connections} | | <= {args.max_connections} |")
             print(f"| peak RSS of the apply | {rss / 1024:.1f} MiB | | | < 64 MB |")
