@@ -31,7 +31,8 @@ class TablesTest : public IntegrationTest {
     std::istringstream log(Slurp(pg_.dir() + "/server.log"));
     int n = 0;
     for (std::string line; std::getline(log, line);) {
-      if (line.find("statement: CREATE SCHEMA IF NOT EXISTS \"lockstep\"") != std::string::npos) ++n;
+      if (line.find("statement: CREATE SCHEMA IF NOT EXISTS \"lockstep\"") != std::string::npos)
+        ++n;
     }
     return n;
   }
