@@ -50,9 +50,10 @@ bool Same(const Endpoint& ours, const std::string& address, int port) {
 }  // namespace
 
 int ParentOf(int pid) {
+  if (pid <= 0) return 0;
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
-  if (pid <= 0 || !std::getline(in, line)) return 0;
+  if (!std::getline(in, line)) return 0;
   // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
   size_t close = line.rfind(')');
   if (close == std::string::npos) return 0;

@@ -5,6 +5,8 @@
 #define LOCKSTEP_TESTS_INTEGRATION_FIXTURE_H_
 
 #include <chrono>
+#include <functional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -117,6 +119,21 @@ class IntegrationTest : public ::testing::Test {
       std::this_thread::sleep_for(50ms);
     }
     return false;
+  }
+
+  // Sets `name` to `value` for the whole server (ALTER SYSTEM, reload) and
+  // waits until new sessions have it.
+  bool SetOnServer(const std::string& name, const std::string& value) {
+    Count("postgres", "ALTER SYSTEM SET " + name + " = '" + value + "'");
+    Count("postgres", "SELECT pg_reload_conf()");
+    return WaitFor("postgres", "SELECT current_setting('" + name + "') = '" + value + "'");
+  }
+  // Lines of the server's log so far that `match` accepts.
+  int LogLines(const std::function<bool(const std::string&)>& match) {
+    std::istringstream log(Slurp(pg_.dir() + "/server.log"));
+    int n = 0;
+    for (std::string line; std::getline(log, line);) n += match(line) ? 1 : 0;
+    return n;
   }
 
   PostgresServer pg_;

@@ -4,7 +4,6 @@
 // exactly once across concurrent deploys, leaves nothing behind, survives a
 // kill -9 of its holder, and fences a migration whose lease was taken over.
 #include <fstream>
-#include <sstream>
 
 #include "adapters/postgres.h"
 #include "integration/fixture.h"
@@ -173,30 +172,12 @@ TEST_F(PoolerTest, NoTransactionMigrationOfASchemaServiceIsRefusedThroughThePool
   EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_indexes WHERE indexname = 't_x'"), "0");
 }
 
-// Connections to `database` that the server logged (log_connections) so far.
-int LoggedConnectionsTo(const PostgresServer& pg, const std::string& database) {
-  std::istringstream log(Slurp(pg.dir() + "/server.log"));
-  int n = 0;
-  const std::string entry = "connection authorized: user=postgres database=" + database;
-  for (std::string line; std::getline(log, line);) {
-    size_t at = line.find(entry);
-    // Followed by " application_name=..." when the client set one.
-    if (at != std::string::npos &&
-        (line.size() == at + entry.size() || line[at + entry.size()] == ' ')) {
-      ++n;
-    }
-  }
-  return n;
-}
-
 // A connection that reaches the backend directly, over a Unix socket or
 // TCP, is told so by one query: no pooler probe on a second connection,
 // which over a fleet of a thousand databases was a thousand connections
 // (issue 15). Through PgBouncer the probe still runs (the tests above).
 TEST_F(PoolerTest, DirectConnectionTakesTheLockWithoutASecondConnection) {
-  Count("postgres", "ALTER SYSTEM SET log_connections = on");
-  Count("postgres", "SELECT pg_reload_conf()");
-  ASSERT_TRUE(WaitFor("postgres", "SELECT current_setting('log_connections') = 'on'"));
+  ASSERT_TRUE(SetOnServer("log_connections", "on"));
   std::string port = Slurp(pg_.dir() + "/port");
   while (!port.empty() && port.back() == '\n') port.pop_back();
   const std::vector<std::pair<std::string, std::string>> urls = {
@@ -216,7 +197,14 @@ TEST_F(PoolerTest, DirectConnectionTakesTheLockWithoutASecondConnection) {
     Status s = db->TryLock(&acquired, &holder);
     ASSERT_TRUE(s.ok()) << s.message();
     EXPECT_TRUE(acquired);
-    EXPECT_EQ(LoggedConnectionsTo(pg_, name), 1);
+    const std::string entry = "connection authorized: user=postgres database=" + name;
+    EXPECT_EQ(LogLines([&](const std::string& line) {
+                // Followed by " application_name=..." when the client set one.
+                size_t at = line.find(entry);
+                return at != std::string::npos &&
+                       (line.size() == at + entry.size() || line[at + entry.size()] == ' ');
+              }),
+              1);
   }
 }
 

@@ -2,8 +2,6 @@
 // footprint"): made once, looked at (one query) on every later run instead
 // of running their DDL again, and an old history table's status check
 // widened.
-#include <sstream>
-
 #include "adapters/postgres.h"
 #include "integration/fixture.h"
 
@@ -28,20 +26,14 @@ class TablesTest : public IntegrationTest {
   }
   // DDL messages that created lockstep's schema, as the server logged them.
   int LoggedCreations() {
-    std::istringstream log(Slurp(pg_.dir() + "/server.log"));
-    int n = 0;
-    for (std::string line; std::getline(log, line);) {
-      if (line.find("statement: CREATE SCHEMA IF NOT EXISTS \"lockstep\"") != std::string::npos)
-        ++n;
-    }
-    return n;
+    return LogLines([](const std::string& line) {
+      return line.find("statement: CREATE SCHEMA IF NOT EXISTS \"lockstep\"") != std::string::npos;
+    });
   }
 };
 
 TEST_F(TablesTest, TablesThatAreThereAreNotCreatedAgain) {
-  Count("postgres", "ALTER SYSTEM SET log_statement = 'ddl'");
-  Count("postgres", "SELECT pg_reload_conf()");
-  ASSERT_TRUE(WaitFor("postgres", "SELECT current_setting('log_statement') = 'ddl'"));
+  ASSERT_TRUE(SetOnServer("log_statement", "ddl"));
   pg_.CreateDatabase("main");
   ASSERT_TRUE(EnsureSchema("main").ok());
   EXPECT_EQ(LoggedCreations(), 1);
