@@ -5,9 +5,18 @@
 
 namespace lockstep {
 
+// Every object a user makes has an id at or above this one (PostgreSQL's
+// FirstNormalObjectId, also where the id counter starts again after a
+// wraparound); initdb's own (pg_catalog's thousands of functions and
+// comments) are below it. Reading from it on lets the catalog query use the
+// catalogs' id indexes instead of scanning every built-in row: its execution
+// took 7-11 ms for a 20-table database, under 4 ms from here (bench/README.md).
+inline constexpr const char* kFirstUserOid = "16384";
+
 // Every object of the user's schemas as (key, definition); $1 is lockstep's
 // schema, left out; $2 the schemas to read, comma-separated, or '' for every
-// one (a member of a database set that is a schema reads only its own).
+// one (a member of a database set that is a schema reads only its own); $3
+// the lowest object id read, kFirstUserOid.
 // Objects that belong to extensions are left out too: the extension itself
 // stands for them. Format 2 (the 'lockstep format' row) adds each relation's
 // column order ('columns ...') and comments ('comment <object>'); a snapshot
@@ -20,7 +29,7 @@ WITH ns AS (
     AND ($2 = '' OR nspname = ANY (string_to_array($2, ',')))
 ), rel AS (
   SELECT c.oid, c.relname, c.relkind, ns.nspname FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
-  WHERE NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+  WHERE c.oid >= $3 AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                     AND d.objid = c.oid AND d.deptype = 'e')
 )
 SELECT 'schema ' || nspname, 'schema' FROM ns WHERE nspname <> 'public'
@@ -60,13 +69,14 @@ UNION ALL
 SELECT 'function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
        pg_get_functiondef(p.oid)
   FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-  WHERE p.prokind IN ('f', 'p')
+  WHERE p.oid >= $3 AND p.prokind IN ('f', 'p')
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                     AND d.objid = p.oid AND d.deptype = 'e')
 UNION ALL
 SELECT 'type ' || ns.nspname || '.' || t.typname,
        'enum (' || string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) || ')'
   FROM pg_type t JOIN ns ON ns.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
+  WHERE t.oid >= $3
   GROUP BY ns.nspname, t.typname
 UNION ALL
 SELECT 'extension ' || extname, 'version ' || extversion FROM pg_extension WHERE extname <> 'plpgsql'
@@ -86,36 +96,36 @@ SELECT 'comment ' || CASE WHEN d.objsubid > 0
                                     WHEN rel.relkind IN ('i', 'I') THEN 'index '
                                     ELSE 'sequence ' END || rel.nspname || '.' || rel.relname END,
        d.description
-  FROM pg_description d JOIN rel ON d.classoid = 'pg_class'::regclass AND d.objoid = rel.oid
+  FROM pg_description d JOIN rel ON d.objoid >= $3 AND d.classoid = 'pg_class'::regclass AND d.objoid = rel.oid
   LEFT JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attnum = d.objsubid
   WHERE rel.relkind IN ('r', 'p', 'f', 'v', 'm', 'i', 'I', 'S') AND (d.objsubid = 0 OR a.attnum > 0)
 UNION ALL
 SELECT 'comment constraint ' || rel.nspname || '.' || rel.relname || '.' || con.conname, d.description
-  FROM pg_description d JOIN pg_constraint con ON d.classoid = 'pg_constraint'::regclass AND d.objoid = con.oid
+  FROM pg_description d JOIN pg_constraint con ON d.objoid >= $3 AND d.classoid = 'pg_constraint'::regclass AND d.objoid = con.oid
   JOIN rel ON rel.oid = con.conrelid
 UNION ALL
 SELECT 'comment trigger ' || rel.nspname || '.' || rel.relname || '.' || t.tgname, d.description
-  FROM pg_description d JOIN pg_trigger t ON d.classoid = 'pg_trigger'::regclass AND d.objoid = t.oid
+  FROM pg_description d JOIN pg_trigger t ON d.objoid >= $3 AND d.classoid = 'pg_trigger'::regclass AND d.objoid = t.oid
   JOIN rel ON rel.oid = t.tgrelid
 UNION ALL
 SELECT 'comment function ' || ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
        d.description
-  FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid
+  FROM pg_description d JOIN pg_proc p ON d.objoid >= $3 AND d.classoid = 'pg_proc'::regclass AND d.objoid = p.oid
   JOIN ns ON ns.oid = p.pronamespace
   WHERE p.prokind IN ('f', 'p')
     AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass
                     AND e.objid = p.oid AND e.deptype = 'e')
 UNION ALL
 SELECT 'comment type ' || ns.nspname || '.' || t.typname, d.description
-  FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND d.objoid = t.oid
+  FROM pg_description d JOIN pg_type t ON d.objoid >= $3 AND d.classoid = 'pg_type'::regclass AND d.objoid = t.oid
   JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype = 'e'
 UNION ALL
 SELECT 'comment schema ' || ns.nspname, d.description
-  FROM pg_description d JOIN ns ON d.classoid = 'pg_namespace'::regclass AND d.objoid = ns.oid
+  FROM pg_description d JOIN ns ON d.objoid >= $3 AND d.classoid = 'pg_namespace'::regclass AND d.objoid = ns.oid
   WHERE ns.nspname <> 'public'
 UNION ALL
 SELECT 'comment extension ' || x.extname, d.description
-  FROM pg_description d JOIN pg_extension x ON d.classoid = 'pg_extension'::regclass AND d.objoid = x.oid
+  FROM pg_description d JOIN pg_extension x ON d.objoid >= $3 AND d.classoid = 'pg_extension'::regclass AND d.objoid = x.oid
   WHERE x.extname <> 'plpgsql'
 )SQL";
 

@@ -314,7 +314,8 @@ class PostgresDatabase : public Database {
       snapshot->clear();
       std::string only;
       for (const std::string& schema : o_.only_schemas) only += (only.empty() ? "" : ",") + schema;
-      for (const auto& row : tx.exec_params(kCatalogQuery, o_.history_schema, only)) {
+      for (const auto& row :
+           tx.exec_params(kCatalogQuery, o_.history_schema, only, kFirstUserOid)) {
         (*snapshot)[row[0].as<std::string>()] = row[1].as<std::string>();
       }
     });
