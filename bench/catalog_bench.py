@@ -18,17 +18,14 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-PG = os.path.join(ROOT, "scripts", "throwaway-pg.sh")
+from fleet_bench import PG, ROOT, sh
 
-
-def sh(*cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout.strip()
+# The query's rows: their number and a digest of every (key, definition).
+DIGEST = ("SELECT count(*) || ' ' || md5(string_agg(k || '=' || v, E'\\n' ORDER BY k)) "
+          "FROM ({}) AS q(k, v)")
 
 
 def catalog_query():
@@ -43,13 +40,8 @@ def with_floor(query, floor):
 
 
 def psql(pg_dir, port, db, sql):
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
-        f.write(sql)
-    try:
-        return sh("psql", "-h", pg_dir, "-p", port, "-U", "postgres", "-d", db, "-X", "-Atq",
-                  "-v", "ON_ERROR_STOP=1", "-f", f.name)
-    finally:
-        os.unlink(f.name)
+    return sh("psql", "-h", pg_dir, "-p", port, "-U", "postgres", "-d", db, "-X", "-Atq",
+              "-v", "ON_ERROR_STOP=1", "-f", "-", input=sql)
 
 
 def make_large(pg_dir, port, tables):
@@ -92,8 +84,7 @@ def main():
             psql(pg_dir, port, "postgres", "VACUUM ANALYZE; CHECKPOINT;")
             for db in ("tenant", "large"):
                 psql(pg_dir, port, db, "VACUUM ANALYZE;")
-                digest = "SELECT count(*) || ' ' || md5(string_agg(k || '=' || v, E'\\n' ORDER BY k)) FROM ({}) AS q(k, v)"
-                rows = {f: psql(pg_dir, port, db, digest.format(with_floor(query, f)))
+                rows = {f: psql(pg_dir, port, db, DIGEST.format(with_floor(query, f)))
                         for f in ("0", first_user_oid)}
                 if rows["0"] != rows[first_user_oid]:
                     sys.exit(f"{db}: the floors give different rows: {rows}")
