@@ -26,6 +26,12 @@ Status Database::ApplyBatch(const std::vector<MigrationToRun>& runs, const Ended
   return Status::Ok();
 }
 
+Status Database::Settle(std::vector<std::string>* in_doubt, std::vector<HistoryRow>* rows) {
+  if (Status s = EnsureSchema(); !s.ok()) return s;
+  if (Status s = InDoubt(in_doubt); !s.ok()) return s;
+  return ReadHistory(rows);
+}
+
 Status Database::RecordBaseline(const std::vector<HistoryRow>&) {
   return Status::Failed("this database cannot record a baseline");
 }

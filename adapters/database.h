@@ -106,6 +106,13 @@ class Database {
   // the lock it is a consistent snapshot, possibly already out of date.
   virtual Status ReadHistory(std::vector<HistoryRow>* rows) = 0;
 
+  // What a run does once it holds the lock, before its migrations:
+  // EnsureSchema, then InDoubt into *in_doubt, then ReadHistory into *rows
+  // (the history as it is before any of those is resolved: read it again
+  // after resolving one). The PostgreSQL adapter takes two round trips for
+  // the three. REQUIRES: the lock is held.
+  virtual Status Settle(std::vector<std::string>* in_doubt, std::vector<HistoryRow>* rows);
+
   // Runs the migration's up statements and records it: in one transaction
   // with its history row, or for no-transaction migrations statement by
   // statement, recorded `running` while they run and `failed` when one

@@ -25,6 +25,9 @@ class DatabaseWrapper : public Database {
   Status Unlock() override { return target_->Unlock(); }
   Status EnsureSchema() override { return target_->EnsureSchema(); }
   Status ReadHistory(std::vector<HistoryRow>* rows) override { return target_->ReadHistory(rows); }
+  Status Settle(std::vector<std::string>* in_doubt, std::vector<HistoryRow>* rows) override {
+    return target_->Settle(in_doubt, rows);
+  }
   Status Apply(const MigrationToRun& run) override { return target_->Apply(run); }
   Status ApplyBatch(const std::vector<MigrationToRun>& runs, const Ended& ended,
                     const std::atomic<bool>& cut) override {

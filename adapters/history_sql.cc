@@ -70,7 +70,14 @@ std::string HistoryTablesStateSql(const std::string& schema) {
     all_there += std::string(all_there.empty() ? "" : " AND ") + "to_regclass('\"" + schema +
                  "\"." + table + "') IS NOT NULL";
   }
-  return "SELECT " + all_there + ", EXISTS (" + OldStatusCheck(schema) + ")";
+  return "SELECT " + all_there + ", EXISTS (" + OldStatusCheck(schema) +
+         "), p.gid FROM (VALUES (1)) s " + "LEFT JOIN (" + InDoubtSql() +
+         ") p ON true ORDER BY p.prepared";
+}
+
+std::string InDoubtSql() {
+  return "SELECT gid, prepared FROM pg_prepared_xacts WHERE database = current_database() AND "
+         "gid LIKE 'lockstep/%'";
 }
 
 HistoryEntry EntryOf(const Migration& m, const std::string& service, const std::string& run_id,

@@ -42,11 +42,16 @@ using QuoteLiteral = std::function<std::string(const std::string&)>;
 // widen the status check of tables made by an older lockstep: for a script,
 // which cannot look first.
 std::vector<std::string> HistoryTablesDdl(const std::string& schema);
-// Looking first (the adapter): one row, whether all of lockstep's tables are
-// there and whether the history table's status check is an old one (made
-// before `running` existed). Then, only when needed, the statements that
-// create what is missing, and the one that widens the old check.
+// Looking first (the adapter): whether all of lockstep's tables are there,
+// whether the history table's status check is an old one (made before
+// `running` existed), and a gid per transaction that a run which died left
+// prepared (InDoubtSql), oldest first: a row each, or one row with a null
+// gid. Then, only when needed, the statements that create what is missing,
+// and the one that widens the old check.
 std::string HistoryTablesStateSql(const std::string& schema);
+// The prepared transactions of apply --atomic in the current database: gid
+// and when prepared.
+std::string InDoubtSql();
 std::vector<std::string> CreateHistoryTablesDdl(const std::string& schema);
 std::string WidenStatusCheckDdl(const std::string& schema);
 

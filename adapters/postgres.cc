@@ -155,8 +155,24 @@ class PostgresDatabase : public Database {
     });
   }
 
-  Status ReadHistory(std::vector<HistoryRow>* rows) override {
-    return Guard("read the history", [&] {
+  Status ReadHistory(std::vector<HistoryRow>* rows) override { return ReadHistoryAfter("", rows); }
+
+  // Two messages where EnsureSchema, InDoubt and ReadHistory take three or
+  // four: the tables' state with the prepared transactions, then the
+  // history, behind the tables' DDL in the same message when they are
+  // missing (the server runs a message's statements in turn, each parsed
+  // only when its turn comes, as one transaction).
+  Status Settle(std::vector<std::string>* in_doubt, std::vector<HistoryRow>* rows) override {
+    std::string ddl;
+    Status s = Guard("create lockstep's tables", [&] { ddl = TablesDdl(in_doubt); });
+    return s.ok() ? ReadHistoryAfter(ddl, rows) : s;
+  }
+
+  // The history, read by a message that runs `ddl` first.
+  Status ReadHistoryAfter(const std::string& ddl, std::vector<HistoryRow>* rows) {
+    std::string what =
+        ddl.empty() ? "read the history" : "create lockstep's tables and read the history";
+    return Guard(what, [&] {
       rows->clear();
       const std::string select =
           "SELECT service, version, name, checksum, status, "
@@ -173,7 +189,7 @@ class PostgresDatabase : public Database {
       {
         pqxx::nontransaction tx(*conn_);
         try {
-          r = tx.exec(select);
+          r = tx.exec(ddl + select);
         } catch (const pqxx::undefined_table&) {
           missing = true;
         }
@@ -325,12 +341,12 @@ class PostgresDatabase : public Database {
     return Guard("store the schema snapshot", [&] {
       nlohmann::json j(snapshot);
       pqxx::nontransaction tx(*conn_);
-      tx.exec_params(
-          "INSERT INTO " + Table("schema_snapshots") + " (run_id, snapshot) VALUES ($1, $2::jsonb)",
-          run_id, j.dump());
-      // Keep the latest few: drift compares with the newest only.
-      tx.exec("DELETE FROM " + Table("schema_snapshots") +
-              " WHERE id <= (SELECT max(id) - 10 FROM " + Table("schema_snapshots") + ")");
+      // Keeps the latest ten (drift compares with the newest only), in the
+      // same statement: one round trip, one commit.
+      tx.exec_params("WITH s AS (INSERT INTO " + Table("schema_snapshots") +
+                         " (run_id, snapshot) VALUES ($1, $2::jsonb) RETURNING id) DELETE FROM " +
+                         Table("schema_snapshots") + " WHERE id <= (SELECT id - 10 FROM s)",
+                     run_id, j.dump());
     });
   }
 
@@ -529,9 +545,7 @@ class PostgresDatabase : public Database {
     return Guard("read its prepared transactions", [&] {
       pqxx::nontransaction tx(*conn_);
       gids->clear();
-      for (const auto& r :
-           tx.exec("SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND "
-                   "gid LIKE 'lockstep/%' ORDER BY prepared")) {
+      for (const auto& r : tx.exec("SELECT gid FROM (" + InDoubtSql() + ") p ORDER BY prepared")) {
         gids->push_back(r[0].as<std::string>());
       }
     });
@@ -784,22 +798,35 @@ class PostgresDatabase : public Database {
   }
 
   Status EnsureSchema() override {
-    return Guard("create lockstep's tables", [&] { CreateTables(); });
+    return Guard("create lockstep's tables", [&] {
+      std::string ddl = TablesDdl(nullptr);
+      if (ddl.empty()) return;
+      pqxx::nontransaction tx(*conn_);
+      tx.exec(ddl);
+    });
   }
 
   // Looks first (one query), so that a run on a database whose tables are
-  // there, as most are, runs no DDL; otherwise one more round trip: the
-  // statements go as one message, which the server runs as one transaction.
-  void CreateTables() {
+  // there, as most are, runs no DDL: returns the statements that make what
+  // is missing (none on most runs), as one message, which the server runs
+  // as one transaction. The same query lists what a run that died left
+  // prepared, into *in_doubt when not null.
+  std::string TablesDdl(std::vector<std::string>* in_doubt) {
     pqxx::nontransaction tx(*conn_);
-    pqxx::row state = tx.exec1(HistoryTablesStateSql(o_.history_schema));
-    bool all_there = state[0].as<bool>(), old_check = state[1].as<bool>();
+    pqxx::result state = tx.exec(HistoryTablesStateSql(o_.history_schema));
+    bool all_there = state[0][0].as<bool>(), old_check = state[0][1].as<bool>();
+    if (in_doubt) {
+      in_doubt->clear();
+      for (const auto& row : state) {
+        if (!row[2].is_null()) in_doubt->push_back(row[2].as<std::string>());
+      }
+    }
     std::string all;
     if (!all_there) {
       for (const std::string& ddl : CreateHistoryTablesDdl(o_.history_schema)) all += ddl + ";\n";
     }
     if (old_check) all += WidenStatusCheckDdl(o_.history_schema) + ";\n";
-    if (!all.empty()) tx.exec(all);
+    return all;
   }
 
   // The history entry of `run` with `status` (and the events row's `event`).

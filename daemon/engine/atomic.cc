@@ -43,7 +43,13 @@ void Failpoint(const std::string& name) {
 Status ResolveInDoubt(Database& db, const std::string& database, const DatabaseFactory& factory,
                       std::vector<std::string>* said) {
   std::vector<std::string> gids;
-  if (Status s = db.InDoubt(&gids); !s.ok() || gids.empty()) return s;
+  if (Status s = db.InDoubt(&gids); !s.ok()) return s;
+  return ResolveInDoubt(db, database, gids, factory, said);
+}
+
+Status ResolveInDoubt(Database& db, const std::string& database,
+                      const std::vector<std::string>& gids, const DatabaseFactory& factory,
+                      std::vector<std::string>* said) {
   for (const std::string& gid : gids) {
     std::string run_id, coordinator;
     if (!ParseGid(gid, &run_id, &coordinator)) continue;

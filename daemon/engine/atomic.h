@@ -29,6 +29,10 @@ std::string AtomicGid(const std::string& run_id, int participant, const std::str
 // per resolution into *said. REQUIRES: db's lock (so that their run is gone).
 Status ResolveInDoubt(Database& db, const std::string& database, const DatabaseFactory& factory,
                       std::vector<std::string>* said);
+// The same for `gids`, already read (Database::Settle).
+Status ResolveInDoubt(Database& db, const std::string& database,
+                      const std::vector<std::string>& gids, const DatabaseFactory& factory,
+                      std::vector<std::string>* said);
 
 // Runs `runs` (per database, in the order given) as one transaction per
 // database, prepares them all, records the decision on the first database,

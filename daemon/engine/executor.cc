@@ -172,11 +172,13 @@ struct Executor::Impl {
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - asked);
     if (observer) asio::post(io, [this, name, waited] { observer->LockAcquired(name, waited); });
     *out = std::move(db);
-    if (Status s = (*out)->EnsureSchema(); !s.ok()) return s;
+    std::vector<std::string> in_doubt;
+    if (Status s = (*out)->Settle(&in_doubt, rows); !s.ok() || in_doubt.empty()) return s;
     // What an apply --atomic that died left prepared holds its locks: the
-    // first run to hold this database's lock again resolves it.
+    // first run to hold this database's lock again resolves it, and reads
+    // the history that changed.
     std::vector<std::string> resolved;
-    if (Status s = ResolveInDoubt(**out, name, factory, &resolved); !s.ok()) return s;
+    if (Status s = ResolveInDoubt(**out, name, in_doubt, factory, &resolved); !s.ok()) return s;
     if (observer) {
       for (const std::string& line : resolved) {
         asio::post(io, [this, name, line] { observer->Note(name, line); });

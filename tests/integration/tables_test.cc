@@ -10,19 +10,32 @@ namespace {
 
 class TablesTest : public IntegrationTest {
  protected:
-  // Opens `database`, takes its lock and makes lockstep's tables.
-  Status EnsureSchema(const std::string& database) {
+  // Opens `database` and takes its lock; null (and a failure) otherwise.
+  std::unique_ptr<Database> Locked(const std::string& database) {
     PostgresOptions o;
     o.url = pg_.Url(database);
     o.database = database;
     o.run_id = "tablestest";
     std::unique_ptr<Database> db = NewPostgresDatabase(o);
-    if (Status s = db->Open(); !s.ok()) return s;
     bool acquired = false;
     LockHolder holder;
-    if (Status s = db->TryLock(&acquired, &holder); !s.ok()) return s;
-    if (!acquired) return Status::Failed("lock not acquired");
-    return db->EnsureSchema();
+    Status s = db->Open();
+    if (s.ok()) s = db->TryLock(&acquired, &holder);
+    EXPECT_TRUE(s.ok()) << s.message();
+    EXPECT_TRUE(acquired);
+    return s.ok() && acquired ? std::move(db) : nullptr;
+  }
+  // Opens `database`, takes its lock and makes lockstep's tables.
+  Status EnsureSchema(const std::string& database) {
+    std::unique_ptr<Database> db = Locked(database);
+    return db ? db->EnsureSchema() : Status::Failed("not locked");
+  }
+  // Messages (simple queries) the server logged so far, with log_statement
+  // = 'all'.
+  int LoggedMessages() {
+    return LogLines([](const std::string& line) {
+      return line.find("LOG:  statement: ") != std::string::npos;
+    });
   }
   // DDL messages that created lockstep's schema, as the server logged them.
   int LoggedCreations() {
@@ -68,6 +81,84 @@ TEST_F(TablesTest, AnOldStatusCheckIsWidened) {
                   "INSERT INTO lockstep.history VALUES ('a', '001', 'x', 'c', 'running', now(), "
                   "NULL, NULL, 'me', 'r', 'v') RETURNING status"),
             "running");
+}
+
+// What a run does once it holds a database's lock (make the tables, list
+// what a dead run left prepared, read the history) takes two messages, on a
+// fresh database as on one whose tables are there. It took four on a fresh
+// database (look, DDL, prepared transactions, history) and three otherwise:
+// round trips and statements that every lane of a fleet paid.
+TEST_F(TablesTest, SettlingADatabaseTakesTwoMessages) {
+  ASSERT_TRUE(SetOnServer("log_statement", "all"));
+  pg_.CreateDatabase("main");
+  std::unique_ptr<Database> db = Locked("main");
+  ASSERT_TRUE(db);
+  std::vector<std::string> in_doubt{"stale"};
+  std::vector<HistoryRow> rows(1);
+  int before = LoggedMessages();
+  Status s = db->Settle(&in_doubt, &rows);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(LoggedMessages() - before, 2);
+  EXPECT_TRUE(in_doubt.empty());
+  EXPECT_TRUE(rows.empty());
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM pg_tables WHERE schemaname = 'lockstep'"), "3");
+
+  Count("main",
+        "INSERT INTO lockstep.history VALUES ('billing', '001', 'init', 'c', 'applied', now(), "
+        "now(), 1, 'me', 'r', 'v')");
+  before = LoggedMessages();
+  s = db->Settle(&in_doubt, &rows);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(LoggedMessages() - before, 2);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].service + ":" + rows[0].version + " " + rows[0].status, "billing:001 applied");
+}
+
+// The look at the tables also lists the transactions that an apply --atomic
+// which died left prepared in this database (lockstep's only, oldest first),
+// for the run that settles it to resolve.
+TEST_F(TablesTest, SettlingADatabaseListsWhatADeadRunLeftPrepared) {
+  pg_.CreateDatabase("main");
+  pg_.CreateDatabase("other");
+  const std::vector<std::pair<std::string, std::string>> prepared = {
+      {"main", "lockstep/r1/1/main"},
+      {"main", "someone else"},
+      {"other", "lockstep/r1/2/main"},
+      {"main", "lockstep/r2/1/main"}};
+  for (const auto& [database, gid] : prepared) {
+    Count(database, "BEGIN; CREATE TABLE \"" + gid + "\" (); PREPARE TRANSACTION '" + gid + "'");
+  }
+  std::unique_ptr<Database> db = Locked("main");
+  ASSERT_TRUE(db);
+  std::vector<std::string> in_doubt;
+  std::vector<HistoryRow> rows;
+  Status s = db->Settle(&in_doubt, &rows);
+  // Settled before the prepared transactions go, so that they never stay
+  // behind on the server (DROP DATABASE waits for them).
+  for (const auto& [database, gid] : prepared) Count(database, "ROLLBACK PREPARED '" + gid + "'");
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(in_doubt, (std::vector<std::string>{"lockstep/r1/1/main", "lockstep/r2/1/main"}));
+  EXPECT_TRUE(rows.empty());
+}
+
+// A snapshot is stored with the latest ten kept, in one statement.
+TEST_F(TablesTest, StoringASnapshotKeepsTheLatestTen) {
+  pg_.CreateDatabase("main");
+  std::unique_ptr<Database> db = Locked("main");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->EnsureSchema().ok());
+  for (int i = 1; i <= 12; ++i) {
+    Status s = db->SaveSnapshot({{"table public.t", std::to_string(i)}}, "run" + std::to_string(i));
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+  EXPECT_EQ(
+      Count("main", "SELECT string_agg(run_id, ',' ORDER BY id) FROM lockstep.schema_snapshots"),
+      "run3,run4,run5,run6,run7,run8,run9,run10,run11,run12");
+  SchemaSnapshot latest;
+  bool found = false;
+  ASSERT_TRUE(db->LoadSnapshot(&latest, &found).ok());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(latest.at("table public.t"), "12");
 }
 
 }  // namespace

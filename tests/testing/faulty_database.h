@@ -13,7 +13,7 @@ namespace lockstep {
 struct Faults {
   std::string database;       // which database's calls fail
   bool open = false;          // Open() fails
-  bool read_history = false;  // ReadHistory() fails
+  bool read_history = false;  // ReadHistory() and Settle() fail
   int apply_call = -1;        // the Nth Apply() (0-based) loses its connection
 };
 
@@ -31,9 +31,12 @@ class FaultyDatabase : public DatabaseWrapper {
     return DatabaseWrapper::Open();
   }
   Status ReadHistory(std::vector<HistoryRow>* rows) override {
-    if (armed_ && faults_.read_history)
-      return Status::Failed("database '" + faults_.database + "': cannot read the history");
+    if (armed_ && faults_.read_history) return HistoryUnreadable();
     return DatabaseWrapper::ReadHistory(rows);
+  }
+  Status Settle(std::vector<std::string>* in_doubt, std::vector<HistoryRow>* rows) override {
+    if (armed_ && faults_.read_history) return HistoryUnreadable();
+    return DatabaseWrapper::Settle(in_doubt, rows);
   }
   Status Apply(const MigrationToRun& run) override {
     if (armed_ && applies_++ == faults_.apply_call) {
@@ -49,6 +52,10 @@ class FaultyDatabase : public DatabaseWrapper {
   }
 
  private:
+  Status HistoryUnreadable() const {
+    return Status::Failed("database '" + faults_.database + "': cannot read the history");
+  }
+
   std::unique_ptr<Database> inner_;
   Faults faults_;
   bool armed_;
