@@ -102,7 +102,6 @@ class PostgresDatabase : public Database {
   }
 
   Status TryLock(bool* acquired, LockHolder* holder) override {
-    if (Status s = PrepareForMigrations(); !s.ok()) return s;
     if (!probed_) {
       probed_ = true;
       pooled_ = TransactionPooled();
@@ -118,7 +117,13 @@ class PostgresDatabase : public Database {
     if (o_.lease) return TryLease(acquired, holder);
     return Guard("take the migration lock", [&] {
       pqxx::nontransaction tx(*conn_);
-      *acquired = tx.exec_params1("SELECT pg_try_advisory_lock($1)", o_.lock_key)[0].as<bool>();
+      // The session's timeouts go with the first attempt (one message), and
+      // only once the connection is known to hold a session: on a pooled
+      // server connection they would stay behind for other clients.
+      *acquired = tx.exec1(TimeoutsSql() + "SELECT pg_try_advisory_lock('" +
+                           std::to_string(o_.lock_key) + "'::bigint)")[0]
+                      .as<bool>();
+      prepared_ = true;
       if (*acquired) return;
       // The holder, from pg_locks.
       pqxx::result r = tx.exec_params(
@@ -649,18 +654,25 @@ class PostgresDatabase : public Database {
   }
 
  private:
-  // Once per connection, before the lock and migrations (a reader never pays
-  // for it): the session's timeouts. With a lease they are set per
+  // Once per connection, before migrations (with the first attempt at the
+  // lock, when there is one; a reader never pays for it): the session's
+  // timeouts. With a lease they are set per
   // transaction instead: through a transaction pooler a session setting would
   // stay behind on a pooled server connection.
   Status PrepareForMigrations() {
-    if (prepared_ || o_.lease) return Status::Ok();
+    std::string timeouts = TimeoutsSql();
+    if (timeouts.empty()) return Status::Ok();
     return Guard("set the session's timeouts", [&] {
       pqxx::nontransaction tx(*conn_);
-      tx.exec("SET statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
-              ";\nSET lock_timeout = 0");
+      tx.exec(timeouts);
       prepared_ = true;
     });
+  }
+  // What PrepareForMigrations sends, or "" once sent (or with a lease).
+  std::string TimeoutsSql() const {
+    if (prepared_ || o_.lease) return "";
+    return "SET statement_timeout = " + std::to_string(o_.statement_timeout.count()) +
+           ";\nSET lock_timeout = 0;\n";
   }
 
   // With a lease: the migration commits only while this run holds it; the

@@ -2,9 +2,10 @@
 """Benchmark: a fleet of tenant databases on one server.
 
 Usage: bench/fleet_bench.py [LOCKSTEP_BINARY] [--tenants N] [--migrations M] [--runs R]
-                            [--max-connections C] [--layout set|databases]
+                            [--max-connections C] [--layout set|databases] [--fsync on|off]
 
-Starts a throwaway PostgreSQL (scripts/throwaway-pg.sh, fsync off), makes N
+Starts a throwaway PostgreSQL (scripts/throwaway-pg.sh; fsync off, or with
+--fsync on PostgreSQL's stock durability), makes N
 tenant databases (default 1,000) with M migrations each (default 20): with
 --layout set (the default), one database set whose members come from a
 tenants file and one service on it; with --layout databases, N `databases:`
@@ -176,13 +177,16 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--max-connections", type=int, default=32)
     ap.add_argument("--layout", choices=["set", "databases"], default="set")
+    ap.add_argument("--fsync", choices=["on", "off"], default="off",
+                    help="on: PostgreSQL's stock durability (fsync, synchronous_commit)")
     args = ap.parse_args()
     cores = os.cpu_count() or 1
 
     with tempfile.TemporaryDirectory(prefix="lockstep-fleet-") as tmp:
         os.chmod(tmp, 0o755)
         pg_dir = os.path.join(tmp, "pg")
-        port = sh(PG, "start", pg_dir).splitlines()[-1]
+        durable = dict(os.environ, LOCKSTEP_PG_DURABLE="1" if args.fsync == "on" else "0")
+        port = sh(PG, "start", pg_dir, env=durable).splitlines()[-1]
         try:
             names = [f"tenant_{i:04d}" for i in range(args.tenants)]
 
@@ -195,7 +199,7 @@ def main():
                                            url_of, args.max_connections, args.layout)
 
             print(f"{args.tenants} databases x {args.migrations} migrations ({args.layout}), "
-                  f"{cores} cores", file=sys.stderr)
+                  f"fsync {args.fsync}, {cores} cores", file=sys.stderr)
             recreate(pg_dir, port, names)
             cpu = (server_cpu(pg_dir), children_cpu())
             alone = []

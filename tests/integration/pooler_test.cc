@@ -67,6 +67,25 @@ TEST_F(PoolerTest, AdvisoryLockThroughTransactionPoolingIsRefused) {
   EXPECT_EQ(AdvisoryLocks(), "0");  // nothing left on a pooled server connection
 }
 
+// The session's timeouts are set with the first attempt at the lock, once
+// the connection is known to hold a session of its own: a run refused for a
+// transaction pooler used to set them first, on a server connection that
+// PgBouncer then handed to other clients with lockstep's statement_timeout.
+TEST_F(PoolerTest, ARefusedRunLeavesNoSettingOnPooledConnections) {
+  ASSERT_NO_FATAL_FAILURE(Start("transaction", "  lock_timeout: 5s\n  statement_timeout: 1234s\n"));
+  WriteMigrations(1);
+  Result r = Apply();
+  ASSERT_EQ(r.code, 2) << r.err;
+  // As many clients at once as the pool has server connections: each gets
+  // its own, so every one of them is looked at.
+  std::string out;
+  Shell("(for i in 1 2 3 4; do psql 'postgresql://postgres@127.0.0.1:" + port_ +
+            "/main' -XAtc \"SELECT current_setting('statement_timeout'), pg_sleep(1)\" & done; "
+            "wait)",
+        &out);
+  EXPECT_EQ(out, "0|\n0|\n0|\n0|\n");
+}
+
 TEST_F(PoolerTest, AdvisoryLockThroughSessionPoolingWorks) {
   ASSERT_NO_FATAL_FAILURE(Start("session", "  lock_timeout: 5s\n"));
   WriteMigrations(3);
