@@ -44,6 +44,7 @@ class FakeDatabase : public Database {
   Status EnsureSchema() override { return Status::Ok(); }
 
   Status ReadHistory(std::vector<HistoryRow>* rows) override {
+    std::this_thread::sleep_for(c_->read_delay_);
     std::lock_guard<std::mutex> lock(c_->mu_);
     *rows = c_->history_[name_];
     return Status::Ok();

@@ -63,6 +63,8 @@ class FakeCluster {
     schemas_[database][object] = def;
   }
   void SetApplyDelay(std::chrono::milliseconds d) { delay_ = d; }
+  // How long each history read takes (none by default). Set before a run.
+  void SetReadDelay(std::chrono::milliseconds d) { read_delay_ = d; }
   // For migration `id` ("a:001") only, instead of SetApplyDelay's.
   void SetApplyDelayOf(const std::string& id, std::chrono::milliseconds d) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -144,6 +146,7 @@ class FakeCluster {
   std::map<std::string, int> running_;
   std::map<std::string, int> lock_attempts_;
   int open_ = 0, max_open_ = 0;
+  std::chrono::milliseconds read_delay_{0};
   int running_overall_ = 0;
   int max_per_database_ = 0;
   int max_overall_ = 0;
