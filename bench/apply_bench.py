@@ -32,14 +32,9 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-PG = os.path.join(ROOT, "scripts", "throwaway-pg.sh")
+from fleet_bench import PG, ROOT, sh
+
 BOUNCER = os.path.join(ROOT, "scripts", "throwaway-pgbouncer.sh")
-
-
-def sh(*cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout.strip()
 
 
 def timed(cmd, env=None):

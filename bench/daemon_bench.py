@@ -18,13 +18,7 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-PG = os.path.join(ROOT, "scripts", "throwaway-pg.sh")
-
-
-def sh(*cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout.strip()
+from fleet_bench import PG, ROOT, sh
 
 
 def proc_stats(pid):
