@@ -71,7 +71,7 @@ std::string HistoryTablesStateSql(const std::string& schema) {
                  "\"." + table + "') IS NOT NULL";
   }
   return "SELECT " + all_there + ", EXISTS (" + OldStatusCheck(schema) +
-         "), p.gid FROM (VALUES (1)) s " + "LEFT JOIN (" + InDoubtSql() +
+         "), p.gid FROM (VALUES (1)) s LEFT JOIN (" + InDoubtSql() +
          ") p ON true ORDER BY p.prepared";
 }
 
