@@ -43,6 +43,19 @@ ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& 
   return o;
 }
 
+// A batch saves this process's time between migrations, which only counts
+// when they are quick; slow ones go one at a time, so that each is reported
+// (and made durable, about once a second) as it ends. The bound is on a
+// batch's time, not a migration's: on a busy machine every migration takes a
+// few times longer, and the batches shrink as much, not to one at a time.
+size_t NextBatchSize(size_t last, std::chrono::nanoseconds took, size_t most) {
+  constexpr std::chrono::nanoseconds kBatchTime = std::chrono::milliseconds(500);
+  const auto each =
+      std::max(took / static_cast<int64_t>(std::max<size_t>(last, 1)), std::chrono::nanoseconds(1));
+  const size_t fits = static_cast<size_t>(kBatchTime / each);
+  return std::max<size_t>(1, std::min({2 * last, most, fits}));
+}
+
 // The run's state lives on the io_context's one thread (the caller of Run):
 // the Plan, the result, the lanes' states and the connection count need no
 // mutex. Database calls run on a pool and post their outcome back.
@@ -101,15 +114,10 @@ struct Executor::Impl {
     std::shared_ptr<std::atomic<bool>> cut;
     bool held_back = false;
     SteadyClock::time_point start;  // of the one running
-    // How many the next batch may hold: 1 at first; twice the last one's
-    // size while its migrations took under kQuick each, else 1 again. A
-    // batch saves this process's time between migrations, which only counts
-    // when they are quick; slow ones go one at a time, so that each is
-    // reported (and made durable, about once a second) as it ends.
+    // How many the next batch may hold: 1 at first, then NextBatchSize.
     size_t size = 1;
     SteadyClock::time_point began;  // of the whole batch
   };
-  static constexpr std::chrono::milliseconds kQuick{20};
   std::vector<Batch> batches;
   uint64_t batch_serial = 0;  // of the latest batch, of any lane and run
   // By migration: something of another lane depends on it (computed once
@@ -467,8 +475,8 @@ struct Executor::Impl {
     }
     bool goes_on = b.next < b.chain.size();
     if (!goes_on) {
-      bool quick = SteadyClock::now() - b.began < kQuick * static_cast<int>(b.chain.size());
-      b.size = quick ? std::min(2 * b.chain.size(), static_cast<size_t>(options.batch)) : 1;
+      b.size = NextBatchSize(b.chain.size(), SteadyClock::now() - b.began,
+                             static_cast<size_t>(options.batch));
     }
     if (status.ok() && b.durable[i]) last_durable[lane] = SteadyClock::now();
     Finished(m, lane, status, b.start, Outcome::kRan, b.durable[i], goes_on);

@@ -30,8 +30,8 @@ struct ExecutorOptions {
   // follow each other on its lane, each in its own transaction (Database::
   // ApplyBatch), so that the server goes from one to the next without
   // waiting for this process. A lane's batches start at 1 and double while
-  // their migrations are quick (under 20 ms each); a slow one sends the lane
-  // back to one at a time. A failure stops the batch there; a stop, or a
+  // they stay short (NextBatchSize); a migration that takes half a second
+  // sends the lane back to one at a time. A failure stops the batch there; a stop, or a
   // failure elsewhere, lets its running migration finish and begins no
   // other (Database::CutBatch). 1: one at a time.
   int batch = 32;
@@ -66,6 +66,12 @@ struct ExecutorOptions {
 
 // The executor's options from the platform's settings, for run `run_id`.
 ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& run_id);
+
+// How many migrations a lane's next batch may hold, after one of `last`
+// migrations that took `took` (from sending it to its last commit): twice
+// as many, at most `most`, and no more than that pace fits into half a
+// second; 1 after a migration that took that long alone.
+size_t NextBatchSize(size_t last, std::chrono::nanoseconds took, size_t most);
 
 // What the executor reports as it goes. Called on the executor's thread.
 class ExecutionObserver {
