@@ -170,7 +170,18 @@ class PostgresDatabase : public Database {
   Status Settle(std::vector<std::string>* in_doubt, std::vector<HistoryRow>* rows) override {
     std::string ddl;
     Status s = Guard("create lockstep's tables", [&] { ddl = TablesDdl(in_doubt); });
-    return s.ok() ? ReadHistoryAfter(ddl, rows) : s;
+    s = s.ok() ? ReadHistoryAfter(ddl, rows) : s;
+    tables_there_ = s.ok();
+    return s;
+  }
+
+  // Whether `table` (a Table() name) is missing: asked first, so that a
+  // read of a database lockstep has not touched yet (the unlocked read
+  // before a plan, `wait` polling before the first deploy) is no failed
+  // statement, which the server logs as an ERROR each time.
+  bool Missing(const std::string& table) {
+    pqxx::nontransaction tx(*conn_);
+    return tx.exec1("SELECT to_regclass(" + tx.quote(table) + ") IS NULL")[0].as<bool>();
   }
 
   // The history, read by a message that runs `ddl` first.
@@ -186,9 +197,10 @@ class PostgresDatabase : public Database {
           "''), "
           "coalesce(execution_ms, 0), applied_by, run_id FROM " +
           Table("history") + " ORDER BY started_at, service, version";
-      // One round trip when lockstep's tables are there: a no-op run over a
-      // fleet reads every database's history, each on a fresh backend, so
-      // the plain query (no view of pg_locks to plan) is the common path.
+      // The plain query (no view of pg_locks to plan) is the common path:
+      // a no-op run over a fleet reads every database's history, each on a
+      // fresh backend.
+      if (ddl.empty() && !tables_there_ && Missing(Table("history"))) return;  // none yet
       pqxx::result r;
       bool missing = false;
       {
@@ -196,10 +208,10 @@ class PostgresDatabase : public Database {
         try {
           r = tx.exec(ddl + select);
         } catch (const pqxx::undefined_table&) {
-          missing = true;
+          missing = true;  // dropped since
         }
       }
-      if (missing) return;  // no history table yet
+      if (missing) return;
       std::set<std::string> running_runs;
       for (const auto& row : r) {
         HistoryRow h;
@@ -441,6 +453,7 @@ class PostgresDatabase : public Database {
       rows->clear();
       std::string list;
       for (const std::string& a : actions) list += (list.empty() ? "" : ",") + a;
+      if (!tables_there_ && Missing(Table("events"))) return;  // no events table yet
       pqxx::result r;
       {
         pqxx::nontransaction tx(*conn_);
@@ -454,7 +467,7 @@ class PostgresDatabase : public Database {
                   " WHERE action = ANY (string_to_array($1, ',')) ORDER BY at, id",
               list);
         } catch (const pqxx::undefined_table&) {
-          return;  // no events table yet
+          return;  // dropped since
         }
       }
       for (const auto& row : r) {
@@ -812,9 +825,11 @@ class PostgresDatabase : public Database {
   Status EnsureSchema() override {
     return Guard("create lockstep's tables", [&] {
       std::string ddl = TablesDdl(nullptr);
-      if (ddl.empty()) return;
-      pqxx::nontransaction tx(*conn_);
-      tx.exec(ddl);
+      if (!ddl.empty()) {
+        pqxx::nontransaction tx(*conn_);
+        tx.exec(ddl);
+      }
+      tables_there_ = true;
     });
   }
 
@@ -1190,6 +1205,7 @@ class PostgresDatabase : public Database {
   bool prepared_ = false;                       // PrepareForMigrations ran
   bool probed_ = false;                         // for transaction pooling, before the first lock
   bool pooled_ = false;                         // through a pooler in transaction mode
+  bool tables_there_ = false;                   // lockstep's tables, made or seen under the lock
   std::unique_ptr<LeaseKeeper> keeper_;         // renews the lease while it is held
   std::mutex cut_mu_;                           // guards in_batch_ and cutter_
   bool in_batch_ = false;                       // ApplyBatch sends a batch now
