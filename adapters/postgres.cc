@@ -175,7 +175,7 @@ class PostgresDatabase : public Database {
     return s;
   }
 
-  // Whether `table` (a Table() name) is missing: asked first, so that a
+  // Whether `table` (a name as to_regclass takes it) is missing: asked first, so that a
   // read of a database lockstep has not touched yet (the unlocked read
   // before a plan, `wait` polling before the first deploy) is no failed
   // statement, which the server logs as an ERROR each time.
@@ -241,8 +241,8 @@ class PostgresDatabase : public Database {
   // Of `runs`, those that hold this database's advisory lock (a backend with
   // application_name lockstep/<run> in pg_locks) or an unexpired lease.
   std::set<std::string> AliveRuns(const std::set<std::string>& runs) {
+    const bool lease = !Missing(Table("lease"));
     pqxx::nontransaction tx(*conn_);
-    bool lease = !tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("lease"))[0].as<bool>();
     std::set<std::string> alive;
     for (const std::string& run : runs) {
       std::string query =
@@ -385,11 +385,8 @@ class PostgresDatabase : public Database {
     return Guard("read the schema snapshot", [&] {
       if (snapshot) snapshot->clear();
       *found = false;
+      if (Missing(Table("schema_snapshots"))) return;
       pqxx::nontransaction tx(*conn_);
-      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("schema_snapshots"))[0]
-              .as<bool>()) {
-        return;
-      }
       pqxx::result r = tx.exec(std::string("SELECT ") + (snapshot ? "snapshot::text" : "NULL") +
                                " FROM " + Table("schema_snapshots") + " ORDER BY id DESC LIMIT 1");
       if (r.empty()) return;
@@ -528,11 +525,10 @@ class PostgresDatabase : public Database {
     auto query = kQueries.find(tool);
     if (query == kQueries.end()) return Status::BadInput("unknown tool '" + tool + "'");
     return Guard("read the " + tool + " history", [&] {
-      pqxx::nontransaction tx(*conn_);
       entries->clear();
-      *found =
-          !tx.exec_params1("SELECT to_regclass($1) IS NULL", query->second.first)[0].as<bool>();
+      *found = !Missing(query->second.first);
       if (!*found) return;
+      pqxx::nontransaction tx(*conn_);
       for (const auto& row : tx.exec(query->second.second))
         entries->push_back(row[0].as<std::string>());
     });
@@ -580,9 +576,9 @@ class PostgresDatabase : public Database {
 
   Status HasDecision(const std::string& run_id, bool* found) override {
     return Guard("read the atomic decision", [&] {
-      pqxx::nontransaction tx(*conn_);
       *found = false;
-      if (tx.exec_params1("SELECT to_regclass($1) IS NULL", Table("events"))[0].as<bool>()) return;
+      if (Missing(Table("events"))) return;
+      pqxx::nontransaction tx(*conn_);
       *found = tx.exec_params1("SELECT EXISTS (SELECT 1 FROM " + Table("events") +
                                    " WHERE action = 'atomic decision' AND run_id = $1)",
                                run_id)[0]
