@@ -175,10 +175,10 @@ class PostgresDatabase : public Database {
     return s;
   }
 
-  // Whether `table` (a name as to_regclass takes it) is missing: asked first, so that a
-  // read of a database lockstep has not touched yet (the unlocked read
-  // before a plan, `wait` polling before the first deploy) is no failed
-  // statement, which the server logs as an ERROR each time.
+  // Whether `table` (a name as to_regclass takes it) is missing: asked
+  // first, so that a read of a database lockstep has not touched yet (the
+  // unlocked read before a plan, `wait` polling before the first deploy) is
+  // no failed statement, which the server logs as an ERROR each time.
   bool Missing(const std::string& table) {
     pqxx::nontransaction tx(*conn_);
     return tx.exec1("SELECT to_regclass(" + tx.quote(table) + ") IS NULL")[0].as<bool>();

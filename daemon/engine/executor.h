@@ -30,10 +30,10 @@ struct ExecutorOptions {
   // follow each other on its lane, each in its own transaction (Database::
   // ApplyBatch), so that the server goes from one to the next without
   // waiting for this process. A lane's batches start at 1 and double while
-  // they stay short (NextBatchSize); a migration that takes half a second
-  // sends the lane back to one at a time. A failure stops the batch there; a stop, or a
-  // failure elsewhere, lets its running migration finish and begins no
-  // other (Database::CutBatch). 1: one at a time.
+  // they stay short (NextBatchSize); migrations of a quarter second or more
+  // go one at a time. A failure stops the batch there; a stop, or a failure
+  // elsewhere, lets its running migration finish and begins no other
+  // (Database::CutBatch). 1: one at a time.
   int batch = 32;
   // Connections open at once, at most: histories are read in parallel up to
   // it, and a lane's lock is taken only while it leaves room.
@@ -70,7 +70,7 @@ ExecutorOptions ExecutorOptionsFor(const Settings& settings, const std::string& 
 // How many migrations a lane's next batch may hold, after one of `last`
 // migrations that took `took` (from sending it to its last commit): twice
 // as many, at most `most`, and no more than that pace fits into half a
-// second; 1 after a migration that took that long alone.
+// second: 1 after migrations of a quarter second or more each.
 size_t NextBatchSize(size_t last, std::chrono::nanoseconds took, size_t most);
 
 // What the executor reports as it goes. Called on the executor's thread.
