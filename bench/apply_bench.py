@@ -144,16 +144,18 @@ def measure(binary, runs, tmp, fsync, via):
                 env = dict(os.environ)
                 env["LOCKSTEP_JOBS"] = str(len(databases))
 
-                def one_process():
+                def afresh():
                     for db in databases:
                         env[f"{db.upper()}_URL"] = fresh(db)
+
+                def one_process():
+                    afresh()
                     before = wal_syncs(admin)
                     lock.append(timed([binary, "-c", config, "apply"], env))
                     syncs_lock.append(wal_syncs(admin) - before)
 
                 def processes():
-                    for db in databases:
-                        env[f"{db.upper()}_URL"] = fresh(db)
+                    afresh()
                     apart.append(timed_together(
                         [[binary, "-c", config, "apply", "--service", db] for db in databases], env))
 

@@ -210,10 +210,13 @@ def main():
             recreate(pg_dir, port, names)
             cpu = (server_cpu(pg_dir), children_cpu())
             alone = []
-            for db in names:
-                start = time.perf_counter()
+            def run_script(db):  # psql, one transaction per migration
                 sh("psql", "-h", pg_dir, "-p", port, "-U", "postgres", "-d", db, "-q",
                    "-v", "ON_ERROR_STOP=1", "-f", script)
+
+            for db in names:
+                start = time.perf_counter()
+                run_script(db)
                 alone.append(time.perf_counter() - start)
             best = max(max(alone), sum(alone) / cores)
             floor_cpu = (server_cpu(pg_dir) - cpu[0], children_cpu() - cpu[1])
@@ -227,9 +230,7 @@ def main():
                 cpu = (server_cpu(pg_dir), children_cpu())
                 start = time.perf_counter()
                 with concurrent.futures.ThreadPoolExecutor(JOBS) as workers:
-                    list(workers.map(lambda db: sh("psql", "-h", pg_dir, "-p", port, "-U",
-                                                   "postgres", "-d", db, "-q", "-v",
-                                                   "ON_ERROR_STOP=1", "-f", script), names))
+                    list(workers.map(run_script, names))
                 took = time.perf_counter() - start
                 return took, (server_cpu(pg_dir) - cpu[0], children_cpu() - cpu[1])
 
