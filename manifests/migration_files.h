@@ -45,9 +45,11 @@ Directives ParseDirectives(std::string_view text, bool up_file, const std::strin
 // open as `dir_fd` (or to the working directory). Anything else (a FIFO, a
 // device such as /dev/zero, a folder) and, with `max_bytes` > 0, a file larger
 // than that are refused. On failure returns false and sets *error to "cannot
-// read: <reason>".
+// read: <reason>". `regular_entry`: readdir said `path` is a regular file
+// (d_type DT_REG), so its type is not asked again (one system call fewer per
+// file) and a symlink found there instead is refused.
 bool ReadWholeFile(const std::string& path, std::string* out, std::string* error,
-                   int dir_fd = AT_FDCWD, size_t max_bytes = 0);
+                   int dir_fd = AT_FDCWD, size_t max_bytes = 0, bool regular_entry = false);
 
 // `s` without leading spaces and tabs, and trailing spaces, tabs and '\r'.
 std::string_view Trim(std::string_view s);

@@ -11,6 +11,7 @@
 
 #include <fstream>
 
+#include "manifests/migration_files.h"
 #include "manifests/sha256.h"
 #include "testing/platform_builder.h"
 
@@ -517,6 +518,58 @@ TEST_F(LoaderTest, SymlinkedMigrationInsideTheRootIsRead) {
   EXPECT_EQ(Load(), "");
   ASSERT_EQ(platform_.model.migrations.size(), 2u);
   EXPECT_EQ(platform_.model.migrations[1].up[0].sql, "CREATE TABLE common (id int)");
+}
+
+// Files are read through a 64 KiB buffer without asking their size first:
+// one larger than that (and than two of it) is read whole, up and down.
+TEST_F(LoaderTest, AMigrationLargerThanTheReadBufferIsReadWhole) {
+  Basic();
+  std::string up, down;
+  for (int i = 0; i < 20000; ++i) {
+    up += "INSERT INTO t VALUES (" + std::to_string(i) + ");\n";
+    down += "DELETE FROM t WHERE id = " + std::to_string(i) + ";\n";
+  }
+  ASSERT_GT(up.size(), 2u * 65536);
+  p_.WriteMigration("users", "002_big.up.sql", up);
+  p_.WriteMigration("users", "002_big.down.sql", down);
+  EXPECT_EQ(Load(), "");
+  ASSERT_EQ(platform_.model.migrations.size(), 2u);
+  const Migration& m = platform_.model.migrations[1];
+  EXPECT_EQ(m.checksum.hex(), Sha256Hex(up));
+  ASSERT_EQ(m.up.size(), 20000u);
+  EXPECT_EQ(m.up.back().sql, "INSERT INTO t VALUES (19999)");
+  ASSERT_EQ(m.down.size(), 20000u);
+  EXPECT_EQ(m.down.back().sql, "DELETE FROM t WHERE id = 19999");
+}
+
+TEST(ReadWholeFileTest, ReadsAnyLengthAndRefusesWhatIsNotARegularFile) {
+  TempPlatform p;
+  for (size_t size :
+       {size_t{0}, size_t{1}, size_t{65535}, size_t{65536}, size_t{65537}, size_t{200000}}) {
+    std::string text(size, 'x');
+    for (size_t i = 0; i < size; i += 97) text[i] = static_cast<char>('a' + i % 26);
+    p.Write("f", text);
+    for (bool regular_entry : {false, true}) {
+      std::string out = "kept:", error;
+      ASSERT_TRUE(ReadWholeFile(p.Path("f"), &out, &error, AT_FDCWD, 0, regular_entry)) << error;
+      EXPECT_EQ(out, "kept:" + text) << size << " " << regular_entry;
+    }
+  }
+  std::string out, error;
+  EXPECT_FALSE(ReadWholeFile(p.Path("f"), &out, &error, AT_FDCWD, 100 * 1024));
+  EXPECT_EQ(error, "cannot read: larger than 100 KiB");
+  EXPECT_EQ(out, "");
+  ASSERT_EQ(::mkfifo(p.Path("fifo").c_str(), 0600), 0);
+  EXPECT_FALSE(ReadWholeFile(p.Path("fifo"), &out, &error));
+  EXPECT_EQ(error, "cannot read: not a regular file");
+  EXPECT_FALSE(ReadWholeFile(p.root(), &out, &error));
+  EXPECT_EQ(error, "cannot read: not a regular file");
+  // readdir said a regular file, and a symlink is there now: refused, where
+  // a symlink that readdir saw is followed (after the loader's root check).
+  std::filesystem::create_symlink(p.Path("f"), p.Path("link"));
+  EXPECT_TRUE(ReadWholeFile(p.Path("link"), &out, &error));
+  EXPECT_FALSE(ReadWholeFile(p.Path("link"), &out, &error, AT_FDCWD, 0, true));
+  EXPECT_EQ(error, "cannot read: Too many levels of symbolic links");
 }
 
 TEST_F(LoaderTest, BrokenDownFileIsAWarningKeptForRollback) {
