@@ -24,7 +24,10 @@ entries and N services, as before database sets. Measures in the same run:
      the peak RSS of the process, the CPU time of the server and lockstep, and
      the connections it opened (log_connections; a count no noise changes);
   4. a no-op `lockstep apply` over the fleet (median of R runs), against a
-     no-op over one database of the same shape.
+     no-op over one database of the same shape and two floors, all four taking
+     turns: N connections + SELECT 1 to one database (pgbench -C), and
+     connecting to each of the N databases and reading its history (libpq);
+     --noop-only measures only this, after one untimed apply.
 """
 import argparse
 import concurrent.futures
@@ -172,6 +175,44 @@ def server_cpu(pg_dir):
     return total / tick
 
 
+def history_floor(pg_dir, port, names, parallel):
+    """Seconds to connect to each of `names` and read its lockstep.history, on
+    `parallel` connections at a time: what any tool that checks every database
+    must do, with no process start, manifest or plan. libpq through ctypes
+    (libpq5 comes with libpqxx), so that the floor pays no psql process per
+    database; ctypes lets go of the GIL during each call."""
+    import ctypes
+    pq = ctypes.CDLL("libpq.so.5")
+    pq.PQconnectdb.restype = ctypes.c_void_p
+    pq.PQconnectdb.argtypes = [ctypes.c_char_p]
+    pq.PQstatus.argtypes = [ctypes.c_void_p]
+    pq.PQexec.restype = ctypes.c_void_p
+    pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    pq.PQresultStatus.argtypes = [ctypes.c_void_p]
+    pq.PQntuples.argtypes = [ctypes.c_void_p]
+    pq.PQclear.argtypes = [ctypes.c_void_p]
+    pq.PQfinish.argtypes = [ctypes.c_void_p]
+    query = b"SELECT * FROM lockstep.history ORDER BY started_at, service, version"
+
+    def read(db):
+        conn = pq.PQconnectdb(f"host={pg_dir} port={port} user=postgres dbname={db}".encode())
+        try:
+            if pq.PQstatus(conn) != 0:  # CONNECTION_OK
+                sys.exit(f"history floor: cannot connect to {db}")
+            result = pq.PQexec(conn, query)
+            ok = pq.PQresultStatus(result) == 2 and pq.PQntuples(result) > 0  # PGRES_TUPLES_OK
+            pq.PQclear(result)
+            if not ok:
+                sys.exit(f"history floor: no history read in {db}")
+        finally:
+            pq.PQfinish(conn)
+
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(parallel) as workers:
+        list(workers.map(read, names))
+    return time.perf_counter() - start
+
+
 def children_cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -187,6 +228,9 @@ def main():
     ap.add_argument("--layout", choices=["set", "databases"], default="set")
     ap.add_argument("--fsync", choices=["on", "off"], default="off",
                     help="on: PostgreSQL's stock durability (fsync, synchronous_commit)")
+    ap.add_argument("--noop-only", action="store_true",
+                    help="apply the fleet once, untimed, and measure only the no-op against "
+                         "its floors")
     args = ap.parse_args()
     cores = os.cpu_count() or 1
 
@@ -204,6 +248,46 @@ def main():
                                             url_of, args.max_connections, args.layout)
             one_config, _ = write_platform(os.path.join(tmp, "one"), names[:1], args.migrations,
                                            url_of, args.max_connections, args.layout)
+
+            def noop_comparison():
+                """A no-op apply over the fleet (already applied) and over one
+                database, against two floors, the three taking turns in each
+                of `runs` rounds: N connections + SELECT 1 on one database
+                (pgbench -C, 8 at a time), and connecting to each of the N
+                databases and reading its history (libpq, as many at a time
+                as lockstep's reads: max_connections). Lines of the table."""
+                pgbench = sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"))[-1]
+                with open(os.path.join(tmp, "select1.sql"), "w") as f:
+                    f.write("SELECT 1;\n")
+                run_lockstep(args.binary, one_config, "apply")  # names[0] is applied already
+                noop, connect, history, noop_one = [], [], [], []
+                for _ in range(args.runs):
+                    noop.append(run_lockstep(args.binary, config, "apply")[0])
+                    start = time.perf_counter()
+                    sh(pgbench, "-h", pg_dir, "-p", port, "-U", "postgres", "-n", "-C", "-c", "8",
+                       "-j", str(cores), "-t", str(max(1, args.tenants // 8)), "-f",
+                       os.path.join(tmp, "select1.sql"), names[0])
+                    connect.append(time.perf_counter() - start)
+                    history.append(history_floor(pg_dir, port, names, args.max_connections))
+                    noop_one.append(run_lockstep(args.binary, one_config, "apply")[0])
+                noop, connect, history, noop_one = (statistics.median(x) for x in
+                                                    (noop, connect, history, noop_one))
+                return [
+                    f"| no-op apply over {args.tenants} | {noop:.3f} s | no-op over 1: "
+                    f"{noop_one:.3f} s | {noop / noop_one:.1f}x | < 2 s and < 10x |",
+                    f"| {args.tenants} connections + SELECT 1 (pgbench -C, one database) | "
+                    f"{connect:.3f} s | no-op over {args.tenants} | "
+                    f"{noop / connect:.2f}x of it | |",
+                    f"| connect to each of the {args.tenants} and read its history (libpq, "
+                    f"{args.max_connections} at a time) | {history:.3f} s | no-op over "
+                    f"{args.tenants} | {noop / history:.2f}x of it | <= 2 |",
+                ]
+
+            if args.noop_only:  # apply once, untimed, and compare no-ops only
+                recreate(pg_dir, port, names)
+                run_lockstep(args.binary, config, "apply")
+                print("\n".join(noop_comparison()))
+                return
 
             print(f"{args.tenants} databases x {args.migrations} migrations ({args.layout}), "
                   f"fsync {args.fsync}, {cores} cores", file=sys.stderr)
@@ -256,21 +340,7 @@ def main():
             applied = sum(int(psql(pg_dir, port, db, "SELECT count(*) FROM lockstep.history"))
                           for db in names[:5])
 
-            noop = statistics.median(run_lockstep(args.binary, config, "apply")[0]
-                                     for _ in range(args.runs))
-            # The floor of any tool that checks each database: N connections,
-            # each with one SELECT, 8 at a time (pgbench -C), on one database.
-            pgbench = sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"))[-1]
-            with open(os.path.join(tmp, "select1.sql"), "w") as f:
-                f.write("SELECT 1;\n")
-            start = time.perf_counter()
-            sh(pgbench, "-h", pg_dir, "-p", port, "-U", "postgres", "-n", "-C", "-c", "8",
-               "-j", str(cores), "-t", str(max(1, args.tenants // 8)), "-f",
-               os.path.join(tmp, "select1.sql"), names[0])
-            connect_floor = time.perf_counter() - start
-            run_lockstep(args.binary, one_config, "apply")  # names[0] is applied already
-            noop_one = statistics.median(run_lockstep(args.binary, one_config, "apply")[0]
-                                         for _ in range(args.runs))
+            noop_lines = noop_comparison()
 
             parallel_after, parallel_cpu_after = floor_run()
             mean = (parallel + parallel_after) / 2
@@ -294,11 +364,7 @@ def main():
             print(f"| peak connections (sampled {sampler.samples}x) | {sampler.peak} | "
                   f"max_connections {args.max_connections} | | <= {args.max_connections} |")
             print(f"| peak RSS of the apply | {rss / 1024:.1f} MiB | | | < 64 MB |")
-            print(f"| no-op apply over {args.tenants} | {noop:.3f} s | no-op over 1: "
-                  f"{noop_one:.3f} s | {noop / noop_one:.1f}x | < 2 s and < 10x |")
-            print(f"| {args.tenants} connections + SELECT 1 (pgbench -C, the floor) | "
-                  f"{connect_floor:.3f} s | no-op over {args.tenants} | "
-                  f"{noop / connect_floor:.2f}x of the floor | |")
+            print("\n".join(noop_lines))
             if applied != 5 * args.migrations:
                 sys.exit(f"expected {5 * args.migrations} history rows in 5 databases, got {applied}")
         finally:
