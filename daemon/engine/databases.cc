@@ -121,8 +121,10 @@ void OnlyMembers(const MigrationGraph& graph, std::vector<bool>* wanted) {
 std::vector<Status> ReadHistoriesOf(const std::vector<std::string>& names,
                                     const DatabaseFactory& factory, int max_connections,
                                     const std::atomic<bool>* stop,
-                                    std::vector<std::vector<HistoryRow>>* rows) {
+                                    std::vector<std::vector<HistoryRow>>* rows,
+                                    std::vector<std::unique_ptr<Database>>* keep) {
   rows->assign(names.size(), {});
+  if (keep) keep->resize(names.size());
   std::vector<Status> status(names.size());
   auto read = [&](size_t i) {
     if (stop && *stop) {
@@ -133,6 +135,7 @@ std::vector<Status> ReadHistoriesOf(const std::vector<std::string>& names,
     std::unique_ptr<Database> db = factory(names[i], &error);
     status[i] = db ? db->Open() : Status::BadInput(error);
     if (status[i].ok()) status[i] = db->ReadHistory(&(*rows)[i]);
+    if (keep && status[i].ok()) (*keep)[i] = std::move(db);
   };
   InParallel(names.size(), max_connections, read);
   return status;

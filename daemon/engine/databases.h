@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,17 +54,20 @@ DatabaseFactory MakeDatabases(const CommonOptions& options, const Platform& plat
 // (ThreadSanitizer saw two readers race on it); after that it is only read.
 void InParallel(size_t n, int max_connections, const std::function<void(size_t)>& work);
 
-// Reads the history of every database the platform's services use, without
-// the lock. Returns what went wrong, a Status per database that could not be
-// read (BadInput for configuration: an unset variable, a malformed URL).
 // The history of each of `names`, without locks: the first on the calling
 // thread, the rest in parallel up to `max_connections` at once; a Status per
 // name (Cancelled for those not begun once *stop is set). *rows by name.
+// With `keep`, each database read is kept open there (by name's index),
+// for its lane to take its lock on; else each connection is closed.
 std::vector<Status> ReadHistoriesOf(const std::vector<std::string>& names,
                                     const DatabaseFactory& factory, int max_connections,
                                     const std::atomic<bool>* stop,
-                                    std::vector<std::vector<HistoryRow>>* rows);
+                                    std::vector<std::vector<HistoryRow>>* rows,
+                                    std::vector<std::unique_ptr<Database>>* keep = nullptr);
 
+// Reads the history of every database the platform's services use, without
+// the lock. Returns what went wrong, a Status per database that could not be
+// read (BadInput for configuration: an unset variable, a malformed URL).
 std::vector<Status> ReadHistories(const Platform& platform, const DatabaseFactory& factory,
                                   std::map<std::string, std::vector<HistoryRow>>* histories);
 

@@ -73,6 +73,9 @@ struct Executor::Impl {
   ExecutorOptions options;
   Lanes lanes;
   std::vector<std::unique_ptr<Database>> dbs;  // by lane; open while taken or held
+  // By lane: the connection its history was read on before the plan, kept
+  // for the lane to take its lock on (counted in `connections`).
+  std::vector<std::unique_ptr<Database>> kept;
   asio::io_context io;
   std::atomic<bool> stop_requested{false};
 
@@ -144,7 +147,11 @@ struct Executor::Impl {
   const std::string& DatabaseName(int lane) const { return lanes.databases[lane]; }
 
   // Reads the history of every touched database without its lock, up to
-  // max_connections at once; the first failure, if any.
+  // max_connections at once; the first failure, if any. When every lane
+  // could take its lock at once beside them (twice their number within the
+  // budget), the connections stay open for the lanes: a database is then
+  // connected to once per run, not twice (a backend's start, and with TLS
+  // and SCRAM over a network a few round trips).
   Status ReadAll(const std::vector<bool>& touched) {
     std::vector<int> list;
     for (size_t lane = 0; lane < touched.size(); ++lane) {
@@ -153,8 +160,16 @@ struct Executor::Impl {
     std::vector<std::string> names;
     for (int lane : list) names.push_back(DatabaseName(lane));
     std::vector<std::vector<HistoryRow>> rows;
-    std::vector<Status> status =
-        ReadHistoriesOf(names, factory, options.max_connections, &stop_requested, &rows);
+    std::vector<std::unique_ptr<Database>> opened;
+    const bool keep = static_cast<int>(list.size()) * kTakingConnections <= Budget();
+    std::vector<Status> status = ReadHistoriesOf(names, factory, options.max_connections,
+                                                 &stop_requested, &rows, keep ? &opened : nullptr);
+    kept.clear();
+    kept.resize(lanes.databases.size());
+    for (size_t i = 0; i < opened.size(); ++i) {
+      if (opened[i]) ++connections;
+      kept[list[i]] = std::move(opened[i]);
+    }
     for (size_t i = 0; i < list.size(); ++i) {
       if (!status[i].ok()) return status[i];
       histories[DatabaseName(list[i])] = std::move(rows[i]);
@@ -162,20 +177,44 @@ struct Executor::Impl {
     return Status::Ok();
   }
 
-  // Pool thread: connects, takes the lock, creates lockstep's tables when
-  // missing and reads the history again. *out holds the database once its
-  // lock is taken, even when what follows fails.
-  Status Take(int lane, std::vector<HistoryRow>* rows, std::unique_ptr<Database>* out) {
+  // Closes the kept connections of the lanes not `busy` (all without it).
+  void DropKept(const std::vector<bool>& busy = {}) {
+    for (size_t lane = 0; lane < kept.size(); ++lane) {
+      if (kept[lane] && (busy.empty() || !busy[lane])) {
+        kept[lane].reset();
+        --connections;
+      }
+    }
+  }
+
+  // Pool thread: connects (or takes the connection the plan read on, `db`),
+  // takes the lock, creates lockstep's tables when missing and reads the
+  // history again. *out holds the database once its lock is taken, even
+  // when what follows fails.
+  Status Take(int lane, std::unique_ptr<Database> db, std::vector<HistoryRow>* rows,
+              std::unique_ptr<Database>* out) {
     const std::string& name = DatabaseName(lane);
-    std::string error;
-    std::unique_ptr<Database> db = factory(name, &error);
-    if (!db) return Status::BadInput(error);
-    if (Status s = db->Open(); !s.ok()) return s;
+    auto connect = [&]() {
+      std::string error;
+      db = factory(name, &error);
+      return db ? db->Open() : Status::BadInput(error);
+    };
+    const bool reused = db != nullptr;
+    if (!reused) {
+      if (Status s = connect(); !s.ok()) return s;
+    }
     auto asked = SteadyClock::now();
     auto waiting = [this, name](const LockHolder& holder) {
       if (observer) asio::post(io, [this, name, holder] { observer->LockWaiting(name, holder); });
     };
     Status s = TakeLock(*db, name, options.lock_timeout, *options.clock, waiting, &stop_requested);
+    if (reused && s.code() == Status::Code::kFailed) {
+      // The kept connection ended while it waited (idle_session_timeout, a
+      // pooler's idle timeout, a restart): a new one, as without it.
+      if (s = connect(); s.ok()) {
+        s = TakeLock(*db, name, options.lock_timeout, *options.clock, waiting, &stop_requested);
+      }
+    }
     if (!s.ok()) return s;
     auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - asked);
     if (observer) asio::post(io, [this, name, waited] { observer->LockAcquired(name, waited); });
@@ -219,7 +258,8 @@ struct Executor::Impl {
     while (!stopping && plan->running() < options.jobs) {
       std::optional<int> next = plan->NextReady([this](int lane) {
         return (hold[lane] == Hold::kHeld && !running_lane[lane]) ||
-               (hold[lane] == Hold::kNone && connections + kTakingConnections <= Budget());
+               (hold[lane] == Hold::kNone &&
+                connections + kTakingConnections - (kept[lane] ? 1 : 0) <= Budget());
       });
       if (!next) break;
       Start(*next);
@@ -254,11 +294,12 @@ struct Executor::Impl {
       return;
     }
     hold[lane] = Hold::kTaking;
-    connections += kTakingConnections;
-    asio::post(*pool, [this, m, lane] {
+    connections += kTakingConnections - (kept[lane] ? 1 : 0);  // the kept one is the lock's
+    auto reuse = std::make_shared<std::unique_ptr<Database>>(std::move(kept[lane]));
+    asio::post(*pool, [this, m, lane, reuse] {
       auto rows = std::make_shared<std::vector<HistoryRow>>();
       auto db = std::make_shared<std::unique_ptr<Database>>();
-      Status status = Take(lane, rows.get(), db.get());
+      Status status = Take(lane, std::move(*reuse), rows.get(), db.get());
       asio::post(io, [this, m, lane, status, rows, db] {
         Taken(m, lane, status, std::move(*rows), std::move(*db));
         Fill();
@@ -713,6 +754,7 @@ struct Executor::Impl {
     io.run();
     pool->join();
     releaser->join();
+    DropKept();  // of lanes that never started (a failure or a stop came first)
     io.restart();
     pool.reset();
     releaser.reset();
@@ -760,6 +802,7 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
                        {x.options.rollback, x.options.allow_out_of_order, /*locked_database=*/""});
   }
   if (!result.status.ok()) {
+    x.DropKept();
     x.result = nullptr;
     return result;
   }
@@ -772,6 +815,7 @@ ExecutionResult Executor::Run(const std::vector<bool>& wanted) {
     result.already_applied += x.in[m] && !want;  // applied (or, rolling back, already gone)
     if (x.todo[m]) busy[x.lanes.lane_of_migration[m]] = true;
   }
+  x.DropKept(busy);  // databases with nothing to do are not held open
   int planned = static_cast<int>(std::count(x.todo.begin(), x.todo.end(), true));
   if (x.observer) x.observer->RunPlanned(planned);
   if (planned > 0) {

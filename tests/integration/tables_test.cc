@@ -192,5 +192,32 @@ TEST_F(TablesTest, AFreshDatabaseIsReadWithoutAnErrorInTheServerLog) {
   EXPECT_EQ(errors() - before, 0) << Slurp(pg_.dir() + "/server.log");
 }
 
+// An apply connects to each database once: the connection its history was
+// read on before the plan takes the lock (two per database before, the
+// second a backend's start; with TLS over a network, a handshake too). A
+// database with nothing pending is read and closed.
+TEST_F(TablesTest, AnApplyConnectsToEachDatabaseOnce) {
+  ASSERT_TRUE(SetOnServer("log_connections", "on"));
+  const std::string env = SmallPlatform("main,other");
+  p_.WriteService("a", "main");
+  p_.WriteService("b", "other");
+  p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
+  p_.WriteMigration("b", "001_u.up.sql", "CREATE TABLE u (x int);");
+  auto connections = [&](const std::string& db) {
+    const std::string entry = "connection authorized: user=postgres database=" + db + " ";
+    return LogLines([&](const std::string& line) { return line.find(entry) != std::string::npos; });
+  };
+  Result apply = Apply(env, p_.config());
+  ASSERT_EQ(apply.code, 0) << apply.err;
+  EXPECT_EQ(connections("main"), 1) << Slurp(pg_.dir() + "/server.log");
+  EXPECT_EQ(connections("other"), 1);
+  p_.WriteMigration("a", "002_t.up.sql", "ALTER TABLE t ADD COLUMN y int;");
+  apply = Apply(env, p_.config());
+  ASSERT_EQ(apply.code, 0) << apply.err;
+  EXPECT_EQ(connections("main"), 2);   // one more run, one more connection
+  EXPECT_EQ(connections("other"), 2);  // read, nothing to do
+  EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "2");
+}
+
 }  // namespace
 }  // namespace lockstep

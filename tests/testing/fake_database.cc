@@ -19,7 +19,10 @@ class FakeDatabase : public Database {
     if (c_->unreachable_.count(name_)) {
       return Status::Failed("database '" + name_ + "': cannot connect: refused");
     }
-    if (!open_) c_->max_open_ = std::max(c_->max_open_, ++c_->open_);
+    if (!open_) {
+      c_->max_open_ = std::max(c_->max_open_, ++c_->open_);
+      ++c_->opened_[name_];
+    }
     open_ = true;
     return Status::Ok();
   }
@@ -27,6 +30,9 @@ class FakeDatabase : public Database {
   Status TryLock(bool* acquired, LockHolder* holder) override {
     std::lock_guard<std::mutex> lock(c_->mu_);
     ++c_->lock_attempts_[name_];
+    if (read_ && c_->idle_ends_.count(name_)) {
+      return Status::Failed("database '" + name_ + "': server closed the connection unexpectedly");
+    }
     auto held = c_->held_.find(name_);
     *acquired = held == c_->held_.end() && !c_->locked_[name_];
     if (*acquired) c_->locked_[name_] = holds_lock_ = true;
@@ -47,6 +53,7 @@ class FakeDatabase : public Database {
     std::this_thread::sleep_for(c_->read_delay_);
     std::lock_guard<std::mutex> lock(c_->mu_);
     *rows = c_->history_[name_];
+    read_ = true;
     return Status::Ok();
   }
 
@@ -208,6 +215,7 @@ class FakeDatabase : public Database {
   std::string name_;
   bool holds_lock_ = false;
   bool open_ = false;
+  bool read_ = false;  // a history read on this connection
 };
 
 DatabaseFactory FakeCluster::Factory() {

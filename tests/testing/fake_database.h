@@ -120,6 +120,23 @@ class FakeCluster {
     std::lock_guard<std::mutex> lock(mu_);
     return max_open_;
   }
+  // Connections open now, of all databases.
+  int open_now() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return open_;
+  }
+  // Connections opened to `database` in all.
+  int opened(const std::string& database) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = opened_.find(database);
+    return it == opened_.end() ? 0 : it->second;
+  }
+  // A connection to `database` that has read its history fails its lock
+  // (it ended while idle, as idle_session_timeout ends one).
+  void EndIdleConnectionsOf(const std::string& database) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_ends_.insert(database);
+  }
   int cancels() const { return cancels_; }
   int cuts() const { return cuts_; }  // CutBatch calls
   // The schema snapshot stored for `database`, or nullptr.
@@ -146,6 +163,8 @@ class FakeCluster {
   std::map<std::string, int> running_;
   std::map<std::string, int> lock_attempts_;
   int open_ = 0, max_open_ = 0;
+  std::map<std::string, int> opened_;
+  std::set<std::string> idle_ends_;
   std::chrono::milliseconds read_delay_{0};
   int running_overall_ = 0;
   int max_per_database_ = 0;

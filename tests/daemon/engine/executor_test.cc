@@ -418,6 +418,43 @@ TEST_P(PerLaneLockTest, FailureRecordedMeanwhileIsCheckedUnderTheLock) {
   EXPECT_TRUE(cluster_.started().empty());
 }
 
+// Where every lane can take its lock beside them, the connections the plan
+// read the histories on are kept for the lanes: one connection per database
+// and run, not two. A database with nothing pending is not held open.
+TEST_P(PerLaneLockTest, ALaneTakesItsLockOnTheConnectionThePlanReadOn) {
+  b_.Service("a", "db_a");
+  b_.Service("b", "db_b");
+  b_.Service("c", "db_c");
+  b_.Migration("a:001").Migration("a:002").Migration("b:001", {"a:001"}).Migration("c:001");
+  Build();
+  cluster_.SetHistory("db_c",
+                      {Row("c", "001", "applied", b_.model().migrations[3].checksum.hex())});
+  int open_when_planned = -1;
+  watcher_.on_planned = [&] { open_when_planned = cluster_.open_now(); };
+  ExecutionResult r = RunWatched();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(r.applied.size(), 3u);
+  EXPECT_EQ(open_when_planned, 2);  // db_a's and db_b's; db_c's closed
+  EXPECT_EQ(cluster_.opened("db_a"), 1);
+  EXPECT_EQ(cluster_.opened("db_b"), 1);
+  EXPECT_EQ(cluster_.opened("db_c"), 1);
+  EXPECT_EQ(cluster_.open_now(), 0);
+}
+
+// A kept connection that ended while it waited (idle_session_timeout, a
+// pooler's idle timeout) is replaced by a new one: the run goes on.
+TEST_P(PerLaneLockTest, AKeptConnectionThatEndedIsReplaced) {
+  b_.Service("a", "db_a");
+  b_.Migration("a:001");
+  Build();
+  cluster_.EndIdleConnectionsOf("db_a");
+  ExecutionResult r = RunWatched();
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  EXPECT_EQ(cluster_.applied(), (Strings{"a:001"}));
+  EXPECT_EQ(cluster_.opened("db_a"), 2);
+  EXPECT_EQ(cluster_.lock_attempts("db_a"), 2);
+}
+
 // Forty databases, a budget of six connections: never more open at once.
 TEST_P(PerLaneLockTest, ConnectionsStayWithinMaxConnections) {
   for (int i = 0; i < 40; ++i) {
@@ -437,6 +474,9 @@ TEST_P(PerLaneLockTest, ConnectionsStayWithinMaxConnections) {
   EXPECT_EQ(r.applied.size(), 80u);
   EXPECT_LE(cluster_.max_open(), 6);
   EXPECT_GE(cluster_.max_open(), 2);
+  // 40 lanes cannot take their locks beside 40 kept connections within six:
+  // each database is read on one connection and locked on another.
+  EXPECT_EQ(cluster_.opened("db0"), 2);
 }
 
 // settings.hooks: before_apply once per database with something pending,
