@@ -251,7 +251,7 @@ def main():
 
             def noop_comparison():
                 """A no-op apply over the fleet (already applied) and over one
-                database, against two floors, the three taking turns in each
+                database, against two floors, the four taking turns in each
                 of `runs` rounds: N connections + SELECT 1 on one database
                 (pgbench -C, 8 at a time), and connecting to each of the N
                 databases and reading its history (libpq, as many at a time
