@@ -221,15 +221,17 @@ TEST_F(TablesTest, AnApplyConnectsToEachDatabaseOnce) {
 
 // The kept connection of a lane that waits for another database's migration
 // sits idle meanwhile: ended by the server (idle_session_timeout), the run
-// still goes on. (Here libpqxx reconnects it during the pooler check, before
-// the lock is asked, so the executor's own replacement, which the fake's
+// still goes on. The timeout is 1 s, not less: the lane's own connection
+// must not be ended between its statements on a loaded machine. (Here
+// libpqxx reconnects it during the pooler check, before the lock is asked,
+// so the executor's own replacement, which the fake's
 // PerLaneLockTest.AKeptConnectionThatEndedIsReplaced covers, is not needed.)
 TEST_F(TablesTest, AKeptConnectionEndedByTheServerIsReplaced) {
   const std::string env = SmallPlatform("main,other");
-  Count("postgres", "ALTER DATABASE other SET idle_session_timeout = '300ms'");
+  Count("postgres", "ALTER DATABASE other SET idle_session_timeout = '1s'");
   p_.WriteService("a", "main");
   p_.WriteService("b", "other");
-  p_.WriteMigration("a", "001_slow.up.sql", "SELECT pg_sleep(1.5);");
+  p_.WriteMigration("a", "001_slow.up.sql", "SELECT pg_sleep(3);");
   p_.WriteMigration("b", "001_u.up.sql", "-- lockstep:requires a:001\nCREATE TABLE u (x int);");
   Result apply = Apply(env, p_.config());
   ASSERT_EQ(apply.code, 0) << apply.err;
