@@ -250,6 +250,8 @@ struct Executor::Impl {
   }
 
   int Budget() const { return std::max(options.max_connections, kTakingConnections); }
+  // Connections a lane adds to take its lock: a kept one is the lock's own.
+  int TakingCost(int lane) const { return kTakingConnections - (kept[lane] ? 1 : 0); }
 
   // Fills free slots from the plan; lets io.run() return once nothing runs,
   // nothing is let go and nothing more will start. REQUIRES: the io thread.
@@ -258,8 +260,7 @@ struct Executor::Impl {
     while (!stopping && plan->running() < options.jobs) {
       std::optional<int> next = plan->NextReady([this](int lane) {
         return (hold[lane] == Hold::kHeld && !running_lane[lane]) ||
-               (hold[lane] == Hold::kNone &&
-                connections + kTakingConnections - (kept[lane] ? 1 : 0) <= Budget());
+               (hold[lane] == Hold::kNone && connections + TakingCost(lane) <= Budget());
       });
       if (!next) break;
       Start(*next);
@@ -294,7 +295,7 @@ struct Executor::Impl {
       return;
     }
     hold[lane] = Hold::kTaking;
-    connections += kTakingConnections - (kept[lane] ? 1 : 0);  // the kept one is the lock's
+    connections += TakingCost(lane);
     auto reuse = std::make_shared<std::unique_ptr<Database>>(std::move(kept[lane]));
     asio::post(*pool, [this, m, lane, reuse] {
       auto rows = std::make_shared<std::vector<HistoryRow>>();

@@ -135,6 +135,16 @@ class IntegrationTest : public ::testing::Test {
     for (std::string line; std::getline(log, line);) n += match(line) ? 1 : 0;
     return n;
   }
+  // Connections to `db` the server's log shows so far (log_connections on).
+  int ConnectionsTo(const std::string& db) {
+    const std::string entry = "connection authorized: user=postgres database=" + db;
+    return LogLines([&](const std::string& line) {
+      // Followed by " application_name=..." when the client set one.
+      size_t at = line.find(entry);
+      return at != std::string::npos &&
+             (line.size() == at + entry.size() || line[at + entry.size()] == ' ');
+    });
+  }
 
   PostgresServer pg_;
   TempPlatform p_;

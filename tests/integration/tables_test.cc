@@ -203,19 +203,15 @@ TEST_F(TablesTest, AnApplyConnectsToEachDatabaseOnce) {
   p_.WriteService("b", "other");
   p_.WriteMigration("a", "001_t.up.sql", "CREATE TABLE t (x int);");
   p_.WriteMigration("b", "001_u.up.sql", "CREATE TABLE u (x int);");
-  auto connections = [&](const std::string& db) {
-    const std::string entry = "connection authorized: user=postgres database=" + db + " ";
-    return LogLines([&](const std::string& line) { return line.find(entry) != std::string::npos; });
-  };
   Result apply = Apply(env, p_.config());
   ASSERT_EQ(apply.code, 0) << apply.err;
-  EXPECT_EQ(connections("main"), 1) << Slurp(pg_.dir() + "/server.log");
-  EXPECT_EQ(connections("other"), 1);
+  EXPECT_EQ(ConnectionsTo("main"), 1) << Slurp(pg_.dir() + "/server.log");
+  EXPECT_EQ(ConnectionsTo("other"), 1);
   p_.WriteMigration("a", "002_t.up.sql", "ALTER TABLE t ADD COLUMN y int;");
   apply = Apply(env, p_.config());
   ASSERT_EQ(apply.code, 0) << apply.err;
-  EXPECT_EQ(connections("main"), 2);   // one more run, one more connection
-  EXPECT_EQ(connections("other"), 2);  // read, nothing to do
+  EXPECT_EQ(ConnectionsTo("main"), 2);   // one more run, one more connection
+  EXPECT_EQ(ConnectionsTo("other"), 2);  // read, nothing to do
   EXPECT_EQ(Count("main", "SELECT count(*) FROM lockstep.history"), "2");
 }
 
