@@ -10,6 +10,8 @@
 # The sanitized build is the tested one: a separate plain build would run the
 # same tests with fewer checks and cost CI a quarter of its time. Set
 # LOCKSTEP_SKIP_SANITIZERS=1 for a quick run on a plain build instead.
+# Paths in the sanitizers' options are quoted: their parser splits at spaces,
+# and a checkout may be anywhere.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 phase() { echo "== test.sh: $* ($(date -u +%H:%M:%S))"; }
@@ -26,7 +28,7 @@ else
   phase "AddressSanitizer + UBSan build and every test"
   "$here/scripts/build.sh" "$here/build-asan" -DLOCKSTEP_WERROR=ON -DLOCKSTEP_SANITIZE=ON
   (cd "$here/build-asan" && ASAN_OPTIONS=detect_leaks=1 \
-     LSAN_OPTIONS="suppressions=$here/tests/lsan.supp" \
+     LSAN_OPTIONS="suppressions='$here/tests/lsan.supp'" \
      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
      ctest --output-on-failure -j "$(nproc)")
 
@@ -37,7 +39,7 @@ else
   LOCKSTEP_TARGETS="lockstep engine_test cli_test integration_test" \
     "$here/scripts/build.sh" "$here/build-tsan" -DLOCKSTEP_WERROR=ON -DLOCKSTEP_TSAN=ON
   (cd "$here/build-tsan" &&
-     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$here/tests/tsan.supp" \
+     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions='$here/tests/tsan.supp'" \
      ctest --output-on-failure -j "$(nproc)" \
        -R 'ExecutorTest|PerLaneLockTest|LockTest|BackoffTest|CommandsTest|ServeTest|DeployTest|ApplyTest|PoolerTest|LeaderTest|TenantsTest|SetsTest|OneMessageTest|BatchTest|DriftCorrectionTest')
 fi

@@ -19,6 +19,22 @@ bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 as_owner=()
 if [ "$(id -u)" -eq 0 ]; then as_owner=(runuser -u postgres --); fi
 
+# $1 quoted for /bin/sh: pg_ctl runs the server through it, -o's words and all.
+shell_quoted() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+# $1 percent-encoded for a URL's query (a folder may hold a space).
+url_encoded() {
+  local LC_ALL=C s=$1 out='' c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case "$c" in
+      [A-Za-z0-9/._~-]) out+=$c ;;
+      *) out+=$(printf '%%%02X' "'$c") ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
 running() { [ -f "$dir/data/postmaster.pid" ] && "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; }
 
 case "$cmd" in
@@ -44,7 +60,7 @@ case "$cmd" in
         # A restart keeps its port, so that clients' URLs stay right.
         if [ "$attempt" = 1 ] && [ -s "$dir/port" ]; then port=$(cat "$dir/port"); fi
         if "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-             -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
+             -o "-p $port -k $(shell_quoted "$dir") -c listen_addresses=127.0.0.1 $durability -c max_connections=200" \
              start >/dev/null 2>&1; then
           echo "$port" >"$dir/port"
           started=1
@@ -69,7 +85,7 @@ case "$cmd" in
     ;;
   url)
     dir=$(cd "$dir" && pwd -P)
-    echo "postgresql:///${1:?database}?host=$dir&port=$(cat "$dir/port")&user=postgres"
+    echo "postgresql:///${1:?database}?host=$(url_encoded "$dir")&port=$(cat "$dir/port")&user=postgres"
     ;;
   *) echo "usage: throwaway-pg.sh start|stop|kill|url DIR [DB...]" >&2; exit 2 ;;
 esac

@@ -17,6 +17,9 @@ case "$cmd" in
   start)
     pg_dir=$(cd "${3:?the folder of the throwaway PostgreSQL}" && pwd -P)
     mode=${4:-transaction}
+    # The server's folder goes into a quoted connection string (it may hold a
+    # space); PgBouncer's parser has no escape for a quote inside one.
+    case "$pg_dir" in *"'"*) echo "throwaway-pgbouncer: the server's folder may not hold a quote: $pg_dir" >&2; exit 2 ;; esac
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd -P)
     if [ "$(id -u)" -eq 0 ]; then chown postgres "$dir"; fi
@@ -25,7 +28,7 @@ case "$cmd" in
       port=$(( 20000 + RANDOM % 20000 ))
       cat >"$dir/pgbouncer.ini" <<EOF
 [databases]
-* = host=$pg_dir port=$pg_port user=postgres
+* = host='$pg_dir' port=$pg_port user=postgres
 
 [pgbouncer]
 listen_addr = 127.0.0.1

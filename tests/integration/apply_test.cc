@@ -86,9 +86,9 @@ TEST_F(ApplyTest, EightConcurrentAppliesApplyEachMigrationOnce) {
   std::string dir = p_.root();
   std::string script;
   for (int i = 0; i < 8; ++i) {
-    script += "(env " + env + " " + LOCKSTEP_BINARY + " -c " + kExample + " apply >" + dir +
-              "/out." + std::to_string(i) + " 2>" + dir + "/err." + std::to_string(i) +
-              "; echo $? >" + dir + "/rc." + std::to_string(i) + ") & ";
+    script += "(env " + env + " " + kLockstep + " -c " + kExample + " apply >" + dir + "/out." +
+              std::to_string(i) + " 2>" + dir + "/err." + std::to_string(i) + "; echo $? >" + dir +
+              "/rc." + std::to_string(i) + ") & ";
   }
   Shell(script + "wait");
   for (int i = 0; i < 8; ++i) {
@@ -177,8 +177,7 @@ TEST_F(ApplyTest, KilledDuringLongMigrationReRunCompletesIt) {
       "a", "002_slow.up.sql",
       "CREATE TABLE slow (x int);\nSELECT pg_sleep(3);\nINSERT INTO slow VALUES (1);");
   std::string pid;
-  Shell("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() +
-            " apply >/dev/null 2>&1 & echo $!",
+  Shell("env " + env + " " + kLockstep + " -c " + p_.config() + " apply >/dev/null 2>&1 & echo $!",
         &pid);
   ASSERT_TRUE(WaitFor("main",
                       "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
@@ -199,8 +198,8 @@ TEST_F(ApplyTest, TerminatedConnectionFailsClearlyAndReRunConverges) {
       "a", "001_slow.up.sql",
       "CREATE TABLE slow (x int);\nSELECT pg_sleep(3);\nINSERT INTO slow VALUES (1);");
   std::string dir = p_.root();
-  Shell("(env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply >" + dir +
-        "/out 2>" + dir + "/err; echo $? >" + dir + "/rc) >/dev/null 2>&1 &");
+  Shell("(env " + env + " " + kLockstep + " -c " + p_.config() + " apply >" + dir + "/out 2>" +
+        dir + "/err; echo $? >" + dir + "/rc) >/dev/null 2>&1 &");
   ASSERT_TRUE(WaitFor("main",
                       "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3)%' "
                       "AND application_name LIKE 'lockstep/%'"));
@@ -226,7 +225,7 @@ TEST_F(ApplyTest, TerminatedConnectionFailsClearlyAndReRunConverges) {
 
 // Starts apply in the background; returns the pid of lockstep itself.
 std::string StartApply(const std::string& env, const std::string& config, const std::string& dir) {
-  return StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + config + " apply", dir);
+  return StartInBackground("env " + env + " " + kLockstep + " -c " + config + " apply", dir);
 }
 
 TEST_F(ApplyTest, SigtermLetsTheRunningMigrationFinishAndStartsNothingNew) {
@@ -315,8 +314,8 @@ TEST_F(ApplyTest, ConcurrentIndexWhileAnotherRunWaitsForTheLock) {
   std::string dir = p_.root();
   std::string script;
   for (int i = 0; i < 2; ++i) {
-    script += "(timeout 60 env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply >" +
-              dir + "/out." + std::to_string(i) + " 2>" + dir + "/err." + std::to_string(i) +
+    script += "(timeout 60 env " + env + " " + kLockstep + " -c " + p_.config() + " apply >" + dir +
+              "/out." + std::to_string(i) + " 2>" + dir + "/err." + std::to_string(i) +
               "; echo $? >" + dir + "/rc." + std::to_string(i) + ") & ";
   }
   Shell(script + "wait");
@@ -363,9 +362,9 @@ TEST_F(ApplyTest, ConcurrentRunsOverAZigZagAcrossDatabasesApplyEachOnce) {
   std::string dir = p_.root(), script;
   for (int i = 0; i < 6; ++i) {
     std::string n = std::to_string(i);
-    script += "(env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply " +
-              selections[i] + " >" + dir + "/out." + n + " 2>" + dir + "/err." + n + "; echo $? >" +
-              dir + "/rc." + n + ") & ";
+    script += "(env " + env + " " + kLockstep + " -c " + p_.config() + " apply " + selections[i] +
+              " >" + dir + "/out." + n + " 2>" + dir + "/err." + n + "; echo $? >" + dir + "/rc." +
+              n + ") & ";
   }
   auto start = std::chrono::steady_clock::now();
   Shell(script + "wait");

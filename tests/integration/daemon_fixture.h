@@ -28,7 +28,7 @@ class DaemonTest : public IntegrationTest {
   void StartDaemon(const std::string& env, const std::string& config,
                    const std::string& extra = "") {
     dir_ = p_.root() + "/daemon";
-    pid_ = StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + config +
+    pid_ = StartInBackground("env " + env + " " + kLockstep + " -c " + config +
                                  " serve --listen 127.0.0.1:0 --refresh 300ms " + extra,
                              dir_);
     port_ = WaitForPort(dir_);

@@ -46,7 +46,7 @@ TEST_F(DeployTest, ShardsCoverEveryDatabaseOnceAndWaitForEachOther) {
   std::vector<std::string> dirs;
   for (int i = 0; i < 3; ++i) {
     dirs.push_back(p_.root() + "/shard" + std::to_string(i));
-    StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " --shard " +
+    StartInBackground("env " + env + " " + kLockstep + " -c " + p_.config() + " --shard " +
                           std::to_string(i) + "/3 apply",
                       dirs.back());
   }
@@ -191,7 +191,7 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
           pod_args.replace(at, 23, index);
         dirs.push_back(p_.root() + "/pod" + index);
         StartInBackground(
-            "env " + env + "JOB_COMPLETION_INDEX=" + index + " " + LOCKSTEP_BINARY + " " + pod_args,
+            "env " + env + "JOB_COMPLETION_INDEX=" + index + " " + kLockstep + " " + pod_args,
             dirs.back());
       }
       for (const std::string& dir : dirs) {
@@ -211,7 +211,7 @@ TEST_F(DeployTest, KubernetesManifestsRunAsWritten) {
     // The daemon: start it, ask its probes, stop it as Kubernetes would.
     ++daemons;
     std::string dir = p_.root() + "/daemon";
-    StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " " + args, dir);
+    StartInBackground("env " + env + " " + kLockstep + " " + args, dir);
     std::string port = WaitForPort(dir);
     ASSERT_FALSE(port.empty()) << Slurp(dir + "/err");
     EXPECT_EQ(c.probes.size(), 2u) << c.where;
@@ -292,7 +292,7 @@ TEST_F(DeployTest, SystemdUnitRunsAsWritten) {
   args.replace(listen, 23, "--listen 127.0.0.1:0");
   std::string env = ExampleEnv() + " LOCKSTEP_CONFIG=" + kExample + " LOCKSTEP_LOG_FORMAT=json";
   std::string dir = p_.root() + "/unit";
-  StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " " + args, dir);
+  StartInBackground("env " + env + " " + kLockstep + " " + args, dir);
   ASSERT_FALSE(WaitForPort(dir).empty()) << Slurp(dir + "/err");
   Shell("kill -HUP $(cat " + dir + "/pid)");  // ExecReload
   std::this_thread::sleep_for(300ms);
@@ -316,9 +316,8 @@ TEST_F(DeployTest, TenReplicasTwoApplyEightWait) {
   for (int i = 0; i < 10; ++i) {
     std::string command = i < 2 ? "apply" : std::string("wait --timeout 90s ") + waits[i - 2];
     std::string n = std::to_string(i);
-    script += "(env " + env + " " + LOCKSTEP_BINARY + " -c " + kExample + " " + command + " >" +
-              dir + "/out." + n + " 2>" + dir + "/err." + n + "; echo $? >" + dir + "/rc." + n +
-              ") & ";
+    script += "(env " + env + " " + kLockstep + " -c " + kExample + " " + command + " >" + dir +
+              "/out." + n + " 2>" + dir + "/err." + n + "; echo $? >" + dir + "/rc." + n + ") & ";
   }
   Shell(script + "wait");
   for (int i = 0; i < 10; ++i) {
@@ -377,7 +376,7 @@ TEST_F(DeployTest, RunningNoTransactionMigrationIsNotFailed) {
                     "-- lockstep:no-transaction\nSELECT pg_sleep(12);\n"
                     "CREATE INDEX CONCURRENTLY t_x ON t (x);");
   std::string dir = p_.root() + "/apply";
-  StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply", dir);
+  StartInBackground("env " + env + " " + kLockstep + " -c " + p_.config() + " apply", dir);
   ASSERT_TRUE(WaitFor("main",
                       "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
                       "'%pg_sleep(12)%' AND application_name LIKE 'lockstep/%'"));
@@ -404,8 +403,8 @@ TEST_F(DeployTest, RunningRowOfADeadRunIsFailed) {
   p_.WriteService("a");
   p_.WriteMigration("a", "001_slow.up.sql", "-- lockstep:no-transaction\nSELECT pg_sleep(2);");
   std::string dir = p_.root() + "/apply";
-  std::string pid = StartInBackground(
-      "env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply", dir);
+  std::string pid =
+      StartInBackground("env " + env + " " + kLockstep + " -c " + p_.config() + " apply", dir);
   ASSERT_TRUE(WaitFor("main",
                       "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
                       "'%pg_sleep(2)%' AND application_name LIKE 'lockstep/%'"));

@@ -63,7 +63,7 @@ TEST_F(DurabilityTest, ServerCrashLosesWholeMigrationsOnlyAndAReRunConverges) {
   // How long the migrations of a run take here, from the first one's start
   // to the end of the run, to spread the crashes over that.
   auto start_and_wait = [&](const std::string& dir) {
-    StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() + " apply", dir);
+    StartInBackground("env " + env + " " + kLockstep + " -c " + p_.config() + " apply", dir);
     for (int i = 0; i < 4000 && Slurp(dir + "/err").find("start") == std::string::npos; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }

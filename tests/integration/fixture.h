@@ -21,17 +21,18 @@ namespace lockstep {
 
 using namespace std::chrono_literals;
 
-inline const std::string kExample = std::string(LOCKSTEP_EXAMPLES) + "/lyss/lockstep.yaml";
+inline const std::string kExample =
+    ShellQuoted(std::string(LOCKSTEP_EXAMPLES) + "/lyss/lockstep.yaml");  // for command lines
 inline const char* kExampleDatabases[] = {"identity", "platform", "billing", "chat"};
 
 // Starts `command` (a shell command line) in the background in `dir`, which
 // then holds its out, err, pid and, once it ends, rc. Returns its pid.
 inline std::string StartInBackground(const std::string& command, const std::string& dir) {
-  std::string pid;
-  Shell("mkdir -p " + dir + " && cd " + dir + " && ( " + command +
+  std::string pid, at = ShellQuoted(dir);
+  Shell("mkdir -p " + at + " && cd " + at + " && ( " + command +
             " >out 2>err & echo $! >pid; wait $!; echo $? >rc ) >/dev/null 2>&1 & "
             "while [ ! -s " +
-            dir + "/pid ]; do sleep 0.01; done; cat " + dir + "/pid",
+            at + "/pid ]; do sleep 0.01; done; cat " + at + "/pid",
         &pid);
   while (!pid.empty() && pid.back() == '\n') pid.pop_back();
   return pid;

@@ -36,7 +36,7 @@ class LeaderTest : public IntegrationTest {
   Replica& Start(const std::string& env) {
     Replica r;
     r.dir = p_.root() + "/replica" + std::to_string(replicas_.size());
-    r.pid = StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() +
+    r.pid = StartInBackground("env " + env + " " + kLockstep + " -c " + p_.config() +
                                   " serve --listen 127.0.0.1:0 --refresh 300ms",
                               r.dir);
     r.port = WaitForPort(r.dir);

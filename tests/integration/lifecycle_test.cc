@@ -146,8 +146,9 @@ TEST_F(RollbackToTest, RollbackAsksOnATerminal) {
   auto on_terminal = [&](const std::string& answer) {
     std::string out;
     int code =
-        Shell("printf '" + answer + "\\n' | env " + env + " script -qec '" + LOCKSTEP_BINARY +
-                  " -c " + p_.config() + " rollback --to accounts:001' /dev/null",
+        Shell("printf '" + answer + "\\n' | env " + env + " script -qec " +
+                  ShellQuoted(kLockstep + " -c " + p_.config() + " rollback --to accounts:001") +
+                  " /dev/null",
               &out);
     return std::make_pair(code, out);
   };

@@ -11,7 +11,8 @@
 namespace lockstep {
 namespace {
 
-const std::string kBouncer = std::string(LOCKSTEP_SOURCE_DIR) + "/scripts/throwaway-pgbouncer.sh";
+const std::string kBouncer =
+    ShellQuoted(std::string(LOCKSTEP_SOURCE_DIR) + "/scripts/throwaway-pgbouncer.sh");
 
 class PoolerTest : public IntegrationTest {
  protected:
@@ -21,14 +22,14 @@ class PoolerTest : public IntegrationTest {
     pg_.CreateDatabase("main");
   }
   void TearDown() override {
-    if (!port_.empty()) Shell(kBouncer + " stop " + dir_);
+    if (!port_.empty()) Shell(kBouncer + " stop " + ShellQuoted(dir_));
   }
   // Starts PgBouncer in `mode` and writes a platform whose database `main`
   // goes through it, with `settings` (YAML lines under settings:).
   void Start(const std::string& mode, const std::string& settings) {
     std::string out;
-    ASSERT_EQ(Shell(kBouncer + " start " + dir_ + " " + pg_.dir() + " " + mode + " 2>" + p_.root() +
-                        "/bouncer.err",
+    ASSERT_EQ(Shell(kBouncer + " start " + ShellQuoted(dir_) + " " + ShellQuoted(pg_.dir()) + " " +
+                        mode + " 2>" + p_.root() + "/bouncer.err",
                     &out),
               0)
         << Slurp(p_.root() + "/bouncer.err");
@@ -101,7 +102,7 @@ TEST_F(PoolerTest, FourConcurrentAppliesThroughPgBouncerApplyEachMigrationOnce) 
   std::vector<std::string> dirs;
   for (int i = 0; i < 4; ++i) {
     dirs.push_back(p_.root() + "/run" + std::to_string(i));
-    StartInBackground(std::string(LOCKSTEP_BINARY) + " -c " + p_.config() + " apply", dirs.back());
+    StartInBackground(kLockstep + " -c " + p_.config() + " apply", dirs.back());
   }
   int applied = 0;
   for (const std::string& d : dirs) {
@@ -125,8 +126,7 @@ TEST_F(PoolerTest, KilledLeaseHolderIsTakenOverOnceTheLeaseExpires) {
       Start("transaction", "  lock: lease\n  lease_ttl: 3s\n  lock_timeout: 30s\n"));
   WriteMigrations(5, "SELECT pg_sleep(8);\n");
   std::string run = p_.root() + "/killed";
-  std::string pid =
-      StartInBackground(std::string(LOCKSTEP_BINARY) + " -c " + p_.config() + " apply", run);
+  std::string pid = StartInBackground(kLockstep + " -c " + p_.config() + " apply", run);
   ASSERT_TRUE(WaitFor("main",
                       "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
                       "'%pg_sleep(8)%' AND pid <> pg_backend_pid()"));
@@ -158,7 +158,7 @@ TEST_F(PoolerTest, MigrationWhoseLeaseWasTakenOverRollsBack) {
       Start("transaction", "  lock: lease\n  lease_ttl: 3s\n  lock_timeout: 30s\n"));
   WriteMigrations(5, "SELECT pg_sleep(2);\n");
   std::string run = p_.root() + "/fenced";
-  StartInBackground(std::string(LOCKSTEP_BINARY) + " -c " + p_.config() + " apply", run);
+  StartInBackground(kLockstep + " -c " + p_.config() + " apply", run);
   ASSERT_TRUE(WaitFor("main",
                       "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
                       "'%pg_sleep(2)%' AND pid <> pg_backend_pid()"));

@@ -87,7 +87,7 @@ class Browser {
   }
   void Screenshot(const std::string& path) {
     std::ofstream(dir_ + "/shot.b64") << Session("GET", "/screenshot")["value"].get<std::string>();
-    Shell("(base64 -d " + dir_ + "/shot.b64 > " + path + ")");
+    Shell("(base64 -d " + dir_ + "/shot.b64 > " + ShellQuoted(path) + ")");
   }
 
  private:

@@ -208,7 +208,7 @@ TEST_F(TenantsTest, TheDaemonsNextRoundPicksUpANewTenant) {
                              "settings:\n  schedule: {interval: 1s, apply_pending: true}\n");
   Tenants({"acme"});
   std::string dir = p_.root() + "/daemon";
-  std::string pid = StartInBackground("env " + env + " " + LOCKSTEP_BINARY + " -c " + p_.config() +
+  std::string pid = StartInBackground("env " + env + " " + kLockstep + " -c " + p_.config() +
                                           " serve --listen 127.0.0.1:0 --refresh 300ms",
                                       dir);
   std::string port = WaitForPort(dir);

@@ -12,10 +12,14 @@ namespace lockstep {
 
 namespace fs = std::filesystem;
 
-static const std::string kScript = std::string(LOCKSTEP_SOURCE_DIR) + "/scripts/throwaway-pg.sh";
+static const std::string kScript =
+    ShellQuoted(std::string(LOCKSTEP_SOURCE_DIR) + "/scripts/throwaway-pg.sh");
 
 PostgresServer::PostgresServer(bool durable) : durable_(durable) {
-  std::string pattern = (fs::temp_directory_path() / "lockstep-pg-XXXXXX").string();
+  // A space in the folder's name: every integration test then starts its
+  // server, and connects, through a path a shell would split (as a checkout's
+  // may be).
+  std::string pattern = (fs::temp_directory_path() / "lockstep pg-XXXXXX").string();
   if (!mkdtemp(pattern.data())) {
     error_ = "cannot create a temporary folder for PostgreSQL";
     return;
@@ -23,7 +27,7 @@ PostgresServer::PostgresServer(bool durable) : durable_(durable) {
   dir_ = pattern;
   fs::permissions(dir_, fs::perms::all, fs::perm_options::add);
   std::string out;
-  if (Shell(StartCommand() + " 2>" + dir_ + "/start.err", &out) != 0) {
+  if (Shell(StartCommand() + " 2>" + ShellQuoted(dir_ + "/start.err"), &out) != 0) {
     error_ = "could not start a throwaway PostgreSQL (scripts/throwaway-pg.sh): " +
              Slurp(dir_ + "/start.err");
   }
@@ -31,24 +35,25 @@ PostgresServer::PostgresServer(bool durable) : durable_(durable) {
 
 PostgresServer::~PostgresServer() {
   if (dir_.empty()) return;
-  Shell(kScript + " stop " + dir_ + " 2>/dev/null");
+  Shell(kScript + " stop " + ShellQuoted(dir_) + " 2>/dev/null");
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }
 
-void PostgresServer::Stop() { Shell(kScript + " stop " + dir_ + " 2>/dev/null"); }
+void PostgresServer::Stop() { Shell(kScript + " stop " + ShellQuoted(dir_) + " 2>/dev/null"); }
 
 void PostgresServer::Start() { Shell(StartCommand() + " >/dev/null 2>&1"); }
 
-void PostgresServer::Kill() { Shell(kScript + " kill " + dir_ + " 2>/dev/null"); }
+void PostgresServer::Kill() { Shell(kScript + " kill " + ShellQuoted(dir_) + " 2>/dev/null"); }
 
 std::string PostgresServer::StartCommand() const {
-  return std::string(durable_ ? "LOCKSTEP_PG_DURABLE=1 " : "") + kScript + " start " + dir_;
+  return std::string(durable_ ? "LOCKSTEP_PG_DURABLE=1 " : "") + kScript + " start " +
+         ShellQuoted(dir_);
 }
 
 std::string PostgresServer::Url(const std::string& database) const {
   std::string out;
-  Shell(kScript + " url " + dir_ + " " + database, &out);
+  Shell(kScript + " url " + ShellQuoted(dir_) + " " + database, &out);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
@@ -65,8 +70,9 @@ std::string PostgresServer::Query(const std::string& database, const std::string
       dir_ + "/query-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".sql";
   std::ofstream(file) << sql << "\n";
   std::string out;
-  int rc =
-      Shell("psql '" + Url(database) + "' -X -v ON_ERROR_STOP=1 -Atq -f " + file + " 2>&1", &out);
+  int rc = Shell(
+      "psql '" + Url(database) + "' -X -v ON_ERROR_STOP=1 -Atq -f " + ShellQuoted(file) + " 2>&1",
+      &out);
   if (code) *code = rc;
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;

@@ -17,6 +17,12 @@ std::string Slurp(const std::string& path) {
   return s.str();
 }
 
+std::string ShellQuoted(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 int Shell(const std::string& command, std::string* out) {
   TempPlatform scratch;
   std::string file = scratch.root() + "/out";
@@ -28,8 +34,8 @@ int Shell(const std::string& command, std::string* out) {
 Result RunLockstep(const std::string& args, const std::string& env) {
   TempPlatform scratch;  // a folder for the captured output
   std::string out = scratch.root() + "/out", err = scratch.root() + "/err";
-  std::string command = "env -u LOCKSTEP_CONFIG " + env + " " + LOCKSTEP_BINARY + " " + args +
-                        " >" + out + " 2>" + err + " </dev/null";
+  std::string command = "env -u LOCKSTEP_CONFIG " + env + " " + kLockstep + " " + args + " >" +
+                        out + " 2>" + err + " </dev/null";
   int status = std::system(command.c_str());
   Result r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -8,7 +8,8 @@
 namespace lockstep {
 namespace {
 
-const std::string kExample = std::string(LOCKSTEP_EXAMPLES) + "/lyss/lockstep.yaml";
+const std::string kExample =
+    ShellQuoted(std::string(LOCKSTEP_EXAMPLES) + "/lyss/lockstep.yaml");  // for command lines
 
 // Bad input must never crash or leak an exception.
 void ExpectCleanFailure(const Result& r) {
