@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "graph/diagnostic.h"
@@ -41,6 +42,13 @@ class YamlFile {
     }
     try {
       *root = YAML::Load(text);
+    } catch (const YAML::DeepRecursion& e) {
+      // yaml-cpp's own message for this is "bad file".
+      diag_->Error(path_, e.mark.line + 1,
+                   "invalid YAML: nested deeper than the YAML parser allows; lockstep's files "
+                   "need a few levels",
+                   e.mark.column + 1);
+      return false;
     } catch (const YAML::Exception& e) {
       diag_->Error(path_, e.mark.line + 1, "invalid YAML: " + e.msg, e.mark.column + 1);
       return false;

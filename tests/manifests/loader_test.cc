@@ -498,6 +498,17 @@ TEST_F(LoaderTest, SelfReferentialAliasIsAnErrorNotACrash) {
             std::string::npos);
 }
 
+// Nesting past yaml-cpp's depth guard: an error that says so (yaml-cpp's own
+// message is "bad file"), not a crash.
+TEST_F(LoaderTest, NestingTooDeepIsAnErrorThatSaysSo) {
+  Basic();
+  p_.Write("lockstep.yaml",
+           "version: 1\nservices: " + std::string(1000, '[') + std::string(1000, ']') + "\n");
+  EXPECT_EQ(Load(),
+            "ROOT/lockstep.yaml:2:2011: invalid YAML: nested deeper than the YAML parser allows; "
+            "lockstep's files need a few levels\n");
+}
+
 TEST_F(LoaderTest, SymlinkedMigrationOutsideTheRootIsRefused) {
   Basic();
   TempPlatform elsewhere;
