@@ -31,6 +31,8 @@ entries and N services, as before database sets. Measures in the same run:
 """
 import argparse
 import concurrent.futures
+import ctypes
+import functools
 import glob
 import os
 import resource
@@ -175,23 +177,28 @@ def server_cpu(pg_dir):
     return total / tick
 
 
+@functools.lru_cache(maxsize=None)
+def libpq():
+    """libpq through ctypes (libpq5 comes with libpqxx), with the signatures the
+    benches call; ctypes lets go of the GIL during each call."""
+    pq = ctypes.CDLL("libpq.so.5")
+    pq.PQconnectdb.restype = ctypes.c_void_p
+    pq.PQconnectdb.argtypes = [ctypes.c_char_p]
+    pq.PQexec.restype = ctypes.c_void_p
+    pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    pq.PQerrorMessage.restype = ctypes.c_char_p
+    for f in (pq.PQstatus, pq.PQresultStatus, pq.PQntuples, pq.PQclear, pq.PQfinish,
+              pq.PQbackendPID, pq.PQerrorMessage):
+        f.argtypes = [ctypes.c_void_p]
+    return pq
+
+
 def history_floor(pg_dir, port, names, parallel):
     """Seconds to connect to each of `names` and read its lockstep.history, on
     `parallel` connections at a time: what any tool that checks every database
     must do, with no process start, manifest or plan. libpq through ctypes
-    (libpq5 comes with libpqxx), so that the floor pays no psql process per
-    database; ctypes lets go of the GIL during each call."""
-    import ctypes
-    pq = ctypes.CDLL("libpq.so.5")
-    pq.PQconnectdb.restype = ctypes.c_void_p
-    pq.PQconnectdb.argtypes = [ctypes.c_char_p]
-    pq.PQstatus.argtypes = [ctypes.c_void_p]
-    pq.PQexec.restype = ctypes.c_void_p
-    pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    pq.PQresultStatus.argtypes = [ctypes.c_void_p]
-    pq.PQntuples.argtypes = [ctypes.c_void_p]
-    pq.PQclear.argtypes = [ctypes.c_void_p]
-    pq.PQfinish.argtypes = [ctypes.c_void_p]
+    (libpq()), so that the floor pays no psql process per database."""
+    pq = libpq()
     query = b"SELECT * FROM lockstep.history ORDER BY started_at, service, version"
 
     def read(db):

@@ -7,7 +7,7 @@ A lane sends its migrations in batches, one simple-query message holding, per
 migration: BEGIN, the gate (a batch can be cut before a migration starts), the
 start mark (for the migration's execution_ms), SET LOCAL synchronous_commit,
 its statements, the history and events rows (one CTE) and COMMIT. This script
-sends N trivial migrations (BEGIN; INSERT INTO t VALUES (n); COMMIT) in one
+sends N trivial migrations (BEGIN; INSERT INTO t_1 VALUES (n); COMMIT) in one
 message, bare and with each part of that bookkeeping added, on a throwaway
 PostgreSQL (fsync off), a fresh database each time whose lockstep tables were
 made by `lockstep apply` itself. It reports the backend's CPU time (utime +
@@ -18,14 +18,14 @@ and adapters/history_sql.cc's RecordSql write (run id, checksum and user
 fixed).
 """
 import argparse
-import ctypes
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 
-from fleet_bench import PG, ROOT, pg_env, sh
+from apply_bench import write_platform
+from fleet_bench import PG, ROOT, libpq, pg_env, sh
 
 GATE = ("SELECT CASE WHEN pg_try_advisory_lock(1819239275, 515390675) THEN "
         "pg_advisory_unlock(1819239275, 515390675) ELSE 1 / (0 * pg_backend_pid()) > 0 END")
@@ -87,7 +87,7 @@ def message(variant, n):
     for m in range(1, n + 1):
         version = f"{m:05d}"
         parts.append(";\n".join(["BEGIN"] + VARIANTS[variant](version) +
-                                [f"INSERT INTO t VALUES ({m})", "COMMIT"]))
+                                [f"INSERT INTO t_1 VALUES ({m + 1})", "COMMIT"]))
     return ";\n".join(parts)
 
 
@@ -98,14 +98,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     args = ap.parse_args()
 
-    pq = ctypes.CDLL("libpq.so.5")
-    pq.PQconnectdb.restype = ctypes.c_void_p
-    pq.PQconnectdb.argtypes = [ctypes.c_char_p]
-    pq.PQexec.restype = ctypes.c_void_p
-    pq.PQexec.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    for f in (pq.PQresultStatus, pq.PQclear, pq.PQfinish, pq.PQbackendPID, pq.PQerrorMessage):
-        f.argtypes = [ctypes.c_void_p]
-    pq.PQerrorMessage.restype = ctypes.c_char_p
+    pq = libpq()
 
     with tempfile.TemporaryDirectory(prefix="lockstep-record-") as tmp:
         os.chmod(tmp, 0o755)  # the server runs as postgres when we are root
@@ -113,17 +106,10 @@ def main():
         subprocess.run([PG, "start", pgdir], check=True, capture_output=True, env=pg_env("off"))
         try:
             admin = sh(PG, "url", pgdir, "postgres")
-            # lockstep makes its own tables: a platform of one migration.
+            # lockstep makes its own tables: a platform of one migration
+            # (service and database `main`, CREATE TABLE t_1).
             root = os.path.join(tmp, "platform")
-            os.makedirs(os.path.join(root, "services", "app", "migrations"))
-            with open(os.path.join(root, "lockstep.yaml"), "w") as f:
-                f.write('version: 1\nservices: [services/*/service.yaml]\n'
-                        'databases:\n  main: { url: "${MAIN_URL}" }\n')
-            with open(os.path.join(root, "services", "app", "service.yaml"), "w") as f:
-                f.write("service: app\ndatabase: main\n")
-            with open(os.path.join(root, "services", "app", "migrations",
-                                   "00000_t.up.sql"), "w") as f:
-                f.write("CREATE TABLE t (id int);\n")
+            write_platform(root, ["main"], 1)
             messages = {v: message(v, args.migrations).encode() for v in VARIANTS}
             cpu = {v: [] for v in VARIANTS}
             order = list(VARIANTS)
